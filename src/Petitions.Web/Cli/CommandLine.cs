@@ -1,0 +1,219 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Console;
+using Petitions.Exports;
+using Petitions.Imports;
+using Petitions.Petitions;
+using Petitions.Signatures;
+
+namespace Petitions.Cli;
+
+/// <summary>
+/// The command-line verbs of the same executable (CONTRACT.md). Results go to standard output,
+/// logs and errors to standard error; bad usage is a one-line error and exit code 2.
+/// </summary>
+public static class CommandLine
+{
+    private const int Usage = 2;
+    private static readonly string[] Verbs = ["import", "export", "coordinators", "help", "--help", "-h"];
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) || args is ["--help" or "-h"];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        if (!Verbs.Contains(args[0]))
+        {
+            await error.WriteLineAsync($"petitions: unknown command '{args[0]}' (commands: import, export; see --help)");
+            return Usage;
+        }
+
+        if (args[0] is "help" or "--help" or "-h")
+        {
+            await output.WriteAsync(HelpText);
+            return 0;
+        }
+
+        ParsedArguments parsed;
+        try
+        {
+            parsed = ParsedArguments.Parse(args[1..], args[0] switch
+            {
+                "import" => ["petition"],
+                "export" => ["petition", "status", "country", "format", "group-by"],
+                _ => ["name"],
+            });
+        }
+        catch (UsageException exception)
+        {
+            await error.WriteLineAsync($"petitions {args[0]}: {exception.Message}");
+            return Usage;
+        }
+
+        using var host = BuildHost();
+        await host.Services.PrepareDatabaseAsync();
+        try
+        {
+            return args[0] switch
+            {
+                "import" => await ImportAsync(host.Services, parsed, output),
+                "export" => await ExportAsync(host.Services, parsed, output),
+                _ => throw new UsageException($"'{args[0]}' is not available yet"),
+            };
+        }
+        catch (UsageException exception)
+        {
+            await error.WriteLineAsync($"petitions {args[0]}: {exception.Message}");
+            return Usage;
+        }
+        catch (UnknownPetitionException exception)
+        {
+            await error.WriteLineAsync($"petitions {args[0]}: {exception.Message}");
+            return Usage;
+        }
+    }
+
+    private static async Task<int> ImportAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
+    {
+        var slug = arguments.Required("petition");
+        var file = arguments.SinglePositional("FILE");
+        if (!File.Exists(file))
+        {
+            throw new UsageException($"no such file: {file}");
+        }
+
+        var text = await File.ReadAllTextAsync(file);
+        var result = await services.GetRequiredService<SignatoryImport>().ImportPublishedListAsync(slug, text, "cli");
+        await output.WriteLineAsync(JsonSerializer.Serialize(result, Json));
+        return 0;
+    }
+
+    private static async Task<int> ExportAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
+    {
+        var slug = arguments.Required("petition");
+        arguments.NoPositionals();
+        var format = arguments.Optional("format") ?? "csv";
+        var status = arguments.Optional("status") ?? SignatureStatus.Listed;
+        var country = arguments.Optional("country")?.ToUpperInvariant();
+        var groupBy = arguments.Optional("group-by");
+        if (!SignatureStatus.IsKnown(status))
+        {
+            throw new UsageException($"--status must be one of {string.Join(", ", SignatureStatus.All)}");
+        }
+
+        if (country is not null && !Organisations.Countries.IsCode(country))
+        {
+            throw new UsageException($"--country must be an ISO 3166-1 alpha-2 code, not '{country}'");
+        }
+
+        if (groupBy is not (null or "country"))
+        {
+            throw new UsageException("--group-by takes only 'country'");
+        }
+
+        if (format != "text")
+        {
+            throw new UsageException(format == "csv" ? "--format csv is not available yet; use --format text" : "--format must be csv or text");
+        }
+
+        var petition = await services.GetRequiredService<PetitionStore>().FindAsync(slug) ?? throw new UnknownPetitionException(slug);
+        var signatories = await services.GetRequiredService<SignatureStore>().ListPublicAsync(petition.Id, status, country);
+        await output.WriteAsync(PublicationText.Render(signatories, groupByCountry: groupBy == "country"));
+        return 0;
+    }
+
+    private static IHost BuildHost()
+    {
+        // The same configuration as the service: appsettings.json beside the program, then the environment.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddPetitions(builder.Configuration);
+        return builder.Build();
+    }
+
+    private const string HelpText = """
+        usage: petitions COMMAND [OPTIONS]
+
+          import --petition SLUG FILE
+              import signatories: a text file of "Name, City" lines as published letters print them
+          export --petition SLUG [--status S] [--country CC] [--format text] [--group-by country]
+              the signatories (listed by default) to standard output
+
+        """;
+}
+
+public sealed class UsageException(string message) : Exception(message);
+
+internal sealed class ParsedArguments
+{
+    private readonly Dictionary<string, string> options = new(StringComparer.Ordinal);
+    private readonly List<string> positionals = [];
+
+    public static ParsedArguments Parse(string[] args, IReadOnlyCollection<string> allowed)
+    {
+        var parsed = new ParsedArguments();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            {
+                parsed.positionals.Add(arg);
+                continue;
+            }
+
+            var name = arg[2..];
+            string? value = null;
+            if (name.IndexOf('=', StringComparison.Ordinal) is var eq and >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+
+            if (!allowed.Contains(name))
+            {
+                throw new UsageException($"unknown option --{name}");
+            }
+
+            if (value is null)
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new UsageException($"--{name} needs a value");
+                }
+
+                value = args[++i];
+            }
+
+            if (!parsed.options.TryAdd(name, value))
+            {
+                throw new UsageException($"--{name} given twice");
+            }
+        }
+
+        return parsed;
+    }
+
+    public string Required(string name) => Optional(name) is { Length: > 0 } value ? value : throw new UsageException($"--{name} is required");
+
+    public string? Optional(string name) => options.GetValueOrDefault(name);
+
+    public string SinglePositional(string what) => positionals switch
+    {
+        [var only] => only,
+        [] => throw new UsageException($"{what} is required"),
+        _ => throw new UsageException($"unexpected argument '{positionals[1]}'"),
+    };
+
+    public void NoPositionals()
+    {
+        if (positionals.Count > 0)
+        {
+            throw new UsageException($"unexpected argument '{positionals[0]}'");
+        }
+    }
+}

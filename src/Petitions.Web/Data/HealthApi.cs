@@ -1,0 +1,21 @@
+using Dapper;
+
+namespace Petitions.Data;
+
+public static class HealthApi
+{
+    public static IEndpointConventionBuilder MapHealth(this IEndpointRouteBuilder routes) =>
+        routes.MapGet("/healthz", async Task<IResult> (Db db, CancellationToken cancellationToken) =>
+        {
+            try
+            {
+                await using var connection = await db.OpenAsync(cancellationToken);
+                await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM schema_migrations");
+                return TypedResults.Ok(new { status = "healthy" });
+            }
+            catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+            {
+                return TypedResults.Json(new { status = "unhealthy" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        }).WithTags("Health").WithSummary("200 when the database answers, 503 when it does not.");
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Petitions.Data;
+
+namespace Petitions.Petitions;
+
+public sealed class PetitionStore(Db db)
+{
+    public async Task<Petition?> FindAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await FindAsync(connection, null, slug);
+    }
+
+    public static async Task<Petition?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, string slug)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<PetitionRow>("""
+            SELECT id, slug, title, addressee, place, date, status, requires_review AS requiresReview,
+                   closes_at AS closesAt, version, body
+            FROM petitions WHERE slug = @slug
+            """, new { slug }, transaction);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var demands = (await connection.QueryAsync<(long GroupId, string Lead, string? Text)>("""
+            SELECT g.id, g.lead, d.text
+            FROM demand_groups g LEFT JOIN demands d ON d.demand_group_id = g.id
+            WHERE g.petition_id = @Id
+            ORDER BY g.position, d.position
+            """, new { row.Id }, transaction)).ToList();
+        var groups = demands
+            .GroupBy(d => (d.GroupId, d.Lead))
+            .Select(g => new DemandGroup(g.Key.Lead, g.Where(d => d.Text is not null).Select(d => d.Text!).ToList()))
+            .ToList();
+        var footnotes = (await connection.QueryAsync<(long Number, string Text)>(
+            "SELECT number, text FROM footnotes WHERE petition_id = @Id ORDER BY number", new { row.Id }, transaction))
+            .Select(f => new Footnote((int)f.Number, f.Text))
+            .ToList();
+
+        return new Petition(
+            row.Id, row.Slug, row.Title, row.Addressee, row.Place,
+            row.Date is null ? null : DateOnly.ParseExact(row.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            row.Status, row.RequiresReview, row.ClosesAt is null ? null : DateTimeOffset.Parse(row.ClosesAt, CultureInfo.InvariantCulture),
+            (int)row.Version, row.Body, groups, footnotes);
+    }
+
+    /// <summary>Letters with the number of organisations listed on each; drafts are never public.</summary>
+    public async Task<IReadOnlyList<PetitionSummary>> ListPublicAsync(bool openOnly, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PetitionSummary>("""
+            SELECT p.slug, p.title, p.status,
+                   (SELECT count(*) FROM signatures s WHERE s.petition_id = p.id AND s.status = 'listed') AS signatoryCount
+            FROM petitions p
+            WHERE p.status = 'open' OR (@openOnly = 0 AND p.status = 'closed')
+            ORDER BY p.created_at DESC, p.id DESC
+            """, new { openOnly });
+        return rows.ToList();
+    }
+
+    public static async Task<long> CreateAsync(SqliteConnection connection, SqliteTransaction transaction, LetterInput letter, DateTimeOffset now, string actor)
+    {
+        var at = Time.Format(now);
+        var id = await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO petitions (slug, title, addressee, place, date, body, status, requires_review, closes_at, version, created_at, updated_at)
+            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @RequiresReview, @ClosesAt, 1, @at, @at)
+            RETURNING id
+            """,
+            new
+            {
+                letter.Slug,
+                letter.Title,
+                Addressee = letter.Addressee ?? "",
+                Place = letter.Place ?? "",
+                Date = letter.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                Body = letter.Body ?? "",
+                Status = letter.Status ?? PetitionStatus.Draft,
+                letter.RequiresReview,
+                ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
+                at,
+            }, transaction);
+        await WriteStructureAsync(connection, transaction, id, letter);
+        await connection.ExecuteAsync("""
+            INSERT INTO events (petition_id, at, actor, kind, to_status) VALUES (@id, @at, @actor, 'petition-created', @Status)
+            """, new { id, at, actor, Status = letter.Status ?? PetitionStatus.Draft }, transaction);
+        return id;
+    }
+
+    private static async Task WriteStructureAsync(SqliteConnection connection, SqliteTransaction transaction, long petitionId, LetterInput letter)
+    {
+        var position = 0;
+        foreach (var group in letter.DemandGroups ?? [])
+        {
+            var groupId = await connection.ExecuteScalarAsync<long>(
+                "INSERT INTO demand_groups (petition_id, position, lead) VALUES (@petitionId, @position, @Lead) RETURNING id",
+                new { petitionId, position = position++, group.Lead }, transaction);
+            var item = 0;
+            foreach (var demand in group.Demands)
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO demands (demand_group_id, position, text) VALUES (@groupId, @position, @demand)",
+                    new { groupId, position = item++, demand }, transaction);
+            }
+        }
+
+        foreach (var footnote in letter.Footnotes ?? [])
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO footnotes (petition_id, number, text) VALUES (@petitionId, @Number, @Text)",
+                new { petitionId, footnote.Number, footnote.Text }, transaction);
+        }
+    }
+
+    // Settable properties rather than a constructor: Dapper then converts SQLite's integers to bool.
+    private sealed class PetitionRow
+    {
+        public long Id { get; init; }
+        public string Slug { get; init; } = "";
+        public string Title { get; init; } = "";
+        public string Addressee { get; init; } = "";
+        public string Place { get; init; } = "";
+        public string? Date { get; init; }
+        public string Status { get; init; } = "";
+        public bool RequiresReview { get; init; }
+        public string? ClosesAt { get; init; }
+        public long Version { get; init; }
+        public string Body { get; init; } = "";
+    }
+}

@@ -1,0 +1,53 @@
+using Petitions.Signatures;
+
+namespace Petitions.Petitions;
+
+public sealed record PetitionDocument(
+    string Slug, string Title, string Addressee, string Place, DateOnly? Date, string Status, bool RequiresReview,
+    DateTimeOffset? ClosesAt, int Version, string Body, IReadOnlyList<DemandGroup> DemandGroups, IReadOnlyList<Footnote> Footnotes,
+    long SignatoryCount);
+
+public sealed record SignatoryDocument(string Organisation, string? City, string? Country, string? CountryName, DateTimeOffset SignedAt);
+
+public static class PetitionsApi
+{
+    public static RouteGroupBuilder MapPetitionsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/petitions").WithTags("Petitions");
+
+        group.MapGet("/", async (PetitionStore petitions, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await petitions.ListPublicAsync(openOnly: false, cancellationToken)))
+            .WithSummary("Open and closed letters with the number of organisations listed on each.");
+
+        group.MapGet("/{slug}", async Task<Results<Ok<PetitionDocument>, ProblemHttpResult>> (
+            string slug, PetitionStore petitions, SignatureStore signatures, CancellationToken cancellationToken) =>
+        {
+            if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
+            {
+                return NotFound(slug);
+            }
+
+            var count = await signatures.CountListedAsync(p.Id, cancellationToken);
+            return TypedResults.Ok(new PetitionDocument(
+                p.Slug, p.Title, p.Addressee, p.Place, p.Date, p.Status, p.RequiresReview, p.ClosesAt, p.Version, p.Body,
+                p.DemandGroups, p.Footnotes, count));
+        }).WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed.");
+
+        group.MapGet("/{slug}/signatories", async Task<Results<Ok<List<SignatoryDocument>>, ProblemHttpResult>> (
+            string slug, PetitionStore petitions, SignatureStore signatures, CancellationToken cancellationToken) =>
+        {
+            if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
+            {
+                return NotFound(slug);
+            }
+
+            var listed = await signatures.ListPublicAsync(p.Id, cancellationToken: cancellationToken);
+            return TypedResults.Ok(listed.Select(s => new SignatoryDocument(s.Organisation, s.City, s.Country, s.CountryName, s.SignedAt)).ToList());
+        }).WithSummary("The organisations listed on a letter, sorted by name. Never any contact data.");
+
+        return group;
+    }
+
+    internal static ProblemHttpResult NotFound(string slug) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such letter", detail: $"There is no letter '{slug}'.");
+}

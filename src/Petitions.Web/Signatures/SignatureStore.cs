@@ -1,0 +1,86 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Petitions.Data;
+using Petitions.Organisations;
+
+namespace Petitions.Signatures;
+
+/// <summary>A supporting organisation as the public sees it: never any contact data.</summary>
+public sealed record PublicSignatory(string Organisation, string? City, string? Country, string? CountryName, DateTimeOffset SignedAt)
+{
+    /// <summary>The line as the seed letter prints it: "Name, City", or "Name, Country" where there is no city.</summary>
+    public string Line => (City ?? CountryName) is { } place ? $"{Organisation}, {place}" : Organisation;
+}
+
+public sealed class SignatureStore(Db db)
+{
+    /// <summary>How a person expects a list of names sorted: by letters, ignoring case and accents.</summary>
+    public static readonly StringComparer NameOrder =
+        StringComparer.Create(CultureInfo.GetCultureInfo("en"), CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace | CompareOptions.IgnoreWidth | CompareOptions.IgnoreKanaType);
+
+    /// <summary>The organisations on a letter in one status (the public list: listed), sorted by name.</summary>
+    public async Task<IReadOnlyList<PublicSignatory>> ListPublicAsync(
+        long petitionId, string status = SignatureStatus.Listed, string? country = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Name, string? City, string? Country, string SignedAt)>("""
+            SELECT o.name, o.city, o.country, s.signed_at
+            FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.petition_id = @petitionId AND s.status = @status AND (@country IS NULL OR o.country = @country)
+            """, new { petitionId, status, country });
+        return rows
+            .Select(r => new PublicSignatory(r.Name, r.City, r.Country, Countries.NameOf(r.Country), Time.Parse(r.SignedAt)))
+            .OrderBy(s => s.Organisation, NameOrder)
+            .ThenBy(s => s.City ?? "", NameOrder)
+            .ToList();
+    }
+
+    public async Task<long> CountListedAsync(long petitionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM signatures WHERE petition_id = @petitionId AND status = 'listed'", new { petitionId });
+    }
+
+    /// <summary>
+    /// Moves a signature to another status, stamping that transition's time and recording the
+    /// event. The only writer of a signature's status after it is created.
+    /// </summary>
+    public static async Task MoveAsync(
+        SqliteConnection connection, SqliteTransaction transaction, long signatureId, string to,
+        string actor, string? reason, DateTimeOffset at)
+    {
+        var current = await connection.QuerySingleOrDefaultAsync<StatusRow>(
+            "SELECT petition_id AS petitionId, status FROM signatures WHERE id = @signatureId", new { signatureId }, transaction)
+            ?? throw new InvalidOperationException($"No signature {signatureId}.");
+        if (!SignatureStatus.CanMove(current.Status, to))
+        {
+            throw new IllegalTransitionException(current.Status, to);
+        }
+
+        var stamp = to switch
+        {
+            SignatureStatus.Confirmed => "confirmed_at = @at",
+            SignatureStatus.Listed => "listed_at = @at, confirmed_at = coalesce(confirmed_at, @at)",
+            SignatureStatus.Rejected => "rejected_at = @at, rejection_reason = @reason",
+            SignatureStatus.Withdrawn => "withdrawn_at = @at, withdrawal_reason = @reason",
+            _ => throw new IllegalTransitionException(current.Status, to),
+        };
+        var time = Time.Format(at);
+        await connection.ExecuteAsync(
+            $"UPDATE signatures SET status = @to, {stamp} WHERE id = @signatureId",
+            new { to, at = time, reason, signatureId }, transaction);
+        await RecordAsync(connection, transaction, current.PetitionId, signatureId, actor, "status", current.Status, to, reason, at);
+    }
+
+    public static Task RecordAsync(
+        SqliteConnection connection, SqliteTransaction transaction, long petitionId, long? signatureId, string actor,
+        string kind, string? from, string? to, string? reason, DateTimeOffset at) =>
+        connection.ExecuteAsync("""
+            INSERT INTO events (petition_id, signature_id, at, actor, kind, from_status, to_status, reason)
+            VALUES (@petitionId, @signatureId, @at, @actor, @kind, @from, @to, @reason)
+            """, new { petitionId, signatureId, at = Time.Format(at), actor, kind, from, to, reason }, transaction);
+
+    private sealed record StatusRow(long PetitionId, string Status);
+}
