@@ -132,6 +132,12 @@ public static class CommandLine
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // A command is quiet unless something goes wrong: its result is the output.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+        });
         builder.Services.AddPetitions(builder.Configuration);
         return builder.Build();
     }
