@@ -6,4 +6,7 @@ public sealed class PetitionsOptions
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
 
     public bool SeedOnStart { get; set; } = true;
+
+    /// <summary>Where the keys that sign antiforgery tokens and cookies are kept, so they outlive a restart.</summary>
+    public string KeysDirectory { get; set; } = "data/keys";
 }

@@ -1,4 +1,7 @@
+using Dapper;
+using FluentValidation;
 using Petitions.Data;
+using Petitions.Email;
 using Petitions.Imports;
 using Petitions.Organisations;
 using Petitions.Petitions;
@@ -24,13 +27,40 @@ public static class PetitionsServices
         services.AddSingleton<SignatureStore>();
         services.AddSingleton<SignatoryImport>();
         services.AddSingleton<SeedLoader>();
+        services.Configure<MailOptions>(configuration.GetSection("Mail"));
+        services.Configure<SmtpOptions>(configuration.GetSection("Smtp"));
+        services.AddSingleton<Outbox>();
+        services.AddSingleton<IMailSender, ConfiguredMailSender>();
+        services.AddSingleton<IValidator<SignRequest>, SignRequestValidator>();
+        services.AddSingleton<SignOn>();
         return services;
     }
 
     /// <summary>Migrations, then the seed letter when it is missing: before anything is served.</summary>
     public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        await Migrator.ApplyAsync(services.GetRequiredService<Db>(), Migrator.Embedded(), cancellationToken);
+        var db = services.GetRequiredService<Db>();
+        await Migrator.ApplyAsync(db, Migrator.Embedded(), cancellationToken);
+        await BackfillLooseKeysAsync(db, cancellationToken);
         await services.GetRequiredService<SeedLoader>().LoadAsync(cancellationToken);
+    }
+
+    // Migration 0002 added organisations.loose_key, which only C# can compute (Names.LooseKey).
+    private static async Task BackfillLooseKeysAsync(Db db, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var missing = (await connection.QueryAsync<(long Id, string Name)>("SELECT id, name FROM organisations WHERE loose_key IS NULL")).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        await using var transaction = Db.BeginWrite(connection);
+        foreach (var (id, name) in missing)
+        {
+            await connection.ExecuteAsync("UPDATE organisations SET loose_key = @key WHERE id = @id", new { key = Names.LooseKey(name), id }, transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -2,6 +2,9 @@ using Petitions;
 using Petitions.Cli;
 using Petitions.Data;
 using Petitions.Petitions;
+using Microsoft.AspNetCore.DataProtection;
+using Petitions.Email;
+using Petitions.Signatures;
 using Petitions.Web;
 
 if (CommandLine.IsCommand(args))
@@ -14,16 +17,24 @@ builder.Services.AddPetitions(builder.Configuration);
 builder.Services.AddRazorPages();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
+builder.Services.AddPetitionsRateLimits(builder.Configuration);
+builder.Services.AddHostedService<OutboxDispatcher>();
+builder.Services.AddDataProtection()
+    .SetApplicationName("Petitions")
+    .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(
+        builder.Configuration["Petitions:KeysDirectory"] is { Length: > 0 } keys ? keys : "data/keys")));
 
 var app = builder.Build();
 await app.Services.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRateLimiter();
 app.MapSiteAssets();
 app.MapOpenApi();
 app.MapHealth();
 app.MapPetitionsApi();
+app.MapSignaturesApi();
 app.MapRazorPages();
 
 await app.RunAsync();

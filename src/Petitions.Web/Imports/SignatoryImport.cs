@@ -142,9 +142,9 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
         }
 
         return await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO organisations (name, name_key, city, country, website, created_at)
-            VALUES (@Name, @nameKey, @City, @Country, @Website, @at)
+            INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
+            VALUES (@Name, @nameKey, @looseKey, @City, @Country, @Website, @at)
             RETURNING id
-            """, new { row.Name, nameKey, row.City, row.Country, row.Website, at = Time.Format(now) }, transaction);
+            """, new { row.Name, nameKey, looseKey = Names.LooseKey(row.Name), row.City, row.Country, row.Website, at = Time.Format(now) }, transaction);
     }
 }

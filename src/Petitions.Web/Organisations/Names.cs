@@ -139,4 +139,25 @@ public static class Names
         'ð' => "d",
         _ => null,
     };
+
+    /// <summary>
+    /// Latin letters mixed with Cyrillic or Greek ones in one name: "Аmnesty" with a Cyrillic А
+    /// looks like the real name and is not. A coordinator should look.
+    /// </summary>
+    public static bool MixesLookAlikeScripts(string text)
+    {
+        bool latin = false, other = false;
+        foreach (var c in text)
+        {
+            if (!char.IsLetter(c))
+            {
+                continue;
+            }
+
+            latin |= c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '\u00C0' and <= '\u024F');
+            other |= c is (>= '\u0370' and <= '\u03FF') or (>= '\u0400' and <= '\u052F');
+        }
+
+        return latin && other;
+    }
 }

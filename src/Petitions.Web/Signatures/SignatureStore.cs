@@ -82,5 +82,9 @@ public sealed class SignatureStore(Db db)
             VALUES (@petitionId, @signatureId, @at, @actor, @kind, @from, @to, @reason)
             """, new { petitionId, signatureId, at = Time.Format(at), actor, kind, from, to, reason }, transaction);
 
-    private sealed record StatusRow(long PetitionId, string Status);
+    private sealed class StatusRow
+    {
+        public long PetitionId { get; init; }
+        public string Status { get; init; } = "";
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Petitions.Data;
 
@@ -8,25 +9,36 @@ namespace Petitions.Tests.Support;
 /// <summary>The real application on a real SQLite file of its own.</summary>
 public sealed class PetitionsApp : WebApplicationFactory<Program>
 {
-    private readonly TempDirectory? ownDirectory;
+    private readonly TempDirectory ownDirectory = new();
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? services;
 
-    public PetitionsApp(string? databasePath = null, IDictionary<string, string?>? settings = null)
+    /// <param name="databasePath">A database to share with another app (a restart); by default one of its own.</param>
+    /// <param name="settings">Configuration over the defaults, as appsettings.json or the environment would give it.</param>
+    /// <param name="services">Replacements of services, such as a clock the test moves.</param>
+    public PetitionsApp(string? databasePath = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        if (databasePath is null)
+        DatabasePath = databasePath ?? ownDirectory.File("petitions.db");
+        this.services = services;
+        this.settings = new Dictionary<string, string?>
         {
-            ownDirectory = new TempDirectory();
-            databasePath = ownDirectory.File("petitions.db");
+            ["Mail:PickupDirectory"] = ownDirectory.File("mail"),
+            ["Petitions:KeysDirectory"] = ownDirectory.File("keys"),
+            ["Petitions:PublicBaseUrl"] = "http://localhost",
+            ["RateLimiting:SignOnsPerMinutePerIp"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            this.settings[key] = value;
         }
 
-        DatabasePath = databasePath;
-        this.settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
-        {
-            ["ConnectionStrings:Petitions"] = $"Data Source={databasePath}",
-        };
+        this.settings["ConnectionStrings:Petitions"] = $"Data Source={DatabasePath}";
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>Where mail goes when no SMTP host is set.</summary>
+    public string PickupDirectory => settings["Mail:PickupDirectory"]!;
 
     public Db Db => Services.GetRequiredService<Db>();
 
@@ -37,6 +49,11 @@ public sealed class PetitionsApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 
     protected override void Dispose(bool disposing)
@@ -44,7 +61,7 @@ public sealed class PetitionsApp : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            ownDirectory?.Dispose();
+            ownDirectory.Dispose();
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Petitions.Petitions;
@@ -6,28 +5,31 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Letters;
 
-public sealed class ShowModel(PetitionStore petitions, SignatureStore signatures) : PageModel
+public sealed class ShowModel(PetitionStore petitions, SignatureStore signatures, TimeProvider clock) : PageModel
 {
-    public Petition Letter { get; private set; } = null!;
-
-    public IReadOnlyList<PublicSignatory> Signatories { get; private set; } = [];
-
-    /// <summary>"The Hague, 5 September 2017", as a letter is dated.</summary>
-    public string DateLine => string.Join(", ", new[]
-    {
-        Letter.Place,
-        Letter.Date?.ToString("d MMMM yyyy", CultureInfo.GetCultureInfo("en-GB")) ?? "",
-    }.Where(p => p.Length > 0));
+    public LetterView View { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
-        if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } letter)
+        if (await LoadAsync(petitions, signatures, clock, slug, SignFormView.Empty(slug), cancellationToken) is not { } view)
         {
             return NotFound();
         }
 
-        Letter = letter;
-        Signatories = await signatures.ListPublicAsync(letter.Id, cancellationToken: cancellationToken);
+        View = view;
         return Page();
+    }
+
+    /// <returns>The letter page's content, or null when there is no public letter of that name.</returns>
+    internal static async Task<LetterView?> LoadAsync(
+        PetitionStore petitions, SignatureStore signatures, TimeProvider clock, string slug, SignFormView form, CancellationToken cancellationToken)
+    {
+        if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } letter)
+        {
+            return null;
+        }
+
+        var listed = await signatures.ListPublicAsync(letter.Id, cancellationToken: cancellationToken);
+        return new LetterView(letter, listed, letter.AcceptsSignOns(clock.GetUtcNow()) ? form : null);
     }
 }

@@ -1,0 +1,68 @@
+using System.Net;
+
+namespace Petitions.Email;
+
+/// <summary>
+/// The texts of the emails: each has a plain-text and an HTML part and names the letter.
+/// Links carry one-time tokens, so these texts are never logged.
+/// </summary>
+public static class Emails
+{
+    public const string ConfirmSignOn = "confirm-sign-on";
+    public const string AlreadySigned = "already-signed";
+    public const string NowListed = "now-listed";
+    public const string ConfirmContact = "confirm-contact";
+    public const string AwaitingReview = "awaiting-review";
+
+    public static OutgoingEmail Confirm(string to, string letter, string organisation, string link) => Compose(
+        ConfirmSignOn, to, $"Confirm your signature: {letter}",
+        $"You asked to sign the letter \"{letter}\" on behalf of {organisation}.",
+        "To confirm, open this link and press the button on the page. The link works once, for 24 hours.",
+        link, "Confirm the signature",
+        "If you did not ask for this, ignore this email: nothing is published without a confirmation.");
+
+    public static OutgoingEmail Repeat(string to, string letter, string organisation, string letterLink) => Compose(
+        AlreadySigned, to, $"Already signed: {letter}",
+        $"Someone asked to sign the letter \"{letter}\" on behalf of {organisation} with this email address.",
+        "This address has already been used to sign it, so nothing has changed. The letter and its signatories are here:",
+        letterLink, "See the letter",
+        "If you did not ask for this, you can ignore this email.");
+
+    public static OutgoingEmail Contact(string to, string letter, string organisation, string link) => Compose(
+        ConfirmContact, to, $"Confirm you are a contact for {organisation}: {letter}",
+        $"You asked to sign the letter \"{letter}\" on behalf of {organisation}. Your organisation has already signed it, so it stays listed once; we will add you as a further contact for it.",
+        "To confirm your address, open this link and press the button on the page. The link works once, for 24 hours.",
+        link, "Confirm my address",
+        "If you did not ask for this, ignore this email.");
+
+    public static OutgoingEmail Listed(string to, string letter, string organisation, string letterLink, string? withdrawLink) => Compose(
+        NowListed, to, $"Signed: {letter}",
+        $"Thank you. {organisation} is now listed among the organisations supporting the letter \"{letter}\".",
+        "You can see the letter and its signatories here:",
+        letterLink, "See the letter",
+        withdrawLink is null ? "" : $"Should your organisation withdraw its support later, use this link: {withdrawLink}");
+
+    public static OutgoingEmail Review(string to, string letter, string organisation) => Compose(
+        AwaitingReview, to, $"Confirmed, awaiting review: {letter}",
+        $"Thank you. The signature of {organisation} on the letter \"{letter}\" is confirmed.",
+        "The coordinators of this letter review each organisation before it is listed; you will hear from us when it is.",
+        null, null, "");
+
+    private static OutgoingEmail Compose(string kind, string to, string subject, string opening, string instruction, string? link, string? button, string closing)
+    {
+        var text = $"{opening}\n\n{instruction}\n\n{(link is null ? "" : link + "\n\n")}{(closing.Length > 0 ? closing + "\n\n" : "")}-- \nPetitions\n";
+        var e = (string s) => WebUtility.HtmlEncode(s);
+        var html = $"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>{e(subject)}</title></head>
+            <body style="font-family: Georgia, serif; line-height: 1.5; max-width: 40rem;">
+            <p>{e(opening)}</p>
+            <p>{e(instruction)}</p>
+            {(link is null ? "" : $"<p><a href=\"{e(link)}\">{e(button ?? link)}</a></p><p style=\"font-size: .9em; color: #555;\">{e(link)}</p>")}
+            {(closing.Length > 0 ? $"<p>{e(closing)}</p>" : "")}
+            <p>— Petitions</p>
+            </body></html>
+            """;
+        return new OutgoingEmail(kind, to, subject, text, html);
+    }
+}

@@ -1,0 +1,34 @@
+namespace Petitions.Email;
+
+/// <summary>The "Mail" section: who sends, and where messages go when there is no SMTP host.</summary>
+public sealed class MailOptions
+{
+    public string From { get; set; } = "Petitions <petitions@localhost>";
+
+    public string PickupDirectory { get; set; } = "data/mail";
+}
+
+public enum SmtpSecurity
+{
+    Auto,
+    None,
+    StartTls,
+    SslOnConnect,
+}
+
+/// <summary>The "Smtp" section. With no host, mail is written to the pickup folder instead.</summary>
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 25;
+
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>How long one SMTP operation may take before it counts as a transient failure.</summary>
+    public int TimeoutSeconds { get; set; } = 30;
+}

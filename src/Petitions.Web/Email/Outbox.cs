@@ -1,0 +1,53 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Petitions.Data;
+
+namespace Petitions.Email;
+
+/// <summary>An email to send: written to the outbox in the transaction of the change that caused it.</summary>
+public sealed record OutgoingEmail(string Kind, string To, string Subject, string Text, string Html, long? PetitionId = null, long? SignatureId = null);
+
+public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
+{
+    private readonly SemaphoreSlim signal = new(0, 1);
+
+    private string Domain => MailboxAddress.TryParse(options.Value.From, out var from) && from.Domain is { Length: > 0 } d ? d : "localhost";
+
+    /// <summary>Queues an email in the caller's transaction; call <see cref="Notify"/> after the commit.</summary>
+    public async Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutgoingEmail email, DateTimeOffset now)
+    {
+        // The Message-ID is fixed now, so a message resent after an ambiguous failure keeps it.
+        var messageId = $"{Guid.NewGuid():N}@{Domain}";
+        var at = Time.Format(now);
+        await connection.ExecuteAsync("""
+            INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, text_body, html_body, message_id, created_at, due_at)
+            VALUES (@Kind, @PetitionId, @SignatureId, @To, @Subject, @Text, @Html, @messageId, @at, @at)
+            """, new { email.Kind, email.PetitionId, email.SignatureId, email.To, email.Subject, email.Text, email.Html, messageId, at }, transaction);
+    }
+
+    /// <summary>How many emails a signature has caused so far (a sign-on causes at most a few).</summary>
+    public static Task<long> CountForSignatureAsync(SqliteConnection connection, SqliteTransaction transaction, long signatureId) =>
+        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE signature_id = @signatureId", new { signatureId }, transaction);
+
+    /// <summary>Wakes the dispatcher: something committed is waiting.</summary>
+    public void Notify()
+    {
+        if (signal.CurrentCount == 0)
+        {
+            try
+            {
+                signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled: one wake-up is enough.
+            }
+        }
+    }
+
+    public void Dispose() => signal.Dispose();
+
+    internal Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+using Petitions.Organisations;
+using Petitions.Petitions;
+using Petitions.Signatures;
+
+namespace Petitions.Pages.Letters;
+
+/// <summary>What the letter page shows: the letter, its supporters, and the sign-on form while it is open.</summary>
+public sealed record LetterView(Petition Letter, IReadOnlyList<PublicSignatory> Signatories, SignFormView? Form)
+{
+    /// <summary>"The Hague, 5 September 2017", as a letter is dated.</summary>
+    public string DateLine => string.Join(", ", new[]
+    {
+        Letter.Place,
+        Letter.Date?.ToString("d MMMM yyyy", CultureInfo.GetCultureInfo("en-GB")) ?? "",
+    }.Where(p => p.Length > 0));
+}
+
+/// <summary>The sign-on form: what was typed (kept when it is sent back) and each field's error.</summary>
+public sealed record SignFormView(string Slug, SignRequest Values, IReadOnlyDictionary<string, string[]> Errors)
+{
+    public static SignFormView Empty(string slug) => new(slug, new SignRequest(), new Dictionary<string, string[]>());
+
+    public static IReadOnlyList<Country> Countries => global::Petitions.Organisations.Countries.All;
+
+    public string? Error(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    /// <summary>Fields in the order of the form, for the summary of errors at its top.</summary>
+    public static readonly IReadOnlyList<(string Field, string Label)> Fields =
+    [
+        ("organisation", "Organisation"), ("city", "City"), ("country", "Country"), ("contactName", "Your name"),
+        ("contactRole", "Your role in the organisation"), ("contactEmail", "Your email address"), ("website", "The organisation's website"),
+        ("comment", "Comment"), ("consent", "Consent"),
+    ];
+}

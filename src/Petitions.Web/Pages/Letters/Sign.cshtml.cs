@@ -1,0 +1,79 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Petitions.Petitions;
+using Petitions.Signatures;
+
+namespace Petitions.Pages.Letters;
+
+/// <summary>
+/// The form's POST: valid → 303 to "check your email"; invalid → the letter page again, with
+/// what was typed and a message by each wrong field (status 400).
+/// </summary>
+[EnableRateLimiting(RateLimits.SignOnPolicy)]
+public sealed class SignModel(
+    PetitionStore petitions, SignatureStore signatures, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
+    ILogger<SignModel> logger) : PageModel
+{
+    public LetterView View { get; private set; } = null!;
+
+    public IActionResult OnGet(string slug) => Redirect($"/petitions/{Uri.EscapeDataString(slug)}");
+
+    public async Task<IActionResult> OnPostAsync(string slug, CancellationToken cancellationToken)
+    {
+        var form = Request.Form;
+        var request = new SignRequest
+        {
+            Organisation = form["organisation"],
+            City = form["city"],
+            Country = form["country"],
+            ContactName = form["contactName"],
+            ContactRole = form["contactRole"],
+            ContactEmail = form["contactEmail"],
+            Website = form["website"],
+            Comment = form["comment"],
+            Consent = form["consent"].Contains("true"),
+        };
+
+        var letter = await petitions.FindAsync(slug, cancellationToken);
+        if (letter is null || letter.Status == PetitionStatus.Draft)
+        {
+            return NotFound();
+        }
+
+        if (!letter.AcceptsSignOns(clock.GetUtcNow()))
+        {
+            return StatusCode(StatusCodes.Status409Conflict);
+        }
+
+        // The honeypot: people cannot see the field, scripts fill it in. Same answer, nothing stored.
+        if (!string.IsNullOrEmpty(form["fax"]))
+        {
+            logger.LogInformation("A sign-on with the honeypot filled in was dropped.");
+            return SeeOther(slug);
+        }
+
+        var validation = await validator.ValidateAsync(request, cancellationToken);
+        if (!validation.IsValid)
+        {
+            View = (await ShowModel.LoadAsync(petitions, signatures, clock, slug,
+                new SignFormView(slug, request, SignaturesApi.Errors(validation)), cancellationToken))!;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        return await signOn.SignAsync(slug, request, "form", cancellationToken) switch
+        {
+            SignOnOutcome.Accepted => SeeOther(slug),
+            SignOnOutcome.UnknownPetition => NotFound(),
+            _ => StatusCode(StatusCodes.Status409Conflict),
+        };
+    }
+
+    private StatusCodeResult SeeOther(string slug)
+    {
+        Response.Headers.Location = $"/petitions/{Uri.EscapeDataString(slug)}/check-email";
+        return StatusCode(StatusCodes.Status303SeeOther);
+    }
+}

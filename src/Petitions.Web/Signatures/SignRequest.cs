@@ -1,0 +1,213 @@
+using System.Globalization;
+using FluentValidation;
+using MimeKit;
+using Petitions.Organisations;
+
+namespace Petitions.Signatures;
+
+/// <summary>
+/// A sign-on as the form or the JSON API sends it. Only these fields are read: a client cannot
+/// set a status, an id or a time.
+/// </summary>
+public sealed record SignRequest
+{
+    public string? Organisation { get; init; }
+    public string? City { get; init; }
+    public string? Country { get; init; }
+    public string? ContactName { get; init; }
+    public string? ContactRole { get; init; }
+    public string? ContactEmail { get; init; }
+    public string? Website { get; init; }
+    public string? Comment { get; init; }
+    public bool Consent { get; init; }
+
+    /// <summary>The request as it is stored: NFC, invisible characters removed, white space collapsed.</summary>
+    public SignRequest Cleaned() => new()
+    {
+        Organisation = CleanOrNull(Organisation),
+        City = CleanOrNull(City),
+        Country = CleanOrNull(Country)?.ToUpperInvariant(),
+        ContactName = CleanOrNull(ContactName),
+        ContactRole = CleanOrNull(ContactRole),
+        ContactEmail = CleanOrNull(ContactEmail),
+        Website = CleanOrNull(Website),
+        Comment = Comment is null ? null : CleanComment(Comment),
+        Consent = Consent,
+    };
+
+    private static string? CleanOrNull(string? text) => text is null ? null : Names.Clean(text) is { Length: > 0 } clean ? clean : null;
+
+    // A comment keeps its paragraphs: each line is cleaned, blank runs become one blank line.
+    private static string? CleanComment(string comment)
+    {
+        var lines = comment.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n').Select(Names.Clean);
+        var text = string.Join('\n', lines);
+        while (text.Contains("\n\n\n", StringComparison.Ordinal))
+        {
+            text = text.Replace("\n\n\n", "\n\n", StringComparison.Ordinal);
+        }
+
+        return text.Trim('\n') is { Length: > 0 } kept ? kept : null;
+    }
+}
+
+/// <summary>
+/// The one validator of a sign-on, for the form and the JSON API alike. It reads the request as
+/// sent (control characters and bidi overrides are refused, not silently dropped) and judges
+/// lengths and formula triggers on the text as it would be stored.
+/// </summary>
+public sealed class SignRequestValidator : AbstractValidator<SignRequest>
+{
+    public const int MaxName = 200;
+    public const int MaxCity = 100;
+    public const int MaxPerson = 200;
+    public const int MaxRole = 200;
+    public const int MaxWebsite = 300;
+    public const int MaxComment = 2000;
+    public const int MaxEmail = 254;
+    public const int MaxEmailLocalPart = 64;
+
+    public SignRequestValidator()
+    {
+        RuleFor(r => r.Organisation).Cascade(CascadeMode.Stop)
+            .Must(NotBlank).WithMessage("Enter the name of your organisation.")
+            .Must(NoControlCharacters).WithMessage("The organisation's name may not contain control characters.")
+            .Must(NoBidiOverrides).WithMessage("The organisation's name may not contain text-direction overrides.")
+            .Must(v => Clean(v).Length <= MaxName).WithMessage($"The organisation's name must be at most {MaxName} characters.")
+            .Must(NoFormulaStart).WithMessage("The organisation's name may not start with = + - or @.");
+
+        RuleFor(r => r.City).Cascade(CascadeMode.Stop)
+            .Must(NoControlCharacters).WithMessage("The city may not contain control characters.")
+            .Must(NoBidiOverrides).WithMessage("The city may not contain text-direction overrides.")
+            .Must(v => Clean(v).Length <= MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
+            .Must(NoFormulaStart).WithMessage("The city may not start with = + - or @.");
+
+        RuleFor(r => r.Country).Cascade(CascadeMode.Stop)
+            .Must(NotBlank).WithMessage("Choose your organisation's country.")
+            .Must(v => Countries.IsCode(Clean(v).ToUpperInvariant())).WithMessage("Choose a country from the list (an ISO 3166-1 alpha-2 code such as NL or XK).");
+
+        RuleFor(r => r.ContactName).Cascade(CascadeMode.Stop)
+            .Must(NotBlank).WithMessage("Enter the name of the person signing.")
+            .Must(NoControlCharacters).WithMessage("The name may not contain control characters.")
+            .Must(NoBidiOverrides).WithMessage("The name may not contain text-direction overrides.")
+            .Must(v => Clean(v).Length <= MaxPerson).WithMessage($"The name must be at most {MaxPerson} characters.")
+            .Must(NoFormulaStart).WithMessage("The name may not start with = + - or @.");
+
+        RuleFor(r => r.ContactRole).Cascade(CascadeMode.Stop)
+            .Must(NotBlank).WithMessage("Enter the role of the person signing, such as Director.")
+            .Must(NoControlCharacters).WithMessage("The role may not contain control characters.")
+            .Must(NoBidiOverrides).WithMessage("The role may not contain text-direction overrides.")
+            .Must(v => Clean(v).Length <= MaxRole).WithMessage($"The role must be at most {MaxRole} characters.")
+            .Must(NoFormulaStart).WithMessage("The role may not start with = + - or @.");
+
+        RuleFor(r => r.ContactEmail).Cascade(CascadeMode.Stop)
+            .Must(NotBlank).WithMessage("Enter an email address: we send a link to confirm the sign-on.")
+            .Must(NoControlCharacters).WithMessage("The email address may not contain control characters.")
+            .Custom((email, context) =>
+            {
+                if (!EmailAddress.TryNormalise(email, out _, out var problem) && problem is not null)
+                {
+                    context.AddFailure(problem);
+                }
+            });
+
+        RuleFor(r => r.Website).Cascade(CascadeMode.Stop)
+            .Must(NoControlCharacters).WithMessage("The website may not contain control characters.")
+            .Must(v => Clean(v).Length <= MaxWebsite).WithMessage($"The website must be at most {MaxWebsite} characters.")
+            .Must(v => string.IsNullOrWhiteSpace(v) || IsWebAddress(Clean(v))).WithMessage("Enter the website as an address starting with http:// or https://.");
+
+        RuleFor(r => r.Comment).Cascade(CascadeMode.Stop)
+            .Must(v => v is null || !v.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))).WithMessage("The comment may not contain control characters.")
+            .Must(NoBidiOverrides).WithMessage("The comment may not contain text-direction overrides.")
+            .Must(v => (v?.Length ?? 0) <= MaxComment).WithMessage($"The comment must be at most {MaxComment} characters.");
+
+        RuleFor(r => r.Consent)
+            .Equal(true).WithMessage("Tick the box to agree that the organisation's name and city are published and the contact details are kept for this letter.");
+    }
+
+    private static string Clean(string? text) => text is null ? "" : Names.Clean(text);
+
+    private static bool NotBlank(string? text) => Clean(text).Length > 0;
+
+    private static bool NoControlCharacters(string? text) => text is null || !text.Any(char.IsControl);
+
+    // Explicit embeddings, overrides and isolates can make a name read backwards on screen.
+    private static bool NoBidiOverrides(string? text) =>
+        text is null || !text.Any(c => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C');
+
+    // A spreadsheet reads a cell that starts with one of these as a formula.
+    private static bool NoFormulaStart(string? text) => Clean(text) is not [('=' or '+' or '-' or '@' or '＝' or '＋' or '－' or '＠'), ..];
+
+    private static bool IsWebAddress(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Contains('.', StringComparison.Ordinal);
+}
+
+/// <summary>Email addresses as MailKit reads them, within the lengths SMTP allows.</summary>
+public static class EmailAddress
+{
+    /// <returns>True with the address in canonical form; false with what is wrong (null when nothing was given).</returns>
+    public static bool TryNormalise(string? text, out string address, out string? problem)
+    {
+        address = "";
+        problem = null;
+        var candidate = text is null ? "" : Names.Clean(text);
+        if (candidate.Length == 0)
+        {
+            return false;
+        }
+
+        // Only a bare address: a display name ("Name <a@b>") or a list could smuggle in other recipients.
+        if (!MailboxAddress.TryParse(ParserOptions.Default, candidate, out var mailbox)
+            || mailbox.Name is { Length: > 0 } || candidate.Contains('<', StringComparison.Ordinal)
+            || candidate.Contains(',', StringComparison.Ordinal) || candidate.Contains(';', StringComparison.Ordinal)
+            || candidate.Contains(' ', StringComparison.Ordinal))
+        {
+            problem = "Enter an email address like name@organisation.org.";
+            return false;
+        }
+
+        var at = mailbox.Address.LastIndexOf('@');
+        if (at <= 0 || at == mailbox.Address.Length - 1)
+        {
+            problem = "Enter an email address like name@organisation.org.";
+            return false;
+        }
+
+        var local = mailbox.Address[..at];
+        var domain = mailbox.Address[(at + 1)..];
+        if (!domain.Contains('.', StringComparison.Ordinal))
+        {
+            problem = "The email address needs a full domain, such as organisation.org.";
+            return false;
+        }
+
+        if (local.Length > SignRequestValidator.MaxEmailLocalPart)
+        {
+            problem = $"The part of the email address before the @ must be at most {SignRequestValidator.MaxEmailLocalPart} characters.";
+            return false;
+        }
+
+        if (mailbox.Address.Length > SignRequestValidator.MaxEmail)
+        {
+            problem = $"The email address must be at most {SignRequestValidator.MaxEmail} characters.";
+            return false;
+        }
+
+        address = local + "@" + domain.ToLower(CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    /// <summary>The domain of an address, in ASCII (IDN) and lower case.</summary>
+    public static string Domain(string address)
+    {
+        var domain = address[(address.LastIndexOf('@') + 1)..].TrimEnd('.');
+        try
+        {
+            return new IdnMapping().GetAscii(domain).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            return domain.ToLowerInvariant();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using FluentValidation;
+using FluentValidation.Results;
+using Petitions.Petitions;
+
+namespace Petitions.Signatures;
+
+public sealed record SignOnAccepted(string Status);
+
+public sealed record ConfirmationRequest(string? Token);
+
+public sealed record ConfirmationResult(string Status);
+
+public static class SignaturesApi
+{
+    /// <summary>A sign-on is a few short fields: anything bigger is not one.</summary>
+    public const int MaxBodyBytes = 32 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static RouteGroupBuilder MapSignaturesApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api").WithTags("Sign-on");
+
+        group.MapPost("/petitions/{slug}/signatures", SignAsync)
+            .RequireRateLimiting(RateLimits.SignOnPolicy)
+            .Accepts<SignRequest>("application/json")
+            .Produces<SignOnAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Sign a letter on behalf of an organisation. A repeat gets the same answer; only the email differs.");
+
+        group.MapPost("/confirmations", ConfirmAsync)
+            .RequireRateLimiting(RateLimits.TokenPolicy)
+            .Accepts<ConfirmationRequest>("application/json")
+            .Produces<ConfirmationResult>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .WithSummary("Confirm a sign-on with the token from its email.");
+
+        return group;
+    }
+
+    private static async Task<IResult> SignAsync(
+        string slug, HttpRequest request, PetitionStore petitions, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<SignRequest>(request, MaxBodyBytes, Json, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var petition = await petitions.FindAsync(slug, cancellationToken);
+        if (petition is null || petition.Status == PetitionStatus.Draft)
+        {
+            return PetitionsApi.NotFound(slug);
+        }
+
+        if (!petition.AcceptsSignOns(clock.GetUtcNow()))
+        {
+            return NotOpen(slug);
+        }
+
+        var validation = await validator.ValidateAsync(body!, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return ValidationProblem(validation);
+        }
+
+        return await signOn.SignAsync(slug, body!, "api", cancellationToken) switch
+        {
+            SignOnOutcome.Accepted => TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted),
+            SignOnOutcome.UnknownPetition => PetitionsApi.NotFound(slug),
+            _ => NotOpen(slug),
+        };
+    }
+
+    private static async Task<IResult> ConfirmAsync(HttpRequest request, SignOn signOn, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<ConfirmationRequest>(request, 4096, Json, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Token))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The token from the email is required."] });
+        }
+
+        var (outcome, status, _) = await signOn.ConfirmAsync(body.Token, cancellationToken);
+        return outcome switch
+        {
+            ConfirmOutcome.Confirmed => TypedResults.Ok(new ConfirmationResult(status!)),
+            ConfirmOutcome.Expired => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "This link has expired",
+                detail: "Confirmation links work for 24 hours. Sign again to get a new one."),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown or used link",
+                detail: "This confirmation link is not known, or it was used already."),
+        };
+    }
+
+    public static IResult ValidationProblem(ValidationResult validation) =>
+        TypedResults.ValidationProblem(Errors(validation), title: "The sign-on has errors");
+
+    /// <summary>Validation errors keyed by the camelCase field names of the JSON and the form.</summary>
+    public static Dictionary<string, string[]> Errors(ValidationResult validation) =>
+        validation.Errors
+            .GroupBy(e => JsonNamingPolicy.CamelCase.ConvertName(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
+
+    private static ProblemHttpResult NotOpen(string slug) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This letter is not open for signatures",
+            detail: $"The letter '{slug}' is closed or not yet open.");
+}

@@ -1,0 +1,100 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Petitions.Data;
+
+namespace Petitions.Signatures;
+
+public enum TokenState
+{
+    Valid,
+    Unknown,
+    Used,
+    Expired,
+}
+
+public sealed record TokenRecord(long Id, string Purpose, long? SignatureId, long? ContactId, long? SubjectId, DateTimeOffset ExpiresAt, bool Spent)
+{
+    public TokenState StateAt(DateTimeOffset now) => Spent ? TokenState.Used : now < ExpiresAt ? TokenState.Valid : TokenState.Expired;
+}
+
+/// <summary>
+/// One-time tokens for links in emails: 32 random bytes, base64url in the link, only their
+/// SHA-256 stored. Single use, absolute expiry, and a new token of a purpose voids the old ones.
+/// </summary>
+public static class Tokens
+{
+    public const string Confirm = "confirm";
+    public const string Contact = "contact";
+    public const string Withdraw = "withdraw";
+    public const string SignIn = "sign-in";
+
+    public static readonly TimeSpan ConfirmLifetime = TimeSpan.FromHours(24);
+
+    /// <returns>The token to put in a link; the database keeps only its hash.</returns>
+    public static async Task<string> IssueAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string purpose, long? signatureId, long? contactId, long? subjectId,
+        DateTimeOffset now, TimeSpan lifetime)
+    {
+        var at = Time.Format(now);
+        await connection.ExecuteAsync("""
+            UPDATE tokens SET voided_at = @at
+            WHERE purpose = @purpose AND used_at IS NULL AND voided_at IS NULL
+              AND signature_id IS @signatureId AND contact_id IS @contactId AND subject_id IS @subjectId
+            """, new { at, purpose, signatureId, contactId, subjectId }, transaction);
+
+        var bytes = RandomNumberGenerator.GetBytes(32);
+        await connection.ExecuteAsync("""
+            INSERT INTO tokens (hash, purpose, signature_id, contact_id, subject_id, created_at, expires_at)
+            VALUES (@hash, @purpose, @signatureId, @contactId, @subjectId, @at, @expires)
+            """, new { hash = SHA256.HashData(bytes), purpose, signatureId, contactId, subjectId, at, expires = Time.Format(now + lifetime) }, transaction);
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    /// <returns>The token's record, or null when the text is not one we issued.</returns>
+    public static async Task<TokenRecord?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, string purpose, string? token)
+    {
+        if (Hash(token) is not { } hash)
+        {
+            return null;
+        }
+
+        var row = await connection.QuerySingleOrDefaultAsync<TokenRow>("""
+            SELECT id, purpose, signature_id AS signatureId, contact_id AS contactId, subject_id AS subjectId, expires_at AS expiresAt,
+                   (used_at IS NOT NULL OR voided_at IS NOT NULL) AS spent
+            FROM tokens WHERE hash = @hash AND purpose = @purpose
+            """, new { hash, purpose }, transaction);
+        return row is null ? null : new TokenRecord(row.Id, row.Purpose, row.SignatureId, row.ContactId, row.SubjectId, Time.Parse(row.ExpiresAt), row.Spent);
+    }
+
+    /// <returns>False when another request used the token first.</returns>
+    public static async Task<bool> UseAsync(SqliteConnection connection, SqliteTransaction transaction, long tokenId, DateTimeOffset now) =>
+        await connection.ExecuteAsync(
+            "UPDATE tokens SET used_at = @at WHERE id = @tokenId AND used_at IS NULL AND voided_at IS NULL",
+            new { at = Time.Format(now), tokenId }, transaction) == 1;
+
+    private static byte[]? Hash(string? token)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length != 43)
+        {
+            return null;
+        }
+
+        var bytes = new byte[32];
+        return Base64Url.IsValid(token) && Base64Url.TryDecodeFromChars(token, bytes, out var written) && written == 32
+            ? SHA256.HashData(bytes)
+            : null;
+    }
+
+    private sealed class TokenRow
+    {
+        public long Id { get; init; }
+        public string Purpose { get; init; } = "";
+        public long? SignatureId { get; init; }
+        public long? ContactId { get; init; }
+        public long? SubjectId { get; init; }
+        public string ExpiresAt { get; init; } = "";
+        public bool Spent { get; init; }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Petitions;
+
+/// <summary>
+/// Rate limits per client IP: sign-ons per letter (RateLimiting:SignOnsPerMinutePerIp, 0 turns
+/// it off) and attempts at one-time tokens. Rejections are 429 with Retry-After, not the
+/// limiter's default 503.
+/// </summary>
+public static class RateLimits
+{
+    public const string SignOnPolicy = "sign-on";
+    public const string TokenPolicy = "tokens";
+
+    public static IServiceCollection AddPetitionsRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var signOns = configuration.GetValue("RateLimiting:SignOnsPerMinutePerIp", 5);
+        var tokens = configuration.GetValue("RateLimiting:TokenAttemptsPerMinutePerIp", 30);
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                    detail: "Please wait a moment before trying again.").ExecuteAsync(context.HttpContext);
+            };
+            limiter.AddPolicy(SignOnPolicy, context => PerMinute(
+                $"{ClientAddress(context)}|{context.Request.RouteValues["slug"]}", signOns));
+            limiter.AddPolicy(TokenPolicy, context => PerMinute(ClientAddress(context), tokens));
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> PerMinute(string key, int permits) =>
+        permits <= 0
+            ? RateLimitPartition.GetNoLimiter(key)
+            : RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = permits,
+                Window = TimeSpan.FromMinutes(1),
+                QueueLimit = 0,
+            });
+
+    // Only the connection's own address: X-Forwarded-For is honoured only when a trusted proxy
+    // is configured (ForwardedHeadersOptions), never by default.
+    private static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}
