@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
-using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Microsoft.Playwright.NUnit;
@@ -81,33 +78,12 @@ public sealed class LetterPageTests : PageTest
         if (result.Violations.Length > 0)
         {
             // Minor and moderate findings do not fail the test, but stay visible in its output.
-            await TestContext.Out.WriteLineAsync(Describe(path, result.Violations));
+            await TestContext.Out.WriteLineAsync(AxeReport.Describe(path, result.Violations));
         }
 
         // axe really looked at the page: a run that checked nothing would also report no violations.
         Assert.That(result.Passes, Is.Not.Empty, "axe passed no rule at all");
-        var severe = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
-        Assert.That(severe.Select(v => v.Id), Is.Empty, () => Describe(path, severe));
-    }
-
-    private static string Describe(string path, IEnumerable<AxeResultItem> violations)
-    {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"axe violations on {path}:");
-        foreach (var violation in violations)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- {violation.Id} ({violation.Impact}): {violation.Help} <{violation.HelpUrl}>");
-            foreach (var node in violation.Nodes)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"    {node.Target}: {node.Html}");
-                var checks = (node.Any ?? []).Concat(node.All ?? []).Concat(node.None ?? []);
-                foreach (var check in checks)
-                {
-                    text.AppendLine(CultureInfo.InvariantCulture, $"      {check.Id}: {check.Message}");
-                }
-            }
-        }
-
-        return text.ToString();
+        var severe = result.Violations.Where(AxeReport.IsSevere).ToList();
+        Assert.That(severe.Select(v => v.Id), Is.Empty, () => AxeReport.Describe(path, severe));
     }
 }

@@ -22,6 +22,9 @@ public enum ConfirmOutcome
     Expired,
 }
 
+/// <summary>What a confirmation did, and the letter it belongs to.</summary>
+public sealed record ConfirmResult(ConfirmOutcome Outcome, string? Status = null, string? Title = null, string? Slug = null);
+
 /// <summary>
 /// The way a sign-on travels, for the form and the JSON API alike: one transaction writes the
 /// organisation, the signature and its email; confirming moves it on. A repeat of a sign-on is
@@ -182,7 +185,7 @@ public sealed class SignOn(Db db, Outbox outbox, TimeProvider clock, IOptions<Pe
     }
 
     /// <summary>Confirms a sign-on (or a further contact) from the token in its email.</summary>
-    public async Task<(ConfirmOutcome Outcome, string? Status, string? PetitionTitle)> ConfirmAsync(string? token, CancellationToken cancellationToken = default)
+    public async Task<ConfirmResult> ConfirmAsync(string? token, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenAsync(cancellationToken);
@@ -192,14 +195,14 @@ public sealed class SignOn(Db db, Outbox outbox, TimeProvider clock, IOptions<Pe
         switch (record?.StateAt(now))
         {
             case null or TokenState.Unknown or TokenState.Used:
-                return (ConfirmOutcome.Unknown, null, null);
+                return new ConfirmResult(ConfirmOutcome.Unknown);
             case TokenState.Expired:
-                return (ConfirmOutcome.Expired, null, null);
+                return new ConfirmResult(ConfirmOutcome.Expired);
         }
 
         if (!await Tokens.UseAsync(connection, transaction, record!.Id, now))
         {
-            return (ConfirmOutcome.Unknown, null, null);
+            return new ConfirmResult(ConfirmOutcome.Unknown);
         }
 
         var signature = await connection.QuerySingleAsync<SignatureForConfirm>("""
@@ -229,23 +232,23 @@ public sealed class SignOn(Db db, Outbox outbox, TimeProvider clock, IOptions<Pe
 
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
-        return (ConfirmOutcome.Confirmed, signature.Status, signature.Title);
+        return new ConfirmResult(ConfirmOutcome.Confirmed, signature.Status, signature.Title, signature.Slug);
     }
 
     /// <summary>The letter a confirmation link belongs to, without using the link (mail scanners open links).</summary>
-    public async Task<(TokenState State, string? Title)> PeekAsync(string? token, CancellationToken cancellationToken = default)
+    public async Task<(TokenState State, string? Title, string? Slug)> PeekAsync(string? token, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         var record = await Tokens.FindAsync(connection, null, Tokens.Confirm, token)
             ?? await Tokens.FindAsync(connection, null, Tokens.Contact, token);
         if (record is null)
         {
-            return (TokenState.Unknown, null);
+            return (TokenState.Unknown, null, null);
         }
 
-        var title = await connection.ExecuteScalarAsync<string>(
-            "SELECT p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.id = @SignatureId", new { record.SignatureId });
-        return (record.StateAt(clock.GetUtcNow()), title);
+        var letter = await connection.QuerySingleAsync<(string Title, string Slug)>(
+            "SELECT p.title, p.slug FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.id = @SignatureId", new { record.SignatureId });
+        return (record.StateAt(clock.GetUtcNow()), letter.Title, letter.Slug);
     }
 
     private async Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, Petition? petition, long signatureId, OutgoingEmail email, DateTimeOffset now)

@@ -93,10 +93,10 @@ public static class SignaturesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The token from the email is required."] });
         }
 
-        var (outcome, status, _) = await signOn.ConfirmAsync(body.Token, cancellationToken);
-        return outcome switch
+        var result = await signOn.ConfirmAsync(body.Token, cancellationToken);
+        return result.Outcome switch
         {
-            ConfirmOutcome.Confirmed => TypedResults.Ok(new ConfirmationResult(status!)),
+            ConfirmOutcome.Confirmed => TypedResults.Ok(new ConfirmationResult(result.Status!)),
             ConfirmOutcome.Expired => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "This link has expired",
                 detail: "Confirmation links work for 24 hours. Sign again to get a new one."),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown or used link",

@@ -45,7 +45,9 @@ public static class JsonBody
         }
         catch (JsonException exception)
         {
-            var field = exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal)
+            // A value of the wrong type names its field; broken syntax is the body's fault wherever it stops.
+            var wrongType = exception.Message.Contains("could not be converted", StringComparison.Ordinal);
+            var field = wrongType && exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal)
                 ? JsonNamingPolicy.CamelCase.ConvertName(path[2..].Split('.', '[')[0])
                 : "body";
             return (null, Malformed(field, field == "body"

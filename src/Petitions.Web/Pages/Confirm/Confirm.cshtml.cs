@@ -25,7 +25,8 @@ public sealed class ConfirmModel(SignOn signOn) : PageModel
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken cancellationToken)
     {
         NoTraces();
-        var (state, title) = await signOn.PeekAsync(token, cancellationToken);
+        var (state, title, slug) = await signOn.PeekAsync(token, cancellationToken);
+        Slug = slug;
         switch (state)
         {
             case TokenState.Valid:
@@ -42,14 +43,15 @@ public sealed class ConfirmModel(SignOn signOn) : PageModel
     public async Task<IActionResult> OnPostAsync(string token, CancellationToken cancellationToken)
     {
         NoTraces();
-        var (outcome, status, title) = await signOn.ConfirmAsync(token, cancellationToken);
-        switch (outcome)
+        var result = await signOn.ConfirmAsync(token, cancellationToken);
+        Slug = result.Slug;
+        switch (result.Outcome)
         {
             case ConfirmOutcome.Confirmed:
                 Heading = "Thank you: the signature is confirmed";
-                Message = status == SignatureStatus.Listed
-                    ? $"Your organisation is now listed among the supporters of \"{title}\"."
-                    : $"The coordinators of \"{title}\" review each organisation before it is listed; you will hear from us.";
+                Message = result.Status == SignatureStatus.Listed
+                    ? $"Your organisation is now listed among the supporters of \"{result.Title}\"."
+                    : $"The coordinators of \"{result.Title}\" review each organisation before it is listed; you will hear from us.";
                 return Page();
             case ConfirmOutcome.Expired:
                 return Gone();

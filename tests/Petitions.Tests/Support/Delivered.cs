@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using Dapper;
+using MimeKit;
+
+namespace Petitions.Tests.Support;
+
+/// <summary>The mail an app has delivered to its pickup folder, read back as a person's mail program would.</summary>
+public static partial class Delivered
+{
+    /// <summary>Waits until the outbox has sent everything it holds, then reads the pickup folder in order of delivery.</summary>
+    public static async Task<IReadOnlyList<MimeMessage>> MessagesAsync(PetitionsApp app, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using (var connection = await app.Db.OpenAsync())
+            {
+                if (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE status = 'pending'") == 0)
+                {
+                    break;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The outbox did not drain.");
+            }
+
+            await Task.Delay(100);
+        }
+
+        if (!Directory.Exists(app.PickupDirectory))
+        {
+            return [];
+        }
+
+        return Directory.GetFiles(app.PickupDirectory, "*.eml")
+            .Select(f => (Time: File.GetLastWriteTimeUtc(f), Message: MimeMessage.Load(f)))
+            .OrderBy(m => m.Time)
+            .Select(m => m.Message)
+            .ToList();
+    }
+
+    /// <summary>The one-time tokens in the links of the messages.</summary>
+    public static IReadOnlyList<string> Tokens(IEnumerable<MimeMessage> messages, string path = "confirm") =>
+        messages.SelectMany(m => Regex.Matches(m.TextBody ?? "", $"/{path}/([A-Za-z0-9_-]{{43}})").Select(x => x.Groups[1].Value)).Distinct().ToList();
+
+    public static async Task<IReadOnlyList<string>> TokensAsync(PetitionsApp app, string path = "confirm") =>
+        Tokens(await MessagesAsync(app), path);
+}
