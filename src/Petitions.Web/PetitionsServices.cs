@@ -33,6 +33,12 @@ public static class PetitionsServices
         services.AddSingleton<IMailSender, ConfiguredMailSender>();
         services.AddSingleton<IValidator<SignRequest>, SignRequestValidator>();
         services.AddSingleton<SignOn>();
+        services.AddSingleton<Notifications>();
+        services.AddSingleton<Review>();
+        services.AddSingleton<SignatureRecords>();
+        services.AddSingleton<Exports.SignatureExport>();
+        services.AddSingleton<IValidator<LetterInput>, LetterInputValidator>();
+        services.AddSingleton<Coordinators.CoordinatorStore>();
         return services;
     }
 

@@ -3,6 +3,7 @@ using Petitions.Cli;
 using Petitions.Data;
 using Petitions.Petitions;
 using Microsoft.AspNetCore.DataProtection;
+using Petitions.Coordinators;
 using Petitions.Email;
 using Petitions.Signatures;
 using Petitions.Web;
@@ -18,6 +19,7 @@ builder.Services.AddRazorPages();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddPetitionsRateLimits(builder.Configuration);
+builder.Services.AddCoordinatorAuth();
 builder.Services.AddHostedService<OutboxDispatcher>();
 builder.Services.AddDataProtection()
     .SetApplicationName("Petitions")
@@ -29,12 +31,15 @@ await app.Services.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseRateLimiter();
 app.MapSiteAssets();
 app.MapOpenApi();
 app.MapHealth();
 app.MapPetitionsApi();
 app.MapSignaturesApi();
+app.MapCoordinatorsApi();
 app.MapRazorPages();
 
 await app.RunAsync();

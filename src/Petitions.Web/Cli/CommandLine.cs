@@ -42,7 +42,7 @@ public static class CommandLine
             {
                 "import" => ["petition"],
                 "export" => ["petition", "status", "country", "format", "group-by"],
-                _ => ["name"],
+                _ => ["name", "petition"],
             });
         }
         catch (UsageException exception)
@@ -59,7 +59,7 @@ public static class CommandLine
             {
                 "import" => await ImportAsync(host.Services, parsed, output),
                 "export" => await ExportAsync(host.Services, parsed, output),
-                _ => throw new UsageException($"'{args[0]}' is not available yet"),
+                _ => await CoordinatorsAsync(host.Services, parsed, output),
             };
         }
         catch (UsageException exception)
@@ -84,7 +84,12 @@ public static class CommandLine
         }
 
         var text = await File.ReadAllTextAsync(file);
-        var result = await services.GetRequiredService<SignatoryImport>().ImportPublishedListAsync(slug, text, "cli");
+        var import = services.GetRequiredService<SignatoryImport>();
+        // A CSV in the export's format starts with its header; anything else is a published list.
+        var isCsv = file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+            || text.TrimStart('\uFEFF').StartsWith("\"organisation\"", StringComparison.OrdinalIgnoreCase)
+            || text.TrimStart('\uFEFF').StartsWith("organisation,", StringComparison.OrdinalIgnoreCase);
+        var result = isCsv ? await import.ImportCsvAsync(slug, text, "cli") : await import.ImportPublishedListAsync(slug, text, "cli");
         await output.WriteLineAsync(JsonSerializer.Serialize(result, Json));
         return 0;
     }
@@ -112,14 +117,68 @@ public static class CommandLine
             throw new UsageException("--group-by takes only 'country'");
         }
 
-        if (format != "text")
+        if (format is not ("csv" or "text"))
         {
-            throw new UsageException(format == "csv" ? "--format csv is not available yet; use --format text" : "--format must be csv or text");
+            throw new UsageException("--format must be csv or text");
         }
 
         var petition = await services.GetRequiredService<PetitionStore>().FindAsync(slug) ?? throw new UnknownPetitionException(slug);
+        if (format == "csv")
+        {
+            if (groupBy is not null)
+            {
+                throw new UsageException("--group-by goes with --format text");
+            }
+
+            var export = services.GetRequiredService<SignatureExport>();
+            await output.FlushAsync();
+            if (output == Console.Out)
+            {
+                // Bytes straight to standard output: the BOM and CRLF exactly as written, streamed.
+                await using var stdout = Console.OpenStandardOutput();
+                await export.WriteCsvAsync(stdout, petition.Id, arguments.Optional("status"), country, CancellationToken.None);
+            }
+            else
+            {
+                using var buffer = new MemoryStream();
+                await export.WriteCsvAsync(buffer, petition.Id, arguments.Optional("status"), country, CancellationToken.None);
+                await output.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            }
+
+            return 0;
+        }
+
         var signatories = await services.GetRequiredService<SignatureStore>().ListPublicAsync(petition.Id, status, country);
         await output.WriteAsync(PublicationText.Render(signatories, groupByCountry: groupBy == "country"));
+        return 0;
+    }
+
+    private static async Task<int> CoordinatorsAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
+    {
+        var (verb, email) = arguments.Positionals switch
+        {
+            ["add", var given] => ("add", given),
+            ["add"] => throw new UsageException("add needs an EMAIL"),
+            [] => throw new UsageException("say what to do: coordinators add EMAIL [--name NAME] [--petition SLUG]"),
+            _ => throw new UsageException($"unknown coordinators command '{string.Join(' ', arguments.Positionals)}'"),
+        };
+        if (verb != "add" || !Signatures.EmailAddress.TryNormalise(email, out var address, out _))
+        {
+            throw new UsageException($"'{email}' is not an email address");
+        }
+
+        var petitionIds = new List<long>();
+        if (arguments.Optional("petition") is { } slug)
+        {
+            var petition = await services.GetRequiredService<PetitionStore>().FindAsync(slug) ?? throw new UnknownPetitionException(slug);
+            petitionIds.Add(petition.Id);
+        }
+
+        var (coordinator, token) = await services.GetRequiredService<Coordinators.CoordinatorStore>()
+            .AddAsync(address, arguments.Optional("name"), petitionIds);
+        await output.WriteLineAsync($"coordinator {coordinator.Id} {coordinator.Email} ({(coordinator.AllPetitions ? "every letter" : "letter " + arguments.Optional("petition"))})");
+        await output.WriteLineAsync("API token (shown once, stored only as a hash; send it as Authorization: Bearer TOKEN):");
+        await output.WriteLineAsync(token);
         return 0;
     }
 
@@ -147,8 +206,13 @@ public static class CommandLine
 
           import --petition SLUG FILE
               import signatories: a text file of "Name, City" lines as published letters print them
-          export --petition SLUG [--status S] [--country CC] [--format text] [--group-by country]
-              the signatories (listed by default) to standard output
+          import --petition SLUG FILE.csv
+              import signatories from a CSV in the export's own format
+          export --petition SLUG [--status S] [--country CC] [--format csv|text] [--group-by country]
+              the signatories to standard output: CSV (every status unless --status), or the publication
+              text (listed ones unless --status)
+          coordinators add EMAIL [--name NAME] [--petition SLUG]
+              a coordinator of every letter (or of one); prints a new API token as the last line
 
         """;
 }
@@ -214,6 +278,8 @@ internal sealed class ParsedArguments
         [] => throw new UsageException($"{what} is required"),
         _ => throw new UsageException($"unexpected argument '{positionals[1]}'"),
     };
+
+    public IReadOnlyList<string> Positionals => positionals;
 
     public void NoPositionals()
     {

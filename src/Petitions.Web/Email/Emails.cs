@@ -13,6 +13,10 @@ public static class Emails
     public const string NowListed = "now-listed";
     public const string ConfirmContact = "confirm-contact";
     public const string AwaitingReview = "awaiting-review";
+    public const string ReviewAlert = "review-alert";
+    public const string WithdrawalReceipt = "withdrawal-receipt";
+    public const string WithdrawalAlert = "withdrawal-alert";
+    public const string CoordinatorSignIn = "coordinator-sign-in";
 
     public static OutgoingEmail Confirm(string to, string letter, string organisation, string link) => Compose(
         ConfirmSignOn, to, $"Confirm your signature: {letter}",
@@ -47,6 +51,28 @@ public static class Emails
         $"Thank you. The signature of {organisation} on the letter \"{letter}\" is confirmed.",
         "The coordinators of this letter review each organisation before it is listed; you will hear from us when it is.",
         null, null, "");
+
+    public static OutgoingEmail NewForReview(string to, string letter, string organisation, string reviewLink) => Compose(
+        ReviewAlert, to, $"To review: {organisation} signed {letter}",
+        $"{organisation} has confirmed its signature on the letter \"{letter}\" and waits for your review before it is listed.",
+        "Review it here:", reviewLink, "Open the review queue", "");
+
+    public static OutgoingEmail Withdrawn(string to, string letter, string organisation, string? reason, DateTimeOffset at) => Compose(
+        WithdrawalReceipt, to, $"Withdrawn: {letter}",
+        $"The signature of {organisation} on the letter \"{letter}\" is withdrawn as of {at:d MMMM yyyy}. It is no longer listed.",
+        reason is { Length: > 0 } ? $"The reason recorded: {reason}" : "No reason was recorded.", null, null,
+        "If this is a mistake, please write to the letter's coordinators.");
+
+    public static OutgoingEmail WithdrawalNotice(string to, string letter, string organisation, string? reason, DateTimeOffset at, string link) => Compose(
+        WithdrawalAlert, to, $"Withdrawal: {organisation} from {letter}",
+        $"{organisation} withdrew its signature from the letter \"{letter}\" as of {at:d MMMM yyyy}.",
+        reason is { Length: > 0 } ? $"The reason recorded: {reason}" : "No reason was recorded.", link, "See the signatory", "");
+
+    public static OutgoingEmail SignIn(string to, string link) => Compose(
+        CoordinatorSignIn, to, "Sign in to Petitions",
+        "You asked to sign in to Petitions as a coordinator.",
+        "Open this link and press the button on the page. It works once, for 15 minutes.", link, "Sign in",
+        "If you did not ask for this, ignore this email.");
 
     private static OutgoingEmail Compose(string kind, string to, string subject, string opening, string instruction, string? link, string? button, string closing)
     {

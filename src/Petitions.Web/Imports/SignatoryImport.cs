@@ -8,7 +8,15 @@ using Petitions.Signatures;
 namespace Petitions.Imports;
 
 /// <summary>An organisation to import, its place already resolved.</summary>
-public sealed record ImportRow(int Line, string Name, string? City, string? Country, string? Website, IReadOnlyList<string> Flags);
+public sealed record ImportRow(int Line, string Name, string? City, string? Country, string? Website, IReadOnlyList<string> Flags)
+{
+    /// <summary>What a CSV in the export's format carries beyond the organisation.</summary>
+    public ImportDetails? Details { get; init; }
+}
+
+public sealed record ImportDetails(
+    string? ContactName, string? ContactRole, string? ContactEmail, string? Status, DateTimeOffset? SignedAt,
+    DateTimeOffset? WithdrawnAt, string? WithdrawalReason);
 
 public sealed record ImportRejection(int Line, string Reason);
 
@@ -39,16 +47,62 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
             .ToList();
     }
 
-    public async Task<ImportResult> ImportPublishedListAsync(string slug, string text, string actor, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportPublishedListAsync(string slug, string text, string actor, CancellationToken cancellationToken = default) =>
+        ImportAsync(slug, ReadPublishedList(text), [], actor, cancellationToken);
+
+    /// <summary>
+    /// Reads a CSV in the export's own format: the country where it is a valid code (else inferred
+    /// from the city), the contact, and the status where it is withdrawn, with its date and reason.
+    /// </summary>
+    public (IReadOnlyList<ImportRow> Rows, IReadOnlyList<ImportRejection> Rejected) ReadCsv(string text)
     {
-        var rows = ReadPublishedList(text);
+        var lines = Exports.SignatoriesCsv.Read(new StringReader(text)).ToList();
+        var rejected = lines.Where(l => !l.IsAccepted).Select(l => new ImportRejection(l.Line, l.Reason ?? "malformed")).ToList();
+        var accepted = lines.Where(l => l.IsAccepted).ToList();
+        var needPlace = accepted.Where(l => !Countries.IsCode(l.Row!.Country?.Trim().ToUpperInvariant())).ToList();
+        var resolved = places.Resolve(needPlace.Select(l => CleanOrNull(l.Row!.City)).ToList());
+        var byLine = needPlace.Select((l, i) => (l.Line, Place: resolved[i])).ToDictionary(p => p.Line, p => p.Place);
+        var rows = new List<ImportRow>();
+        foreach (var line in accepted)
+        {
+            var row = line.Row!;
+            var city = CleanOrNull(row.City);
+            var (country, flags) = byLine.TryGetValue(line.Line, out var place)
+                ? (place.Country, place.Flags)
+                : (row.Country!.Trim().ToUpperInvariant(), (IReadOnlyList<string>)[]);
+            rows.Add(new ImportRow(line.Line, CleanOrNull(row.Organisation) ?? "", city, country, CleanOrNull(row.Website), flags)
+            {
+                Details = new ImportDetails(
+                    CleanOrNull(row.ContactName), CleanOrNull(row.ContactRole), CleanOrNull(row.ContactEmail), CleanOrNull(row.Status),
+                    ParseTime(row.SignedAt), ParseTime(row.WithdrawnAt), CleanOrNull(row.WithdrawalReason)),
+            });
+        }
+
+        return (rows, rejected);
+    }
+
+    public Task<ImportResult> ImportCsvAsync(string slug, string text, string actor, CancellationToken cancellationToken = default)
+    {
+        var (rows, rejected) = ReadCsv(text);
+        return ImportAsync(slug, rows, rejected, actor, cancellationToken);
+    }
+
+    private async Task<ImportResult> ImportAsync(
+        string slug, IReadOnlyList<ImportRow> rows, IReadOnlyList<ImportRejection> rejectedAlready, string actor, CancellationToken cancellationToken)
+    {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
         var petition = await PetitionStore.FindAsync(connection, transaction, slug) ?? throw new UnknownPetitionException(slug);
         var result = await WriteAsync(connection, transaction, petition.Id, rows, "import", actor, clock.GetUtcNow());
         await transaction.CommitAsync(cancellationToken);
-        return result;
+        return result with { Rejected = rejectedAlready.Concat(result.Rejected).OrderBy(r => r.Line).ToList() };
     }
+
+    private static string? CleanOrNull(string? text) => text is null ? null : Names.Clean(text) is { Length: > 0 } clean ? clean : null;
+
+    private static DateTimeOffset? ParseTime(string? text) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var time) ? time : null;
 
     public static async Task<ImportResult> WriteAsync(
         SqliteConnection connection, SqliteTransaction transaction, long petitionId, IReadOnlyList<ImportRow> rows,
@@ -74,13 +128,26 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
                 continue;
             }
 
-            var status = row.Flags.Count == 0 ? SignatureStatus.Listed : SignatureStatus.Confirmed;
+            // A withdrawal travels with the list: it stays withdrawn, with its date and reason.
+            var details = row.Details;
+            var withdrawn = details?.Status == SignatureStatus.Withdrawn;
+            var status = withdrawn ? SignatureStatus.Withdrawn : row.Flags.Count == 0 ? SignatureStatus.Listed : SignatureStatus.Confirmed;
             var at = Time.Format(now);
+            var signedAt = details?.SignedAt is { } signed ? Time.Format(signed) : at;
             var signatureId = await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO signatures (petition_id, organisation_id, status, source, flags, website, signed_at, confirmed_at, listed_at)
-                VALUES (@petitionId, @organisationId, @status, @source, @flags, @Website, @at, @at, CASE WHEN @status = 'listed' THEN @at END)
+                INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email, website,
+                                        signed_at, confirmed_at, listed_at, withdrawn_at, withdrawal_reason)
+                VALUES (@petitionId, @organisationId, @status, @source, @flags, @ContactName, @ContactRole, @ContactEmail, @Website,
+                        @signedAt, @at, CASE WHEN @status = 'listed' THEN @at END, @withdrawnAt, @withdrawalReason)
                 RETURNING id
-                """, new { petitionId, organisationId, status, source, flags = string.Join(' ', row.Flags), row.Website, at }, transaction);
+                """, new
+                {
+                    petitionId, organisationId, status, source, flags = string.Join(' ', row.Flags), details?.ContactName, details?.ContactRole,
+                    ContactEmail = details?.ContactEmail is { } email && Signatures.EmailAddress.TryNormalise(email, out var normal, out _) ? normal : null,
+                    row.Website, signedAt, at,
+                    withdrawnAt = withdrawn ? Time.Format(details!.WithdrawnAt ?? now) : null,
+                    withdrawalReason = withdrawn ? details!.WithdrawalReason : null,
+                }, transaction);
             await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, actor, "imported", null, status,
                 row.Flags.Count == 0 ? null : string.Join(' ', row.Flags), now);
             imported++;
@@ -108,6 +175,11 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
         if (row.Name.Any(char.IsControl) || (row.City?.Any(char.IsControl) ?? false))
         {
             return "organisation: control characters are not allowed";
+        }
+
+        if (row.Details?.Status == SignatureStatus.Rejected)
+        {
+            return "status: rejected in the source, not imported";
         }
 
         return null;

@@ -42,6 +42,8 @@ public sealed record Petition(
     IReadOnlyList<DemandGroup> DemandGroups,
     IReadOnlyList<Footnote> Footnotes)
 {
+    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes);
+
     /// <summary>Open, and not past its closing time.</summary>
     public bool AcceptsSignOns(DateTimeOffset now) => Status == PetitionStatus.Open && (ClosesAt is null || now < ClosesAt);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Petitions.Data;
@@ -83,10 +84,88 @@ public sealed class PetitionStore(Db db)
                 at,
             }, transaction);
         await WriteStructureAsync(connection, transaction, id, letter);
+        await SnapshotAsync(connection, transaction, id, 1, letter, now, actor);
         await connection.ExecuteAsync("""
             INSERT INTO events (petition_id, at, actor, kind, to_status) VALUES (@id, @at, @actor, 'petition-created', @Status)
             """, new { id, at, actor, Status = letter.Status ?? PetitionStatus.Draft }, transaction);
         return id;
+    }
+
+    /// <summary>
+    /// Replaces a letter's fields. A change to the text of a letter that is no longer a draft is a
+    /// new version (organisations keep the version they signed); a draft is simply edited.
+    /// </summary>
+    /// <returns>The letter's version after the change.</returns>
+    public static async Task<int> UpdateAsync(SqliteConnection connection, SqliteTransaction transaction, Petition current, LetterInput letter, DateTimeOffset now, string actor)
+    {
+        var textChanged = current.Title != letter.Title || current.Addressee != (letter.Addressee ?? "") || current.Place != (letter.Place ?? "")
+            || current.Date != letter.Date || current.Body != (letter.Body ?? "")
+            || JsonSerializer.Serialize(current.DemandGroups) != JsonSerializer.Serialize(letter.DemandGroups ?? [])
+            || JsonSerializer.Serialize(current.Footnotes) != JsonSerializer.Serialize(letter.Footnotes ?? []);
+        var version = textChanged && current.Status != PetitionStatus.Draft ? current.Version + 1 : current.Version;
+        var status = letter.Status ?? current.Status;
+        var at = Time.Format(now);
+        await connection.ExecuteAsync("""
+            UPDATE petitions SET title = @Title, addressee = @Addressee, place = @Place, date = @Date, body = @Body, status = @status,
+                   requires_review = @RequiresReview, closes_at = @ClosesAt, version = @version, updated_at = @at
+            WHERE id = @Id
+            """, new
+            {
+                letter.Title,
+                Addressee = letter.Addressee ?? "",
+                Place = letter.Place ?? "",
+                Date = letter.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                Body = letter.Body ?? "",
+                status,
+                letter.RequiresReview,
+                ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
+                version,
+                at,
+                current.Id,
+            }, transaction);
+        if (textChanged)
+        {
+            await connection.ExecuteAsync("DELETE FROM demand_groups WHERE petition_id = @Id; DELETE FROM footnotes WHERE petition_id = @Id;", new { current.Id }, transaction);
+            await WriteStructureAsync(connection, transaction, current.Id, letter);
+            await SnapshotAsync(connection, transaction, current.Id, version, letter, now, actor);
+        }
+
+        await connection.ExecuteAsync("""
+            INSERT INTO events (petition_id, at, actor, kind, from_status, to_status, reason)
+            VALUES (@Id, @at, @actor, 'petition-edited', @from, @status, @reason)
+            """, new { current.Id, at, actor, from = current.Status, status, reason = textChanged ? $"text version {version}" : "settings" }, transaction);
+        return version;
+    }
+
+    /// <summary>The text of a letter at a version, as the organisations signing it then saw it.</summary>
+    public static Task SnapshotAsync(SqliteConnection connection, SqliteTransaction transaction, long petitionId, int version, LetterInput letter, DateTimeOffset now, string actor) =>
+        connection.ExecuteAsync("""
+            INSERT OR REPLACE INTO petition_versions (petition_id, version, title, addressee, place, date, body, demand_groups, footnotes, created_at, actor)
+            VALUES (@petitionId, @version, @Title, @Addressee, @Place, @Date, @Body, @groups, @notes, @at, @actor)
+            """, new
+            {
+                petitionId,
+                version,
+                letter.Title,
+                Addressee = letter.Addressee ?? "",
+                Place = letter.Place ?? "",
+                Date = letter.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                Body = letter.Body ?? "",
+                groups = JsonSerializer.Serialize(letter.DemandGroups ?? [], JsonSerializerOptions.Web),
+                notes = JsonSerializer.Serialize(letter.Footnotes ?? [], JsonSerializerOptions.Web),
+                at = Time.Format(now),
+                actor,
+            }, transaction);
+
+    /// <summary>Every letter, for coordinators (drafts included), with the number listed.</summary>
+    public async Task<IReadOnlyList<PetitionSummary>> ListAllAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<PetitionSummary>("""
+            SELECT p.slug, p.title, p.status,
+                   (SELECT count(*) FROM signatures s WHERE s.petition_id = p.id AND s.status = 'listed') AS signatoryCount
+            FROM petitions p ORDER BY p.created_at DESC, p.id DESC
+            """)).ToList();
     }
 
     private static async Task WriteStructureAsync(SqliteConnection connection, SqliteTransaction transaction, long petitionId, LetterInput letter)

@@ -63,7 +63,7 @@ public sealed class SeedLoader(Db db, SignatoryImport import, TimeProvider clock
                 """, new { petitionId, key = Names.OrganisationKey(name) }, transaction);
             if (signatureId is { } id)
             {
-                await SignatureStore.MoveAsync(connection, transaction, id, SignatureStatus.Listed, Actor, note, now);
+                await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Approve, Actor, note, now);
             }
         }
 

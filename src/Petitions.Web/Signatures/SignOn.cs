@@ -30,7 +30,7 @@ public sealed record ConfirmResult(ConfirmOutcome Outcome, string? Status = null
 /// organisation, the signature and its email; confirming moves it on. A repeat of a sign-on is
 /// answered exactly like a new one, and only the email differs.
 /// </summary>
-public sealed class SignOn(Db db, Outbox outbox, TimeProvider clock, IOptions<PetitionsOptions> options)
+public sealed class SignOn(Db db, Outbox outbox, Notifications notifications, TimeProvider clock, IOptions<PetitionsOptions> options)
 {
     /// <summary>The consent text shown beside the checkbox; its version is stored with each sign-on.</summary>
     public const string ConsentVersion = "2026-11-consent-1";
@@ -205,13 +205,8 @@ public sealed class SignOn(Db db, Outbox outbox, TimeProvider clock, IOptions<Pe
             return new ConfirmResult(ConfirmOutcome.Unknown);
         }
 
-        var signature = await connection.QuerySingleAsync<SignatureForConfirm>("""
-            SELECT s.id, s.status, s.flags, s.contact_email AS contactEmail, o.name AS organisation, p.slug, p.title,
-                   p.requires_review AS requiresReview, p.id AS petitionId
-            FROM signatures s JOIN organisations o ON o.id = s.organisation_id JOIN petitions p ON p.id = s.petition_id
-            WHERE s.id = @SignatureId
-            """, new { record.SignatureId }, transaction);
-
+        var signature = (await SignatureContext.LoadAsync(connection, transaction, record.SignatureId!.Value))!;
+        var status = signature.Status;
         if (record.Purpose == Tokens.Contact)
         {
             await connection.ExecuteAsync("UPDATE contacts SET confirmed_at = @at WHERE id = @ContactId",
@@ -221,18 +216,16 @@ public sealed class SignOn(Db db, Outbox outbox, TimeProvider clock, IOptions<Pe
         else if (signature.Status == SignatureStatus.Pending)
         {
             var needsReview = signature.RequiresReview || signature.Flags.Split(' ').Intersect(FlagsNeedingReview).Any();
-            var to = needsReview ? SignatureStatus.Confirmed : SignatureStatus.Listed;
-            await SignatureStore.MoveAsync(connection, transaction, signature.Id, to, "signatory", null, now);
-            var email = to == SignatureStatus.Listed
-                ? Emails.Listed(signature.ContactEmail!, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), null)
-                : Emails.Review(signature.ContactEmail!, signature.Title, signature.Organisation);
-            await QueueAsync(connection, transaction, null, signature.Id, email with { PetitionId = signature.PetitionId }, now);
-            signature = signature with { Status = to };
+            status = await SignatureStore.ApplyAsync(connection, transaction, signature.Id,
+                needsReview ? SignatureAction.ConfirmForReview : SignatureAction.Confirm, "signatory", null, now);
+            await (needsReview
+                ? notifications.AwaitingReviewAsync(connection, transaction, signature, now)
+                : notifications.ListedAsync(connection, transaction, signature, now));
         }
 
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
-        return new ConfirmResult(ConfirmOutcome.Confirmed, signature.Status, signature.Title, signature.Slug);
+        return new ConfirmResult(ConfirmOutcome.Confirmed, status, signature.Title, signature.Slug);
     }
 
     /// <summary>The letter a confirmation link belongs to, without using the link (mail scanners open links).</summary>
@@ -278,18 +271,5 @@ public sealed class SignOn(Db db, Outbox outbox, TimeProvider clock, IOptions<Pe
     {
         public long Id { get; init; }
         public string? ConfirmedAt { get; init; }
-    }
-
-    private sealed record SignatureForConfirm
-    {
-        public long Id { get; init; }
-        public string Status { get; init; } = "";
-        public string Flags { get; init; } = "";
-        public string? ContactEmail { get; init; }
-        public string Organisation { get; init; } = "";
-        public string Slug { get; init; } = "";
-        public string Title { get; init; } = "";
-        public bool RequiresReview { get; init; }
-        public long PetitionId { get; init; }
     }
 }

@@ -1,5 +1,19 @@
 namespace Petitions.Signatures;
 
+/// <summary>What can happen to a signature.</summary>
+public enum SignatureAction
+{
+    /// <summary>The email is confirmed and the letter lists without review.</summary>
+    Confirm,
+
+    /// <summary>The email is confirmed; a coordinator reviews before listing.</summary>
+    ConfirmForReview,
+
+    Approve,
+    Reject,
+    Withdraw,
+}
+
 /// <summary>
 /// The one place that decides how a signature may move: pending (email not confirmed) →
 /// confirmed (awaiting review) → listed (public); rejected and withdrawn are final.
@@ -14,24 +28,35 @@ public static class SignatureStatus
 
     public static readonly IReadOnlyList<string> All = [Pending, Confirmed, Listed, Rejected, Withdrawn];
 
-    private static readonly Dictionary<string, string[]> Moves = new(StringComparer.Ordinal)
+    private static readonly Dictionary<SignatureAction, (string[] From, string To)> Actions = new()
     {
-        [Pending] = [Confirmed, Listed, Rejected],
-        [Confirmed] = [Listed, Rejected, Withdrawn],
-        [Listed] = [Withdrawn],
-        [Rejected] = [],
-        [Withdrawn] = [],
+        [SignatureAction.Confirm] = ([Pending], Listed),
+        [SignatureAction.ConfirmForReview] = ([Pending], Confirmed),
+        // Approval is of a confirmed sign-on only: a coordinator cannot skip the signer's own confirmation.
+        [SignatureAction.Approve] = ([Confirmed], Listed),
+        [SignatureAction.Reject] = ([Pending, Confirmed], Rejected),
+        // Only a signatory that stood (or stood to be) on the list can withdraw from it.
+        [SignatureAction.Withdraw] = ([Confirmed, Listed], Withdrawn),
     };
 
-    public static bool IsKnown(string? status) => status is not null && Moves.ContainsKey(status);
+    public static bool IsKnown(string? status) => status is not null && All.Contains(status);
 
-    public static bool CanMove(string from, string to) =>
-        Moves.TryGetValue(from, out var targets) && targets.Contains(to, StringComparer.Ordinal);
+    public static bool CanApply(SignatureAction action, string from) => Actions[action].From.Contains(from, StringComparer.Ordinal);
+
+    public static string TargetOf(SignatureAction action) => Actions[action].To;
 }
 
-public sealed class IllegalTransitionException(string from, string to)
-    : InvalidOperationException($"A signature cannot move from {from} to {to}.")
+public sealed class IllegalTransitionException(string from, SignatureAction action)
+    : InvalidOperationException($"A {from} signature cannot be {Done(action)}.")
 {
     public string From { get; } = from;
-    public string To { get; } = to;
+    public SignatureAction Action { get; } = action;
+
+    private static string Done(SignatureAction action) => action switch
+    {
+        SignatureAction.Approve => "approved",
+        SignatureAction.Reject => "rejected",
+        SignatureAction.Withdraw => "withdrawn",
+        _ => "confirmed",
+    };
 }

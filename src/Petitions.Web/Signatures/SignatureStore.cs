@@ -44,34 +44,36 @@ public sealed class SignatureStore(Db db)
     }
 
     /// <summary>
-    /// Moves a signature to another status, stamping that transition's time and recording the
-    /// event. The only writer of a signature's status after it is created.
+    /// Applies an action to a signature, stamping that transition's time and recording the event.
+    /// The only writer of a signature's status after it is created.
     /// </summary>
-    public static async Task MoveAsync(
-        SqliteConnection connection, SqliteTransaction transaction, long signatureId, string to,
+    /// <returns>The new status.</returns>
+    public static async Task<string> ApplyAsync(
+        SqliteConnection connection, SqliteTransaction transaction, long signatureId, SignatureAction action,
         string actor, string? reason, DateTimeOffset at)
     {
         var current = await connection.QuerySingleOrDefaultAsync<StatusRow>(
             "SELECT petition_id AS petitionId, status FROM signatures WHERE id = @signatureId", new { signatureId }, transaction)
             ?? throw new InvalidOperationException($"No signature {signatureId}.");
-        if (!SignatureStatus.CanMove(current.Status, to))
+        if (!SignatureStatus.CanApply(action, current.Status))
         {
-            throw new IllegalTransitionException(current.Status, to);
+            throw new IllegalTransitionException(current.Status, action);
         }
 
+        var to = SignatureStatus.TargetOf(action);
         var stamp = to switch
         {
             SignatureStatus.Confirmed => "confirmed_at = @at",
             SignatureStatus.Listed => "listed_at = @at, confirmed_at = coalesce(confirmed_at, @at)",
             SignatureStatus.Rejected => "rejected_at = @at, rejection_reason = @reason",
-            SignatureStatus.Withdrawn => "withdrawn_at = @at, withdrawal_reason = @reason",
-            _ => throw new IllegalTransitionException(current.Status, to),
+            _ => "withdrawn_at = @at, withdrawal_reason = @reason",
         };
         var time = Time.Format(at);
         await connection.ExecuteAsync(
             $"UPDATE signatures SET status = @to, {stamp} WHERE id = @signatureId",
             new { to, at = time, reason, signatureId }, transaction);
         await RecordAsync(connection, transaction, current.PetitionId, signatureId, actor, "status", current.Status, to, reason, at);
+        return to;
     }
 
     public static Task RecordAsync(

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Petitions.Coordinators;
+using Petitions.Petitions;
+
+namespace Petitions.Pages.Coordinators;
+
+/// <summary>A page for coordinators only: 401 without a session, 403 on a letter they do not coordinate.</summary>
+[Authorize(Policy = CoordinatorAuth.Policy)]
+public abstract class CoordinatorPage(PetitionStore petitions, CoordinatorStore coordinators) : PageModel
+{
+    protected PetitionStore Petitions => petitions;
+
+    protected CoordinatorStore Coordinators => coordinators;
+
+    protected string Actor => CoordinatorsApi.Actor(User);
+
+    /// <returns>The letter, or null after setting the answer: 404 when there is none, 403 when it is not theirs.</returns>
+    protected async Task<Petition?> LetterAsync(string slug, CancellationToken cancellationToken)
+    {
+        Response.Headers.CacheControl = "no-store";
+        var letter = await petitions.FindAsync(slug, cancellationToken);
+        if (letter is null)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return null;
+        }
+
+        if (!await coordinators.CanActOnAsync(User.CoordinatorId(), letter.Id, cancellationToken))
+        {
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return null;
+        }
+
+        return letter;
+    }
+}

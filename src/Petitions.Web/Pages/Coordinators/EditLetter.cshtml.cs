@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Petitions.Coordinators;
+using Petitions.Data;
+using Petitions.Petitions;
+using Petitions.Signatures;
+
+namespace Petitions.Pages.Coordinators;
+
+/// <summary>The letter as a form: demand groups and footnotes written as plain lines, so it works without script.</summary>
+public sealed record LetterForm(
+    string Slug, string Title, string Addressee, string Place, string Date, string Status, bool RequiresReview, string ClosesAt,
+    string Body, string DemandGroups, string Footnotes)
+{
+    public static LetterForm Empty { get; } = new("", "", "", "", "", PetitionStatus.Draft, false, "", "", "", "");
+
+    public static LetterForm From(Petition p) => new(
+        p.Slug, p.Title, p.Addressee, p.Place, p.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "", p.Status, p.RequiresReview,
+        p.ClosesAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture) ?? "", p.Body,
+        string.Join("\n\n", p.DemandGroups.Select(g => g.Lead + "\n" + string.Join("\n", g.Demands.Select(d => "- " + d)))),
+        string.Join("\n", p.Footnotes.Select(f => $"{f.Number}. {f.Text}")));
+
+    /// <returns>The letter, or what could not be read.</returns>
+    public (LetterInput? Letter, Dictionary<string, string[]> Errors) Read()
+    {
+        var errors = new Dictionary<string, string[]>();
+        DateOnly? date = null;
+        if (Date.Length > 0)
+        {
+            if (DateOnly.TryParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+            {
+                date = d;
+            }
+            else
+            {
+                errors["date"] = ["Enter the date as YYYY-MM-DD."];
+            }
+        }
+
+        DateTimeOffset? closes = null;
+        if (ClosesAt.Length > 0)
+        {
+            if (DateTime.TryParse(ClosesAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var c))
+            {
+                closes = new DateTimeOffset(c, TimeSpan.Zero);
+            }
+            else
+            {
+                errors["closesAt"] = ["Enter the closing time as a date and time."];
+            }
+        }
+
+        var groups = new List<DemandGroup>();
+        foreach (var block in Normalise(DemandGroups).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var lines = block.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var demands = lines.Skip(1).Select(l => l.StartsWith("- ", StringComparison.Ordinal) ? l[2..].Trim() : l).ToList();
+            groups.Add(new DemandGroup(lines[0], demands));
+        }
+
+        var footnotes = new List<Footnote>();
+        foreach (var line in Normalise(Footnotes).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var dot = line.IndexOf(". ", StringComparison.Ordinal);
+            if (dot > 0 && int.TryParse(line[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                footnotes.Add(new Footnote(number, line[(dot + 2)..].Trim()));
+            }
+            else
+            {
+                errors["footnotes"] = [$"Start each footnote with its number and a full stop: \"{Shorten(line)}\"."];
+            }
+        }
+
+        return errors.Count > 0
+            ? (null, errors)
+            : (new LetterInput(Slug.Trim(), Title.Trim(), Addressee.Trim(), Place.Trim(), date, Status, RequiresReview, closes, Normalise(Body), groups, footnotes), errors);
+    }
+
+    private static string Normalise(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+}
+
+public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore coordinators, IValidator<LetterInput> validator, Db db, TimeProvider clock)
+    : CoordinatorPage(petitions, coordinators)
+{
+    public bool IsNew { get; private set; }
+
+    public LetterForm Form { get; private set; } = LetterForm.Empty;
+
+    public IReadOnlyDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
+
+    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
+    {
+        if (slug == "new")
+        {
+            IsNew = true;
+            Response.Headers.CacheControl = "no-store";
+            return Page();
+        }
+
+        if (await LetterAsync(slug, cancellationToken) is { } letter)
+        {
+            Form = LetterForm.From(letter);
+        }
+
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string slug, CancellationToken cancellationToken)
+    {
+        var f = Request.Form;
+        IsNew = slug == "new";
+        Petition? current = null;
+        if (!IsNew && (current = await LetterAsync(slug, cancellationToken)) is null)
+        {
+            return Page();
+        }
+
+        Form = new LetterForm(IsNew ? f["slug"].ToString() : slug, f["title"].ToString(), f["addressee"].ToString(), f["place"].ToString(),
+            f["date"].ToString(), f["status"].ToString(), f["requiresReview"].Contains("true"), f["closesAt"].ToString(), f["body"].ToString(),
+            f["demandGroups"].ToString(), f["footnotes"].ToString());
+        var (letter, errors) = Form.Read();
+        if (letter is not null)
+        {
+            var validation = await validator.ValidateAsync(letter, cancellationToken);
+            foreach (var (field, messages) in SignaturesApi.Errors(validation))
+            {
+                errors[field.Split('[')[0].Split('.')[0]] = messages;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            Errors = errors;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            await using var transaction = Db.BeginWrite(connection);
+            if (IsNew)
+            {
+                if (await PetitionStore.FindAsync(connection, transaction, letter!.Slug) is not null)
+                {
+                    Errors = new Dictionary<string, string[]> { ["slug"] = ["There is a letter of that name already."] };
+                    Response.StatusCode = StatusCodes.Status409Conflict;
+                    return Page();
+                }
+
+                var id = await PetitionStore.CreateAsync(connection, transaction, letter, clock.GetUtcNow(), Actor);
+                await CoordinatorStore.GrantAsync(connection, transaction, User.CoordinatorId(), id);
+            }
+            else
+            {
+                await PetitionStore.UpdateAsync(connection, transaction, current!, letter!, clock.GetUtcNow(), Actor);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        Response.Headers.Location = $"/coordinators/petitions/{Uri.EscapeDataString(letter!.Slug)}";
+        return StatusCode(StatusCodes.Status303SeeOther);
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Mvc;
+using Petitions.Coordinators;
+using Petitions.Petitions;
+using Petitions.Signatures;
+
+namespace Petitions.Pages.Coordinators;
+
+public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review)
+    : CoordinatorPage(petitions, coordinators)
+{
+    public Petition? Letter { get; private set; }
+
+    public IReadOnlyList<SignatureRecord> Queue { get; private set; } = [];
+
+    public IReadOnlyList<SignatureRecord> All { get; private set; } = [];
+
+    public IReadOnlyList<FailedEmailRecord> Failed { get; private set; } = [];
+
+    public string? Status { get; private set; }
+
+    public string? Country { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string slug, string? status, string? country, CancellationToken cancellationToken)
+    {
+        if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
+        {
+            return Page();
+        }
+
+        Status = SignatureStatus.IsKnown(status) ? status : null;
+        Country = string.IsNullOrWhiteSpace(country) ? null : country.Trim().ToUpperInvariant();
+        Queue = await records.ListAsync(Letter.Id, SignatureStatus.Confirmed, null, cancellationToken);
+        All = await records.ListAsync(Letter.Id, Status, Country, cancellationToken);
+        Failed = await records.FailedEmailsAsync(Letter.Id, cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostResendAsync(string slug, long outboxId, string? address, CancellationToken cancellationToken)
+    {
+        if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
+        {
+            return Page();
+        }
+
+        if (!EmailAddress.TryNormalise(address, out var corrected, out _))
+        {
+            return BadRequest();
+        }
+
+        await review.ResendAsync(Letter.Id, outboxId, corrected, Actor, cancellationToken);
+        Response.Headers.Location = $"/coordinators/petitions/{slug}#failed";
+        return StatusCode(StatusCodes.Status303SeeOther);
+    }
+}

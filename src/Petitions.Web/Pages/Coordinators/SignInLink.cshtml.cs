@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Petitions.Coordinators;
+using Petitions.Data;
+using Petitions.Signatures;
+
+namespace Petitions.Pages.Coordinators;
+
+/// <summary>The emailed sign-in link: GET shows a button (mail scanners open links), its POST signs in.</summary>
+[EnableRateLimiting(RateLimits.TokenPolicy)]
+public sealed class SignInLinkModel(Db db, CoordinatorStore coordinators, TimeProvider clock) : PageModel
+{
+    public bool Valid { get; private set; }
+
+    public async Task<PageResult> OnGetAsync(string token, CancellationToken cancellationToken)
+    {
+        NoTraces();
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var record = await Tokens.FindAsync(connection, null, Tokens.SignIn, token);
+        Valid = record?.StateAt(clock.GetUtcNow()) == TokenState.Valid;
+        Response.StatusCode = Valid ? StatusCodes.Status200OK : StatusCodes.Status404NotFound;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string token, CancellationToken cancellationToken)
+    {
+        NoTraces();
+        var now = clock.GetUtcNow();
+        long? coordinatorId = null;
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            await using var transaction = Db.BeginWrite(connection);
+            var record = await Tokens.FindAsync(connection, transaction, Tokens.SignIn, token);
+            if (record?.StateAt(now) == TokenState.Valid && await Tokens.UseAsync(connection, transaction, record.Id, now))
+            {
+                coordinatorId = record.SubjectId;
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+
+        if (coordinatorId is null || await coordinators.FindAsync(coordinatorId.Value, cancellationToken) is not { } coordinator)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
+        }
+
+        await HttpContext.SignInAsync(CoordinatorAuth.CookieScheme, CoordinatorAuth.Principal(coordinator, CoordinatorAuth.CookieScheme));
+        Response.Headers.Location = "/coordinators";
+        return StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    private void NoTraces()
+    {
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+}

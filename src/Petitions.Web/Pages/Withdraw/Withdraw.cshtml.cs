@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Petitions.Organisations;
+using Petitions.Signatures;
+
+namespace Petitions.Pages.Withdraw;
+
+/// <summary>The withdrawal link of the "you are listed" email: GET shows the form, its POST withdraws.</summary>
+[EnableRateLimiting(RateLimits.TokenPolicy)]
+public sealed class WithdrawModel(Review review) : PageModel
+{
+    public string Heading { get; private set; } = "Withdraw your signature";
+
+    public string? Message { get; private set; }
+
+    public string? Organisation { get; private set; }
+
+    public string? LetterTitle { get; private set; }
+
+    public string? Slug { get; private set; }
+
+    public bool ShowForm { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string token, CancellationToken cancellationToken)
+    {
+        NoTraces();
+        var (state, signature) = await review.PeekWithdrawalAsync(token, cancellationToken);
+        Describe(signature);
+        if (state == TokenState.Valid)
+        {
+            ShowForm = true;
+            return Page();
+        }
+
+        return Refused(state);
+    }
+
+    public async Task<IActionResult> OnPostAsync(string token, string? reason, CancellationToken cancellationToken)
+    {
+        NoTraces();
+        var cleaned = reason is null ? null : Names.Clean(reason) is { Length: > 0 } r ? r[..Math.Min(r.Length, 2000)] : null;
+        var (state, signature) = await review.WithdrawByLinkAsync(token, cleaned, cancellationToken);
+        Describe(signature);
+        if (state != TokenState.Valid)
+        {
+            return Refused(state);
+        }
+
+        Heading = "Your signature is withdrawn";
+        Message = "Your organisation is no longer listed on this letter. We have sent you a receipt.";
+        return Page();
+    }
+
+    private void Describe(SignatureContext? signature)
+    {
+        Organisation = signature?.Organisation;
+        LetterTitle = signature?.Title;
+        Slug = signature?.Slug;
+    }
+
+    private PageResult Refused(TokenState state)
+    {
+        Heading = state == TokenState.Expired ? "This link has expired" : "This link is not valid";
+        Message = state == TokenState.Expired
+            ? "Please write to the letter's coordinators to withdraw."
+            : "The link is unknown, or the signature is withdrawn already.";
+        Response.StatusCode = state == TokenState.Expired ? StatusCodes.Status410Gone : StatusCodes.Status404NotFound;
+        return Page();
+    }
+
+    private void NoTraces()
+    {
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+}

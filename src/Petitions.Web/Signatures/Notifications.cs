@@ -1,0 +1,86 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Petitions.Coordinators;
+using Petitions.Email;
+
+namespace Petitions.Signatures;
+
+/// <summary>A signature with what its emails need to say.</summary>
+public sealed class SignatureContext
+{
+    public long Id { get; init; }
+    public long PetitionId { get; init; }
+    public string Status { get; init; } = "";
+    public string Flags { get; init; } = "";
+    public string? ContactEmail { get; init; }
+    public string Organisation { get; init; } = "";
+    public string Slug { get; init; } = "";
+    public string Title { get; init; } = "";
+    public bool RequiresReview { get; init; }
+
+    public static Task<SignatureContext?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, long signatureId) =>
+        connection.QuerySingleOrDefaultAsync<SignatureContext>("""
+            SELECT s.id, s.petition_id AS petitionId, s.status, s.flags, s.contact_email AS contactEmail, o.name AS organisation,
+                   p.slug, p.title, p.requires_review AS requiresReview
+            FROM signatures s JOIN organisations o ON o.id = s.organisation_id JOIN petitions p ON p.id = s.petition_id
+            WHERE s.id = @signatureId
+            """, new { signatureId }, transaction);
+}
+
+/// <summary>
+/// The emails that follow a change of a signature, queued in the transaction of that change:
+/// to the signatory (listed, awaiting review, withdrawn) and alerts to the letter's coordinators.
+/// </summary>
+public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> options)
+{
+    /// <summary>A withdrawal link must work long after the signature: a letter can be delivered a year later.</summary>
+    public static readonly TimeSpan WithdrawLinkLifetime = TimeSpan.FromDays(730);
+
+    public async Task ListedAsync(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, DateTimeOffset now)
+    {
+        if (signature.ContactEmail is null)
+        {
+            return;
+        }
+
+        var token = await Tokens.IssueAsync(connection, transaction, Tokens.Withdraw, signature.Id, null, null, now, WithdrawLinkLifetime);
+        await QueueAsync(connection, transaction, signature, Emails.Listed(
+            signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
+    }
+
+    public async Task AwaitingReviewAsync(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, DateTimeOffset now)
+    {
+        if (signature.ContactEmail is not null)
+        {
+            await QueueAsync(connection, transaction, signature, Emails.Review(signature.ContactEmail, signature.Title, signature.Organisation), now);
+        }
+
+        foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
+        {
+            await QueueAsync(connection, transaction, signature,
+                Emails.NewForReview(coordinator, signature.Title, signature.Organisation, Link($"/coordinators/petitions/{signature.Slug}")), now);
+        }
+    }
+
+    public async Task WithdrawnAsync(
+        SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, string? reason, DateTimeOffset withdrawnAt, DateTimeOffset now)
+    {
+        if (signature.ContactEmail is not null)
+        {
+            await QueueAsync(connection, transaction, signature, Emails.Withdrawn(signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
+        }
+
+        foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
+        {
+            await QueueAsync(connection, transaction, signature, Emails.WithdrawalNotice(
+                coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
+                Link($"/coordinators/petitions/{signature.Slug}/signatures/{signature.Id}")), now);
+        }
+    }
+
+    public string Link(string path) => options.Value.PublicBaseUrl.TrimEnd('/') + path;
+
+    private Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, OutgoingEmail email, DateTimeOffset now) =>
+        outbox.EnqueueAsync(connection, transaction, email with { PetitionId = signature.PetitionId, SignatureId = signature.Id }, now);
+}

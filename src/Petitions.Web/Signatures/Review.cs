@@ -1,0 +1,133 @@
+using Dapper;
+using Petitions.Data;
+using Petitions.Email;
+
+namespace Petitions.Signatures;
+
+public sealed class UnknownSignatureException(long id) : InvalidOperationException($"There is no signature {id} on this letter.");
+
+/// <summary>
+/// What coordinators (and signatories, by their withdrawal link) do to a signature after it is
+/// confirmed: approve, reject, withdraw. Each is one transaction with its emails.
+/// </summary>
+public sealed class Review(Db db, Notifications notifications, Outbox outbox, TimeProvider clock)
+{
+    /// <param name="at">When it happened, as a formal letter dates a withdrawal; now if not given.</param>
+    /// <returns>The new status.</returns>
+    public async Task<string> ApplyAsync(
+        long petitionId, long signatureId, SignatureAction action, string actor, string? reason, DateTimeOffset? at = null,
+        CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = Db.BeginWrite(connection);
+        var signature = await SignatureContext.LoadAsync(connection, transaction, signatureId);
+        if (signature is null || signature.PetitionId != petitionId)
+        {
+            throw new UnknownSignatureException(signatureId);
+        }
+
+        var status = await SignatureStore.ApplyAsync(connection, transaction, signatureId, action, actor, reason, at ?? now);
+        switch (action)
+        {
+            case SignatureAction.Approve:
+                await notifications.ListedAsync(connection, transaction, signature, now);
+                break;
+            case SignatureAction.Withdraw:
+                await notifications.WithdrawnAsync(connection, transaction, signature, reason, at ?? now, now);
+                break;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        return status;
+    }
+
+    /// <summary>The letter a withdrawal link belongs to, without using it.</summary>
+    public async Task<(TokenState State, SignatureContext? Signature)> PeekWithdrawalAsync(string? token, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var record = await Tokens.FindAsync(connection, null, Tokens.Withdraw, token);
+        if (record is null)
+        {
+            return (TokenState.Unknown, null);
+        }
+
+        var signature = await SignatureContext.LoadAsync(connection, null, record.SignatureId!.Value);
+        var state = record.StateAt(clock.GetUtcNow());
+        // A link of a signature that is withdrawn or rejected already has nothing left to do.
+        return state == TokenState.Valid && !SignatureStatus.CanApply(SignatureAction.Withdraw, signature!.Status)
+            ? (TokenState.Used, signature)
+            : (state, signature);
+    }
+
+    /// <summary>The signatory withdraws through the link in its "you are listed" email.</summary>
+    public async Task<(TokenState State, SignatureContext? Signature)> WithdrawByLinkAsync(string? token, string? reason, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = Db.BeginWrite(connection);
+        var record = await Tokens.FindAsync(connection, transaction, Tokens.Withdraw, token);
+        if (record is null)
+        {
+            return (TokenState.Unknown, null);
+        }
+
+        var signature = (await SignatureContext.LoadAsync(connection, transaction, record.SignatureId!.Value))!;
+        var state = record.StateAt(now);
+        if (state != TokenState.Valid)
+        {
+            return (state, signature);
+        }
+
+        if (!SignatureStatus.CanApply(SignatureAction.Withdraw, signature.Status) || !await Tokens.UseAsync(connection, transaction, record.Id, now))
+        {
+            return (TokenState.Used, signature);
+        }
+
+        await SignatureStore.ApplyAsync(connection, transaction, signature.Id, SignatureAction.Withdraw, "signatory", reason, now);
+        await notifications.WithdrawnAsync(connection, transaction, signature, reason, now, now);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        return (TokenState.Valid, signature);
+    }
+
+    /// <summary>Corrects the address of a signatory whose email failed for good, and sends that email again.</summary>
+    public async Task ResendAsync(long petitionId, long outboxId, string newAddress, string actor, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = Db.BeginWrite(connection);
+        var failed = await connection.QuerySingleOrDefaultAsync<FailedEmail>("""
+            SELECT id, kind, signature_id AS signatureId, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody
+            FROM outbox WHERE id = @outboxId AND petition_id = @petitionId AND status = 'failed'
+            """, new { outboxId, petitionId }, transaction) ?? throw new UnknownSignatureException(outboxId);
+        if (failed.SignatureId is { } signatureId)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE signatures SET contact_email = @newAddress WHERE id = @signatureId AND contact_email = @ToAddress COLLATE NOCASE",
+                new { newAddress, signatureId, failed.ToAddress }, transaction);
+            await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, actor, "email-corrected", null, null,
+                $"{failed.Kind} resent to the corrected address", now);
+        }
+
+        // The failed message was never sent, so its body (and any link in it) was kept for this.
+        await outbox.EnqueueAsync(connection, transaction, new OutgoingEmail(
+            failed.Kind, newAddress, failed.Subject, failed.TextBody ?? "", failed.HtmlBody ?? "", petitionId, failed.SignatureId), now);
+        await connection.ExecuteAsync("UPDATE outbox SET last_error = last_error || ' (resent to a corrected address)' WHERE id = @outboxId",
+            new { outboxId }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+    }
+
+    private sealed class FailedEmail
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public long? SignatureId { get; init; }
+        public string ToAddress { get; init; } = "";
+        public string Subject { get; init; } = "";
+        public string? TextBody { get; init; }
+        public string? HtmlBody { get; init; }
+    }
+}
