@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Petitions.Petitions;
 using Microsoft.Extensions.Options;
 
 namespace Petitions.Coordinators;
@@ -37,8 +39,10 @@ public static class CoordinatorAuth
                 options.Events.OnRedirectToLogin = context => Refuse(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden);
             });
+        services.AddSingleton<IAuthorizationHandler, LetterAccessHandler>();
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(ClaimTypes.NameIdentifier));
+            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(ClaimTypes.NameIdentifier)
+                .AddRequirements(new LetterAccessRequirement()));
         return services;
     }
 
@@ -104,5 +108,37 @@ public sealed class ApiTokenHandler(
         Response.StatusCode = StatusCodes.Status403Forbidden;
         await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed",
             detail: "This coordinator does not coordinate this letter.").ExecuteAsync(Context);
+    }
+}
+
+/// <summary>The route's letter (its {slug}) is one the coordinator may act on.</summary>
+public sealed class LetterAccessRequirement : IAuthorizationRequirement;
+
+/// <summary>
+/// The one place that decides whether a coordinator may act on a letter: before any handler runs,
+/// so a coordinator of another letter gets 403 whatever the request carries. A route without a
+/// letter, or with one that does not exist (the handler answers 404), passes.
+/// </summary>
+public sealed class LetterAccessHandler(PetitionStore petitions, CoordinatorStore coordinators) : AuthorizationHandler<LetterAccessRequirement>
+{
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, LetterAccessRequirement requirement)
+    {
+        var http = context.Resource as HttpContext;
+        if (http?.GetRouteValue("slug") is not string slug || slug == "new")
+        {
+            context.Succeed(requirement);
+            return;
+        }
+
+        if (!context.User.HasClaim(c => c.Type == ClaimTypes.NameIdentifier))
+        {
+            return;
+        }
+
+        var letter = await petitions.FindAsync(slug, http.RequestAborted);
+        if (letter is null || await coordinators.CanActOnAsync(context.User.CoordinatorId(), letter.Id, http.RequestAborted))
+        {
+            context.Succeed(requirement);
+        }
     }
 }

@@ -47,18 +47,12 @@ public static class CoordinatorsApi
 
     public static string Actor(ClaimsPrincipal user) => $"coordinator:{user.CoordinatorId().ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>The letter, when it exists and this coordinator may act on it; otherwise the 404 or 403 to answer.</summary>
+    /// <summary>The letter, or the 404 to answer. Whether the coordinator may act on it was decided before (LetterAccessHandler).</summary>
     public static async Task<(Petition? Letter, IResult? Refusal)> LetterForAsync(string slug, ClaimsPrincipal user, IServiceProvider services, CancellationToken cancellationToken)
     {
+        _ = user;
         var letter = await services.GetRequiredService<PetitionStore>().FindAsync(slug, cancellationToken);
-        if (letter is null)
-        {
-            return (null, PetitionsApi.NotFound(slug));
-        }
-
-        return await services.GetRequiredService<CoordinatorStore>().CanActOnAsync(user.CoordinatorId(), letter.Id, cancellationToken)
-            ? (letter, null)
-            : (null, Forbidden());
+        return letter is null ? (null, PetitionsApi.NotFound(slug)) : (letter, null);
     }
 
     private static async Task<IResult> CreateAsync(
@@ -323,9 +317,6 @@ public static class CoordinatorsApi
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static ProblemHttpResult Forbidden() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed", detail: "You do not coordinate this letter.");
 
     private static ProblemHttpResult NoSuchSignature(long id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such signature", detail: $"There is no signature {id} on this letter.");
