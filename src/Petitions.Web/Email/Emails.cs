@@ -59,13 +59,13 @@ public static class Emails
 
     public static OutgoingEmail Withdrawn(string to, string letter, string organisation, string? reason, DateTimeOffset at) => Compose(
         WithdrawalReceipt, to, $"Withdrawn: {letter}",
-        $"The signature of {organisation} on the letter \"{letter}\" is withdrawn as of {at:d MMMM yyyy}. It is no longer listed.",
+        $"The signature of {organisation} on the letter \"{letter}\" is withdrawn as of {Day(at)}. It is no longer listed.",
         reason is { Length: > 0 } ? $"The reason recorded: {reason}" : "No reason was recorded.", null, null,
         "If this is a mistake, please write to the letter's coordinators.");
 
     public static OutgoingEmail WithdrawalNotice(string to, string letter, string organisation, string? reason, DateTimeOffset at, string link) => Compose(
         WithdrawalAlert, to, $"Withdrawal: {organisation} from {letter}",
-        $"{organisation} withdrew its signature from the letter \"{letter}\" as of {at:d MMMM yyyy}.",
+        $"{organisation} withdrew its signature from the letter \"{letter}\" as of {Day(at)}.",
         reason is { Length: > 0 } ? $"The reason recorded: {reason}" : "No reason was recorded.", link, "See the signatory", "");
 
     public static OutgoingEmail SignIn(string to, string link) => Compose(
@@ -73,6 +73,9 @@ public static class Emails
         "You asked to sign in to Petitions as a coordinator.",
         "Open this link and press the button on the page. It works once, for 15 minutes.", link, "Sign in",
         "If you did not ask for this, ignore this email.");
+
+    // Dates in emails are English whatever the server's culture.
+    private static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB"));
 
     private static OutgoingEmail Compose(string kind, string to, string subject, string opening, string instruction, string? link, string? button, string closing)
     {

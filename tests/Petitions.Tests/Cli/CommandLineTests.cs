@@ -106,9 +106,54 @@ public class CommandLineTests
         Assert.That(answer.GetProperty("merged").GetInt32(), Is.EqualTo(130));
     }
 
+    [Test]
+    public async Task CoordinatorsAddPrintsATokenOnceAsTheLastLineAndStoresOnlyItsHash()
+    {
+        var result = await CliProcess.RunAsync(database, "coordinators", "add", "Ana@Coalition.example.org", "--name", "Ana");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        var token = result.Output.TrimEnd('\n').Split('\n')[^1];
+        Assert.That(token, Does.Match("^[A-Za-z0-9_-]{43}$"));
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}");
+        var hash = await connection.ExecuteScalarAsync<byte[]>("SELECT hash FROM api_tokens");
+        Assert.That(hash, Is.EqualTo(System.Security.Cryptography.SHA256.HashData(System.Buffers.Text.Base64Url.DecodeFromChars(token))));
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT email FROM coordinators"), Is.EqualTo("Ana@coalition.example.org"));
+    }
+
+    [Test]
+    public async Task ExportCsvWritesTheSameBytesAsTheApiWould()
+    {
+        var result = await CliProcess.RunAsync(database, "export", "--petition", "iap-2017", "--country", "XK");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(result.Output, Does.StartWith("\uFEFF\"organisation\",\"city\",\"country\""));
+        Assert.That(result.Output.Split("\r\n", StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(3));
+        Assert.That(result.Output, Does.Contain("\"Kosova Rehabilitation Center for Torture Victims\",\"Prishtina\",\"XK\",\"Kosovo\""));
+    }
+
+    [Test]
+    public async Task ImportOfACsvFileRoundTripsTheExport()
+    {
+        var exported = await CliProcess.RunAsync(database, "export", "--petition", "iap-2017", "--country", "GE");
+        var file = directory.File("georgia.csv");
+        await File.WriteAllTextAsync(file, exported.Output);
+
+        var result = await CliProcess.RunAsync(database, "import", "--petition", "iap-2017", file);
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        var answer = JsonDocument.Parse(result.Output).RootElement;
+        Assert.That(answer.GetProperty("merged").GetInt32(), Is.EqualTo(3));
+        Assert.That(answer.GetProperty("imported").GetInt32(), Is.Zero);
+    }
+
+    [TestCase(new[] { "coordinators" }, "say what to do")]
+    [TestCase(new[] { "coordinators", "add" }, "add needs an EMAIL")]
+    [TestCase(new[] { "coordinators", "add", "not-an-email" }, "is not an email address")]
+    [TestCase(new[] { "coordinators", "remove", "a@b.example.org" }, "unknown coordinators command")]
     [TestCase(new[] { "frobnicate" }, "unknown command")]
     [TestCase(new[] { "export", "--petition" }, "--petition needs a value")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "pdf" }, "--format must be csv or text")]
+    [TestCase(new[] { "export", "--petition", "iap-2017", "--group-by", "country" }, "--group-by goes with --format text")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--colour", "red" }, "unknown option --colour")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "text", "--status", "happy" }, "--status must be one of")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "text", "--country", "ZZ" }, "--country must be an ISO 3166-1 alpha-2 code")]

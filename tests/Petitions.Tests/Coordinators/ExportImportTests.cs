@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.Coordinators;
+
+public class ExportImportTests
+{
+    private PetitionsApp app = null!;
+    private HttpClient coordinator = null!;
+
+    [SetUp]
+    public async Task StartApp()
+    {
+        app = new PetitionsApp();
+        app.CreateClient().Dispose();
+        coordinator = await Coordinator.ClientAsync(app);
+    }
+
+    [TearDown]
+    public void StopApp()
+    {
+        coordinator.Dispose();
+        app.Dispose();
+    }
+
+    [Test]
+    public async Task TheCsvIsUtf8WithBomEveryFieldQuotedWithADatedFileName()
+    {
+        using var response = await coordinator.GetAsync("/api/petitions/iap-2017/signatures.csv");
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
+        var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("text/csv; charset=utf-8"));
+        Assert.That(response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), Is.EqualTo($"iap-2017-signatories-{DateTime.UtcNow:yyyy-MM-dd}.csv"));
+        Assert.That(bytes[..3], Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
+        Assert.That(lines[0], Is.EqualTo("\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\",\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\""));
+        Assert.That(lines, Has.Length.EqualTo(131));
+        Assert.That(lines, Does.Contain("\"Transparency International Česká republika\",\"Prague\",\"CZ\",\"Czechia\",\"\",\"\",\"\",\"\",\"listed\"," +
+            lines.Single(l => l.StartsWith("\"Transparency International Česká", StringComparison.Ordinal)).Split(",\"listed\",")[1]));
+    }
+
+    [TestCase("?status=listed&country=XK", 2)]
+    [TestCase("?country=nl", 6)]
+    [TestCase("?status=withdrawn", 0)]
+    public async Task TheCsvFiltersByStatusAndCountry(string query, int rows)
+    {
+        var text = await coordinator.GetStringAsync($"/api/petitions/iap-2017/signatures.csv{query}");
+
+        Assert.That(text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(rows + 1));
+    }
+
+    [TestCase("?status=happy")]
+    [TestCase("?country=ZZ")]
+    public async Task ABadFilterIs400(string query)
+    {
+        using var response = await coordinator.GetAsync($"/api/petitions/iap-2017/signatures.csv{query}");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task TheSeedListImportedThroughTheApiMergesWithWhatIsThere()
+    {
+        var list = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "data", "seed", "iap-2017", "organisations.txt"));
+        using var content = new StringContent(list + "\n[A New Network](#), Tbilisi\n", Encoding.UTF8, "text/plain");
+
+        using var response = await coordinator.PostAsync("/api/petitions/iap-2017/signatures/import", content);
+
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(result.GetProperty("imported").GetInt32(), Is.EqualTo(1));
+        Assert.That(result.GetProperty("merged").GetInt32(), Is.EqualTo(130));
+        Assert.That(result.GetProperty("flagged").GetInt32(), Is.Zero);
+        Assert.That(result.GetProperty("rejected").GetArrayLength(), Is.Zero);
+        Assert.That((await coordinator.GetFromJsonAsync<JsonElement>("/api/petitions/iap-2017")).GetProperty("signatoryCount").GetInt32(), Is.EqualTo(131));
+    }
+
+    [Test]
+    public async Task TheExportImportsIntoAnotherLetterAndExportsTheSameOrganisations()
+    {
+        var withdrawn = await Coordinator.SeedSignatureIdAsync(app, "Fair Trials");
+        using (var _ = await coordinator.PostAsJsonAsync($"/api/petitions/iap-2017/signatures/{withdrawn}/withdraw", new { reason = "=Formal \"letter\", 3 May", at = "2026-05-03T00:00:00Z" }))
+        {
+        }
+
+        var exported = await coordinator.GetStringAsync("/api/petitions/iap-2017/signatures.csv");
+        await Coordinator.AddLetterAsync(app, "copy-letter");
+        using var content = new StringContent(exported, Encoding.UTF8, "text/csv");
+
+        using var response = await coordinator.PostAsync("/api/petitions/copy-letter/signatures/import", content);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var again = await coordinator.GetStringAsync("/api/petitions/copy-letter/signatures.csv");
+
+        Assert.That(result.GetProperty("imported").GetInt32(), Is.EqualTo(130), result.ToString());
+        static IEnumerable<string> Columns(string csv, params int[] columns) =>
+            csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                .Select(l => System.Text.RegularExpressions.Regex.Matches(l, "\"((?:[^\"]|\"\")*)\"").Select(m => m.Groups[1].Value).ToArray())
+                .Select(f => string.Join("|", columns.Select(c => f[c])))
+                .Order(StringComparer.Ordinal);
+        // organisation, city, country, country_name, withdrawn_at, withdrawal_reason. The status is the import's own
+        // (listed unless flagged for review), except a withdrawal, which travels with the list.
+        Assert.That(Columns(again, 0, 1, 2, 3, 12, 13), Is.EqualTo(Columns(exported, 0, 1, 2, 3, 12, 13)));
+        Assert.That(Columns(again, 0, 8).Where(r => r.EndsWith("|withdrawn", StringComparison.Ordinal)), Is.EqualTo(new[] { "Fair Trials|withdrawn" }));
+        Assert.That(again, Does.Contain("\"'=Formal \"\"letter\"\", 3 May\""), "still neutralised, quotes doubled");
+    }
+
+    [Test]
+    public async Task ABrokenCsvLineIsRejectedWithItsLineAndTheRestIsImported()
+    {
+        await Coordinator.AddLetterAsync(app, "copy-letter");
+        var csv = "\"organisation\",\"city\",\"country\"\r\n\"Good One\",\"Oslo\",\"NO\"\r\n\"Bad\",\"Line\"\r\n\"Good Two\",\"Bergen\",\"\"\r\n";
+        using var content = new StringContent(csv, Encoding.UTF8, "text/csv");
+
+        using var response = await coordinator.PostAsync("/api/petitions/copy-letter/signatures/import", content);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(result.GetProperty("imported").GetInt32(), Is.EqualTo(2));
+        Assert.That(result.GetProperty("rejected")[0].GetProperty("line").GetInt32(), Is.EqualTo(3));
+        Assert.That(result.GetProperty("rejected")[0].GetProperty("reason").GetString(), Does.Contain("number of fields"));
+        var signatures = await coordinator.GetFromJsonAsync<JsonElement>("/api/petitions/copy-letter/signatures");
+        Assert.That(signatures.EnumerateArray().Single(s => s.GetProperty("organisation").GetString() == "Good Two").GetProperty("country").GetString(),
+            Is.EqualTo("NO"), "a missing country is inferred from the city");
+    }
+
+    [Test]
+    public async Task ImportTakesOnlyCsvOrText()
+    {
+        using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+
+        using var response = await coordinator.PostAsync("/api/petitions/iap-2017/signatures/import", content);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+    }
+
+    [Test]
+    public async Task ThePublicationTextAndThePrintablePageAreReadyForDelivery()
+    {
+        var text = await coordinator.GetStringAsync("/api/petitions/iap-2017/publication.txt?group-by=country");
+        var print = await coordinator.GetStringAsync("/petitions/iap-2017/print");
+
+        Assert.That(text, Does.StartWith("Albania\nCentre for Development and Democratization of Institutions, Tirana\n"));
+        Assert.That(print, Does.Contain("<li>Asian Human Rights Commission, Hong Kong SAR</li>"));
+        Assert.That(print, Does.Not.Contain("<form"));
+    }
+}
