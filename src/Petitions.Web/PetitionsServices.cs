@@ -32,6 +32,7 @@ public static class PetitionsServices
         services.AddSingleton<Outbox>();
         services.AddSingleton<IMailSender, ConfiguredMailSender>();
         services.AddSingleton<IValidator<SignRequest>, SignRequestValidator>();
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<SignOn>();
         services.AddSingleton<Notifications>();
         services.AddSingleton<Review>();

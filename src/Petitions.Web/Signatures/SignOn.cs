@@ -30,7 +30,7 @@ public sealed record ConfirmResult(ConfirmOutcome Outcome, string? Status = null
 /// organisation, the signature and its email; confirming moves it on. A repeat of a sign-on is
 /// answered exactly like a new one, and only the email differs.
 /// </summary>
-public sealed class SignOn(Db db, Outbox outbox, Notifications notifications, TimeProvider clock, IOptions<PetitionsOptions> options)
+public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notifications notifications, TimeProvider clock, IOptions<PetitionsOptions> options)
 {
     /// <summary>The consent text shown beside the checkbox; its version is stored with each sign-on.</summary>
     public const string ConsentVersion = "2026-11-consent-1";
@@ -57,10 +57,21 @@ public sealed class SignOn(Db db, Outbox outbox, Notifications notifications, Ti
         }
 
         var now = clock.GetUtcNow();
+        // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
+        var outcome = await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, slug, sign, email, source, now), cancellationToken);
+        if (outcome == SignOnOutcome.Accepted)
+        {
+            outbox.Notify();
+        }
+
+        return outcome;
+    }
+
+    private async Task<SignOnOutcome> SignAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string slug, SignRequest sign, string email, string source, DateTimeOffset now)
+    {
         var name = sign.Organisation!;
         var country = sign.Country!;
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
         var petition = await PetitionStore.FindAsync(connection, transaction, slug);
         if (petition is null)
         {
@@ -89,8 +100,6 @@ public sealed class SignOn(Db db, Outbox outbox, Notifications notifications, Ti
             await SignNewAsync(connection, transaction, petition, organisationId, nameKey, looseKey, email, sign, source, now);
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        outbox.Notify();
         return SignOnOutcome.Accepted;
     }
 
