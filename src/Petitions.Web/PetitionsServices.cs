@@ -33,6 +33,8 @@ public static class PetitionsServices
         services.AddSingleton<IMailSender, ConfiguredMailSender>();
         services.AddSingleton<IValidator<SignRequest>, SignRequestValidator>();
         services.AddSingleton<GroupCommit>();
+        services.AddSingleton<Privacy.Purge>();
+        services.AddSingleton<Privacy.Erasure>();
         services.AddSingleton<SignOn>();
         services.AddSingleton<Notifications>();
         services.AddSingleton<Review>();

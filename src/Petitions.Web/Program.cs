@@ -20,7 +20,11 @@ builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddPetitionsRateLimits(builder.Configuration);
 builder.Services.AddCoordinatorAuth();
+builder.Services.AddExceptionHandler<DatabaseUnavailable>();
+builder.Services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
+builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddHostedService<OutboxDispatcher>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Petitions.Privacy.Purge>());
 builder.Services.AddDataProtection()
     .SetApplicationName("Petitions")
     .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(
@@ -29,6 +33,9 @@ builder.Services.AddDataProtection()
 var app = builder.Build();
 await app.Services.PrepareDatabaseAsync();
 
+app.UseForwardedHeaders();
+app.UseSecurityHeaders();
+app.UseHsts();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

@@ -14,7 +14,7 @@ namespace Petitions.Cli;
 public static class CommandLine
 {
     private const int Usage = 2;
-    private static readonly string[] Verbs = ["import", "export", "coordinators", "help", "--help", "-h"];
+    private static readonly string[] Verbs = ["import", "export", "coordinators", "erase", "backup", "help", "--help", "-h"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) || args is ["--help" or "-h"];
@@ -25,7 +25,7 @@ public static class CommandLine
         error ??= Console.Error;
         if (!Verbs.Contains(args[0]))
         {
-            await error.WriteLineAsync($"petitions: unknown command '{args[0]}' (commands: import, export; see --help)");
+            await error.WriteLineAsync($"petitions: unknown command '{args[0]}' (commands: import, export, coordinators, erase, backup; see --help)");
             return Usage;
         }
 
@@ -42,6 +42,8 @@ public static class CommandLine
             {
                 "import" => ["petition"],
                 "export" => ["petition", "status", "country", "format", "group-by"],
+                "erase" => ["email"],
+                "backup" => [],
                 _ => ["name", "petition"],
             });
         }
@@ -59,6 +61,8 @@ public static class CommandLine
             {
                 "import" => await ImportAsync(host.Services, parsed, output),
                 "export" => await ExportAsync(host.Services, parsed, output),
+                "erase" => await EraseAsync(host.Services, parsed, output),
+                "backup" => await BackupAsync(host.Services, parsed, output),
                 _ => await CoordinatorsAsync(host.Services, parsed, output),
             };
         }
@@ -153,6 +157,35 @@ public static class CommandLine
         return 0;
     }
 
+    private static async Task<int> EraseAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
+    {
+        arguments.NoPositionals();
+        if (!Signatures.EmailAddress.TryNormalise(arguments.Required("email"), out var address, out _))
+        {
+            throw new UsageException("--email must be an email address");
+        }
+
+        var result = await services.GetRequiredService<Privacy.Erasure>().EraseAsync(address);
+        await output.WriteLineAsync(JsonSerializer.Serialize(result, Json));
+        return 0;
+    }
+
+    private static async Task<int> BackupAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
+    {
+        var path = arguments.SinglePositional("PATH");
+        try
+        {
+            await Data.Backup.CopyToAsync(services.GetRequiredService<Data.Db>(), path);
+        }
+        catch (IOException exception)
+        {
+            throw new UsageException(exception.Message);
+        }
+
+        await output.WriteLineAsync(Path.GetFullPath(path));
+        return 0;
+    }
+
     private static async Task<int> CoordinatorsAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
     {
         var (verb, email) = arguments.Positionals switch
@@ -213,6 +246,10 @@ public static class CommandLine
               text (listed ones unless --status)
           coordinators add EMAIL [--name NAME] [--petition SLUG]
               a coordinator of every letter (or of one); prints a new API token as the last line
+          erase --email ADDRESS
+              erases a person's data everywhere (GDPR); the history keeps that it happened, not who
+          backup PATH
+              a consistent online copy of the database, also while the service runs
 
         """;
 }

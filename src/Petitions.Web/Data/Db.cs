@@ -27,6 +27,25 @@ public sealed class Db
 
     public string ConnectionString { get; }
 
+    /// <summary>Free space on the database's disk, when the database is a file.</summary>
+    public long? FreeBytes()
+    {
+        var source = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        if (string.IsNullOrEmpty(source) || source.StartsWith("file:", StringComparison.Ordinal) || source == ":memory:")
+        {
+            return null;
+        }
+
+        try
+        {
+            return new DriveInfo(Path.GetDirectoryName(Path.GetFullPath(source))!).AvailableFreeSpace;
+        }
+        catch (Exception exception) when (exception is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(ConnectionString);
@@ -35,7 +54,9 @@ public sealed class Db
             await connection.OpenAsync(cancellationToken);
             using var pragmas = connection.CreateCommand();
             // FULL: an acknowledged sign-on must survive power loss, not only a crash of the process.
-            pragmas.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+            // secure_delete: what is deleted or overwritten (an erased person, a sent email's link) is
+            // zeroed in the file, not left behind in free space.
+            pragmas.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

@@ -4,6 +4,8 @@ namespace Petitions.Data;
 
 public static class HealthApi
 {
+    public const long MinimumFreeBytes = 16 * 1024 * 1024;
+
     public static IEndpointConventionBuilder MapHealth(this IEndpointRouteBuilder routes) =>
         routes.MapGet("/healthz", async Task<IResult> (Db db, CancellationToken cancellationToken) =>
         {
@@ -11,6 +13,17 @@ public static class HealthApi
             {
                 await using var connection = await db.OpenAsync(cancellationToken);
                 await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM schema_migrations");
+                // Healthy means able to take a sign-on: the write lock can be had and the disk has room.
+                await using (var transaction = Db.BeginWrite(connection))
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                }
+
+                if (db.FreeBytes() is < MinimumFreeBytes)
+                {
+                    return TypedResults.Json(new { status = "unhealthy", reason = "disk nearly full" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                }
+
                 return TypedResults.Ok(new { status = "healthy" });
             }
             catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)

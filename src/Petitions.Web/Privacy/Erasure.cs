@@ -1,0 +1,80 @@
+using Dapper;
+using Petitions.Data;
+using Petitions.Signatures;
+
+namespace Petitions.Privacy;
+
+public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int Unlisted);
+
+/// <summary>
+/// Erases a person on request: their name, role, email and comments everywhere. An organisation
+/// they signed for stays listed only if another of its contacts remains (who becomes its contact);
+/// otherwise it is withdrawn with the reason "erased on request". The history records the erasure
+/// without the address, and the deleted bytes are overwritten (secure_delete, WAL checkpoint).
+/// </summary>
+public sealed class Erasure(Db db, TimeProvider clock)
+{
+    public async Task<ErasureResult> EraseAsync(string email, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        int signatures = 0, contacts = 0, unlisted = 0;
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA secure_delete = ON");
+        await using (var transaction = Db.BeginWrite(connection))
+        {
+            var signed = (await connection.QueryAsync<(long Id, long PetitionId, string Status)>(
+                "SELECT id, petition_id, status FROM signatures WHERE contact_email = @email COLLATE NOCASE", new { email }, transaction)).ToList();
+            foreach (var (id, petitionId, status) in signed)
+            {
+                signatures++;
+                var heir = await connection.QuerySingleOrDefaultAsync<(long Id, string Name, string? Role, string Email)?>(
+                    "SELECT id, name, role, email FROM contacts WHERE signature_id = @id AND email <> @email COLLATE NOCASE ORDER BY confirmed_at IS NULL, id LIMIT 1",
+                    new { id, email }, transaction);
+                if (heir is { } next)
+                {
+                    await connection.ExecuteAsync(
+                        "UPDATE signatures SET contact_name = @Name, contact_role = @Role, contact_email = @Email, comment = NULL WHERE id = @signatureId",
+                        new { next.Name, next.Role, next.Email, signatureId = id }, transaction);
+                    await connection.ExecuteAsync("DELETE FROM tokens WHERE contact_id = @Id; DELETE FROM contacts WHERE id = @Id", new { next.Id }, transaction);
+                }
+                else
+                {
+                    await connection.ExecuteAsync(
+                        "UPDATE signatures SET contact_name = NULL, contact_role = NULL, contact_email = NULL, comment = NULL WHERE id = @id",
+                        new { id }, transaction);
+                    if (SignatureStatus.CanApply(SignatureAction.Withdraw, status))
+                    {
+                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Withdraw, "system", "erased on request", now);
+                        unlisted++;
+                    }
+                    else if (SignatureStatus.CanApply(SignatureAction.Reject, status))
+                    {
+                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Reject, "system", "erased on request", now);
+                    }
+                }
+
+                await connection.ExecuteAsync("DELETE FROM tokens WHERE signature_id = @id", new { id }, transaction);
+                await SignatureStore.RecordAsync(connection, transaction, petitionId, id, "system", "erased", null, null,
+                    "a contact's personal data erased on request", now);
+            }
+
+            var contactRows = (await connection.QueryAsync<(long Id, long SignatureId)>(
+                "SELECT id, signature_id FROM contacts WHERE email = @email COLLATE NOCASE", new { email }, transaction)).ToList();
+            foreach (var (contactId, signatureId) in contactRows)
+            {
+                contacts++;
+                await connection.ExecuteAsync("DELETE FROM tokens WHERE contact_id = @contactId; DELETE FROM contacts WHERE id = @contactId",
+                    new { contactId }, transaction);
+                var petitionId = await connection.ExecuteScalarAsync<long>("SELECT petition_id FROM signatures WHERE id = @signatureId", new { signatureId }, transaction);
+                await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, "system", "erased", null, null,
+                    "a further contact's personal data erased on request", now);
+            }
+
+            var emails = await connection.ExecuteAsync("DELETE FROM outbox WHERE to_address = @email COLLATE NOCASE", new { email }, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            // Old page images live on in the WAL until it is checkpointed and truncated.
+            await connection.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)");
+            return new ErasureResult(signatures, contacts, emails, unlisted);
+        }
+    }
+}

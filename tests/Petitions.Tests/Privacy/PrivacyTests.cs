@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Petitions.Privacy;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.Privacy;
+
+public class PrivacyTests
+{
+    [Test]
+    public async Task UnconfirmedSignOnsArePurgedSevenDaysAfterTheirLinkExpired()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var app = new PetitionsApp(services: s => s.AddSingleton<TimeProvider>(clock));
+        using var client = app.CreateClient();
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Never Confirmed", "never@unconfirmed.example.org")))
+        {
+        }
+
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Confirmed In Time", "yes@confirmed.example.org")))
+        {
+        }
+
+        await Delivered.MessagesAsync(app);
+        var confirmToken = (await Delivered.TokensAsync(app))[1];
+        using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = confirmToken }))
+        {
+        }
+
+        var purge = app.Services.GetRequiredService<Purge>();
+        clock.Advance(TimeSpan.FromDays(8) - TimeSpan.FromMinutes(1));
+        Assert.That(await purge.RunOnceAsync(), Is.Zero, "24 hours + 7 days have not passed");
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.That(await purge.RunOnceAsync(), Is.EqualTo(1));
+
+        await using var connection = await app.Db.OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM organisations WHERE name = 'Never Confirmed'"), Is.Zero);
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE to_address = 'never@unconfirmed.example.org'"), Is.Zero);
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM organisations WHERE name = 'Confirmed In Time'"), Is.EqualTo(1));
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT reason FROM events WHERE kind = 'purged-unconfirmed'"), Does.StartWith("1 unconfirmed"));
+    }
+
+    [Test]
+    public async Task ErasureRemovesThePersonEverywhereAndTheAddressIsGoneFromTheFiles()
+    {
+        using var directory = new TempDirectory();
+        var database = directory.File("petitions.db");
+        const string email = "erase.me.please@erasure.example.org";
+        using (var app = new PetitionsApp(database))
+        {
+            using var client = app.CreateClient();
+            using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Erasure Organisation", email)))
+            {
+            }
+
+            using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Kept Organisation", "other@kept.example.org")))
+            {
+            }
+
+            using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[0] }))
+            {
+            }
+
+            await Delivered.MessagesAsync(app);
+        }
+
+        SqliteConnection.ClearAllPools();
+        var result = await CliProcess.RunAsync(database, "erase", "--email", email);
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(result.Output, Does.Contain("\"signatures\": 1").And.Contain("\"unlisted\": 1"));
+        var bytes = Encoding.UTF8.GetBytes(email);
+        foreach (var file in Directory.GetFiles(directory.Path, "petitions.db*"))
+        {
+            Assert.That(IndexOf(await File.ReadAllBytesAsync(file), bytes), Is.EqualTo(-1), $"{Path.GetFileName(file)} still holds the address");
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={database}");
+        var row = await connection.QuerySingleAsync<(string Status, string? Email, string? Name, string? Reason)>("""
+            SELECT s.status, s.contact_email, s.contact_name, s.withdrawal_reason FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE o.name = 'Erasure Organisation'
+            """);
+        Assert.That(row, Is.EqualTo(("withdrawn", (string?)null, (string?)null, (string?)"erased on request")));
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM events WHERE kind = 'erased'"), Is.EqualTo(1));
+        Assert.That(await connection.ExecuteScalarAsync<string>(
+            "SELECT s.contact_email FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Kept Organisation'"),
+            Is.EqualTo("other@kept.example.org"));
+    }
+
+    [Test]
+    public async Task ErasingOneOfTwoContactsKeepsTheOrganisationListedWithTheOther()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Two Contacts Organisation", "first@two.example.org")))
+        {
+        }
+
+        using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[0] }))
+        {
+        }
+
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Two Contacts Organisation", "second@two.example.org")))
+        {
+        }
+
+        var result = await app.Services.GetRequiredService<Erasure>().EraseAsync("first@two.example.org");
+
+        Assert.That(result.Unlisted, Is.Zero);
+        Assert.That(await client.GetStringAsync("/api/petitions/iap-2017/signatories"), Does.Contain("Two Contacts Organisation"));
+        await using var connection = await app.Db.OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<string>(
+            "SELECT s.contact_email FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Two Contacts Organisation'"),
+            Is.EqualTo("second@two.example.org"));
+    }
+
+    [Test]
+    public async Task ABackupTakenUnderLoadIsConsistentAndComplete()
+    {
+        using var directory = new TempDirectory();
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                using var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson($"Backup Load {i}", $"b{i}@backup.example.org"));
+            }
+        });
+        await Task.Delay(500);
+
+        var backup = directory.File("backup.db");
+        var result = await CliProcess.RunAsync(app.DatabasePath, "backup", backup);
+        await stop.CancelAsync();
+        await load;
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        await using var copy = new SqliteConnection($"Data Source={backup};Mode=ReadOnly");
+        Assert.That(await copy.ExecuteScalarAsync<string>("PRAGMA integrity_check"), Is.EqualTo("ok"));
+        var signatures = await copy.ExecuteScalarAsync<long>("SELECT count(*) FROM signatures");
+        var outbox = await copy.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE kind = 'confirm-sign-on'");
+        Assert.That(signatures, Is.GreaterThan(130));
+        Assert.That(outbox, Is.EqualTo(signatures - 130), "each sign-on with its email: a consistent moment");
+        var again = await CliProcess.RunAsync(app.DatabasePath, "backup", backup);
+        Assert.That(again.ExitCode, Is.EqualTo(2), "a backup never overwrites");
+    }
+
+    private static int IndexOf(byte[] haystack, byte[] needle)
+    {
+        for (var i = 0; i <= haystack.Length - needle.Length; i++)
+        {
+            if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

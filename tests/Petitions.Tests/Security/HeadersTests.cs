@@ -1,0 +1,114 @@
+using System.Net;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.Security;
+
+public class HeadersTests
+{
+    private PetitionsApp app = null!;
+    private HttpClient client = null!;
+
+    [OneTimeSetUp]
+    public void StartApp()
+    {
+        app = new PetitionsApp();
+        client = app.CreateClient(new() { AllowAutoRedirect = false });
+    }
+
+    [OneTimeTearDown]
+    public void StopApp()
+    {
+        client.Dispose();
+        app.Dispose();
+    }
+
+    [TestCase("/")]
+    [TestCase("/petitions/iap-2017")]
+    [TestCase("/petitions/no-such-letter")]
+    [TestCase("/api/petitions")]
+    [TestCase("/api/petitions/iap-2017/signatories")]
+    [TestCase("/api/petitions/iap-2017/signatures.csv")]
+    [TestCase("/healthz")]
+    [TestCase("/site.css")]
+    [TestCase("/coordinators")]
+    [TestCase("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public async Task EveryAnswerCarriesThePolicyHeaders(string path)
+    {
+        using var response = await client.GetAsync(path);
+
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.That(csp, Does.Contain("object-src 'none'").And.Contain("base-uri 'none'").And.Contain("frame-ancestors 'none'"));
+        Assert.That(response.Headers.GetValues("X-Content-Type-Options").Single(), Is.EqualTo("nosniff"));
+        Assert.That(response.Headers.Contains("Referrer-Policy"), Is.True);
+    }
+
+    [TestCase("/coordinators")]
+    [TestCase("/coordinators/sign-in")]
+    [TestCase("/api/petitions/iap-2017/signatures.csv")]
+    [TestCase("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [TestCase("/withdraw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public async Task CoordinatorAndTokenPagesAreNeverCached(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new("Bearer", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        using var response = await client.SendAsync(request);
+
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True, path);
+    }
+
+    [Test]
+    public async Task TokenPagesSendNoReferrer()
+    {
+        using var response = await client.GetAsync("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+
+        Assert.That(response.Headers.GetValues("Referrer-Policy").Single(), Is.EqualTo("no-referrer"));
+    }
+
+    [Test]
+    public async Task OverHttpsTheAnswerCarriesHstsOfAYear()
+    {
+        using var https = app.CreateClient(new() { BaseAddress = new Uri("https://petitions.example.org") });
+
+        using var response = await https.GetAsync("/");
+
+        Assert.That(response.Headers.GetValues("Strict-Transport-Security").Single(), Does.Contain("max-age=31536000"));
+    }
+
+    [Test]
+    public async Task ASpoofedForwardedForDoesNotDodgeTheRateLimit()
+    {
+        using var limited = new PetitionsApp(settings: new Dictionary<string, string?> { ["RateLimiting:SignOnsPerMinutePerIp"] = "1" });
+        using var spoofer = limited.CreateClient();
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/petitions/iap-2017/signatures")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(SignOnClient.ValidJson($"Spoofing Organisation {i}", $"s{i}@spoof.example.org")),
+            };
+            request.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 1}");
+            using var response = await spoofer.SendAsync(request);
+            answers.Add(response.StatusCode);
+        }
+
+        Assert.That(answers, Is.EqualTo(new[] { HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests }));
+    }
+
+    [Test]
+    public async Task TenThousandRandomTokensConfirmNothingAndAreRateLimited()
+    {
+        using var limited = new PetitionsApp();
+        using var guesser = limited.CreateClient();
+        var answers = new Dictionary<HttpStatusCode, int>();
+        for (var i = 0; i < 10_000; i++)
+        {
+            var token = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            using var response = await guesser.PostAsync("/api/confirmations", System.Net.Http.Json.JsonContent.Create(new { token }));
+            answers[response.StatusCode] = answers.GetValueOrDefault(response.StatusCode) + 1;
+        }
+
+        Assert.That(answers.Keys, Is.SubsetOf(new[] { HttpStatusCode.NotFound, HttpStatusCode.TooManyRequests }));
+        Assert.That(answers[HttpStatusCode.NotFound], Is.LessThanOrEqualTo(30), "only the first few of a minute are even looked at");
+        Assert.That(answers[HttpStatusCode.TooManyRequests], Is.GreaterThanOrEqualTo(9_970));
+    }
+}
