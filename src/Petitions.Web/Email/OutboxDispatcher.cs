@@ -165,7 +165,8 @@ public sealed class OutboxDispatcher(
         await using var connection = await db.OpenAsync(cancellationToken);
         if (IsPermanent(exception))
         {
-            logger.LogWarning("Email {Id} failed permanently: {Error}", row.Id, error);
+            // The log gets the kind of failure only: a server's message often quotes the recipient's address.
+            logger.LogWarning("Email {Id} failed permanently ({Kind}).", row.Id, Kind(exception));
             await connection.ExecuteAsync("""
                 UPDATE outbox SET status = 'failed', failed_at = @at, attempts = @attempts, lease_until = NULL, last_error = @error
                 WHERE id = @Id
@@ -174,7 +175,7 @@ public sealed class OutboxDispatcher(
         }
 
         var delay = Backoff(attempts);
-        logger.LogInformation("Email {Id} will be retried in {Delay}: {Error}", row.Id, delay, error);
+        logger.LogInformation("Email {Id} will be retried in {Delay} ({Kind}).", row.Id, delay, Kind(exception));
         await connection.ExecuteAsync("""
             UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @Id
             """, new { due = Time.Format(now + delay), attempts, error, row.Id });
@@ -191,6 +192,9 @@ public sealed class OutboxDispatcher(
         await using var connection = await db.OpenAsync(cancellationToken);
         await connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids });
     }
+
+    private static string Kind(Exception exception) =>
+        exception is SmtpCommandException command ? $"SMTP {(int)command.StatusCode}" : exception.GetType().Name;
 
     // Never the message itself: its body holds one-time links.
     private static string Describe(Exception exception) => exception switch
