@@ -27,6 +27,26 @@ public sealed class Db
 
     public string ConnectionString { get; }
 
+    /// <summary>Whether the database's disk has room for writes: 16 MB, or 1 % of a small disk.</summary>
+    public bool HasRoom()
+    {
+        var source = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        if (string.IsNullOrEmpty(source) || source.StartsWith("file:", StringComparison.Ordinal) || source == ":memory:")
+        {
+            return true;
+        }
+
+        try
+        {
+            var drive = new DriveInfo(Path.GetDirectoryName(Path.GetFullPath(source))!);
+            return drive.AvailableFreeSpace >= Math.Min(16L * 1024 * 1024, drive.TotalSize / 100);
+        }
+        catch (Exception exception) when (exception is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Free space on the database's disk, when the database is a file.</summary>
     public long? FreeBytes()
     {

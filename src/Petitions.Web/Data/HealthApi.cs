@@ -4,7 +4,6 @@ namespace Petitions.Data;
 
 public static class HealthApi
 {
-    public const long MinimumFreeBytes = 16 * 1024 * 1024;
 
     public static IEndpointConventionBuilder MapHealth(this IEndpointRouteBuilder routes) =>
         routes.MapGet("/healthz", async Task<IResult> (Db db, CancellationToken cancellationToken) =>
@@ -19,7 +18,7 @@ public static class HealthApi
                     await transaction.RollbackAsync(cancellationToken);
                 }
 
-                if (db.FreeBytes() is < MinimumFreeBytes)
+                if (!db.HasRoom())
                 {
                     return TypedResults.Json(new { status = "unhealthy", reason = "disk nearly full" }, statusCode: StatusCodes.Status503ServiceUnavailable);
                 }

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.Signatures;
+
+/// <summary>
+/// A real full disk: a small tmpfs holds the database of the real program. Needs root to mount;
+/// where the machine does not allow it, the test is skipped and says so.
+/// </summary>
+public class DiskFullTests
+{
+    [Test]
+    public async Task WhenTheDiskIsFullWritesAre503ReadsWorkAndItRecoversWithoutARestart()
+    {
+        using var directory = new TempDirectory();
+        var disk = directory.File("disk");
+        Directory.CreateDirectory(disk);
+        if (await RunAsync("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk) != 0)
+        {
+            Assert.Ignore("This machine does not let the test mount a small disk (needs root).");
+        }
+
+        try
+        {
+            using var server = await ServerProcess.StartAsync(disk);
+            using var client = new HttpClient { BaseAddress = server.BaseUrl };
+            using (var first = await client.PostAsJsonAsync("/api/petitions/iap-2017/signatures", SignOnClient.ValidJson("Before Full", "a@before.example.org")))
+            {
+                Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+            }
+
+            var filler = Path.Combine(disk, "filler");
+            await FillAsync(filler);
+
+            var answers = new List<HttpResponseMessage>();
+            for (var i = 0; i < 20; i++)
+            {
+                answers.Add(await client.PostAsJsonAsync("/api/petitions/iap-2017/signatures", SignOnClient.ValidJson($"During Full {i}", $"d{i}@during.example.org")));
+            }
+
+            using var read = await client.GetAsync("/api/petitions/iap-2017/signatories");
+            using var health = await client.GetAsync("/healthz");
+            var refused = answers.Where(a => a.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+            var acknowledged = Enumerable.Range(0, 20).Where(i => answers[i].StatusCode == HttpStatusCode.Accepted).Select(i => $"During Full {i}").ToList();
+            Assert.That(answers.Select(a => a.StatusCode), Has.All.AnyOf(HttpStatusCode.ServiceUnavailable, HttpStatusCode.Accepted));
+            Assert.That(refused, Is.Not.Empty, "a full disk refuses writes");
+            Assert.That(refused[0].Headers.RetryAfter, Is.Not.Null);
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK), "reads keep working");
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+
+            File.Delete(filler);
+            using var after = await client.PostAsJsonAsync("/api/petitions/iap-2017/signatures", SignOnClient.ValidJson("After Full", "a@after.example.org"));
+            using var healthy = await client.GetAsync("/healthz");
+
+            Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "it recovers without a restart");
+            Assert.That(healthy.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            server.Kill();
+            SqliteConnection.ClearAllPools();
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(disk, "petitions.db")}");
+            var names = (await connection.QueryAsync<string>("SELECT name FROM organisations WHERE name LIKE 'Before%' OR name LIKE 'During%' OR name LIKE 'After%'")).ToList();
+            Assert.That(names, Is.SupersetOf(acknowledged.Append("Before Full").Append("After Full")), "nothing acknowledged is lost");
+            Assert.That(await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"), Is.EqualTo("ok"));
+            foreach (var answer in answers)
+            {
+                answer.Dispose();
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            await RunAsync("umount", "-l", disk);
+        }
+    }
+
+    private static async Task FillAsync(string path)
+    {
+        await using var file = File.Create(path);
+        var block = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                await file.WriteAsync(block);
+                await file.FlushAsync();
+            }
+        }
+        catch (IOException)
+        {
+            // No space left: that is the point.
+        }
+    }
+
+    private static async Task<int> RunAsync(string command, params string[] args)
+    {
+        try
+        {
+            var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using var process = Process.Start(start)!;
+            await process.WaitForExitAsync();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;
+        }
+    }
+}
