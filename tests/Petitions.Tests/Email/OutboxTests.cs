@@ -158,6 +158,24 @@ public partial class OutboxTests
     }
 
     [Test]
+    public async Task AServerSlowerThanTheTimeoutIsATransientFailureAndSigningKeepsItsPace()
+    {
+        smtp.SetMode(SmtpMode.Slow(TimeSpan.FromSeconds(8)));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await SignAsync();
+        watch.Stop();
+        await WaitUntilAsync(async () => (await OutboxRowAsync()).Attempts >= 1, TimeSpan.FromSeconds(40));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "the sign-on does not wait for the mail server");
+        Assert.That((await OutboxRowAsync()).Status, Is.EqualTo("pending"));
+        smtp.SetMode(SmtpMode.Accept);
+
+        var mails = await smtp.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60));
+
+        Assert.That(mails[0].Message.MessageId, Is.EqualTo((await OutboxRowAsync()).MessageId));
+    }
+
+    [Test]
     public void TheBackoffDoublesAndIsCapped()
     {
         var first = global::Petitions.Email.OutboxDispatcher.Backoff(1);
