@@ -21,6 +21,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddPetitionsRateLimits(builder.Configuration);
 builder.Services.AddCoordinatorAuth();
 builder.Services.AddExceptionHandler<DatabaseUnavailable>();
+builder.Services.AddExceptionHandler<MalformedRequest>();
 builder.Services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddHostedService<OutboxDispatcher>();

@@ -20,7 +20,8 @@ public sealed record SignatoryDetail(SignatureRecord Signature, IReadOnlyList<Co
 /// <summary>The coordinators' JSON API: letters, review, withdrawals, CSV export and import.</summary>
 public static class CoordinatorsApi
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // A field given twice is an error, not "the last one wins".
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
 
     public static RouteGroupBuilder MapCoordinatorsApi(this IEndpointRouteBuilder routes)
     {

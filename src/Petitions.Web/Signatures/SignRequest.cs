@@ -121,6 +121,14 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
             .Must(NoBidiOverrides).WithMessage("The comment may not contain text-direction overrides.")
             .Must(v => (v?.Length ?? 0) <= MaxComment).WithMessage($"The comment must be at most {MaxComment} characters.");
 
+        // U+FFFD is what a reader makes of bytes that are not UTF-8: the text that was meant is lost.
+        foreach (var field in new System.Linq.Expressions.Expression<Func<SignRequest, string?>>[]
+            { r => r.Organisation, r => r.City, r => r.Country, r => r.ContactName, r => r.ContactRole, r => r.ContactEmail, r => r.Website, r => r.Comment })
+        {
+            RuleFor(field).Must(v => v is null || !v.Contains('\uFFFD', StringComparison.Ordinal))
+                .WithMessage("This field holds characters that could not be read; send the text as UTF-8.");
+        }
+
         RuleFor(r => r.Consent)
             .Equal(true).WithMessage("Tick the box to agree that the organisation's name and city are published and the contact details are kept for this letter.");
     }

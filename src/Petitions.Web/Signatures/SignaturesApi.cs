@@ -16,7 +16,8 @@ public static class SignaturesApi
     /// <summary>A sign-on is a few short fields: anything bigger is not one.</summary>
     public const int MaxBodyBytes = 32 * 1024;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // A field given twice is an error, not "the last one wins".
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
 
     public static RouteGroupBuilder MapSignaturesApi(this IEndpointRouteBuilder routes)
     {

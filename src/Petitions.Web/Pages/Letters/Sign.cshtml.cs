@@ -22,7 +22,12 @@ public sealed class SignModel(
 
     public async Task<IActionResult> OnPostAsync(string slug, CancellationToken cancellationToken)
     {
-        var form = Request.Form;
+        if (!Request.HasFormContentType)
+        {
+            return StatusCode(StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        var form = await Request.ReadFormAsync(cancellationToken);
         var request = new SignRequest
         {
             Organisation = form["organisation"],
@@ -55,10 +60,20 @@ public sealed class SignModel(
         }
 
         var validation = await validator.ValidateAsync(request, cancellationToken);
-        if (!validation.IsValid)
+        var errors = SignaturesApi.Errors(validation);
+        // A field sent twice is not one answer: say so rather than join or pick one.
+        foreach (var (field, _) in SignFormView.Fields)
+        {
+            if (form[field].Count > 1)
+            {
+                errors[field] = ["This field was sent more than once."];
+            }
+        }
+
+        if (errors.Count > 0)
         {
             View = (await ShowModel.LoadAsync(petitions, signatures, clock, slug,
-                new SignFormView(slug, request, SignaturesApi.Errors(validation)), cancellationToken))!;
+                new SignFormView(slug, request, errors), cancellationToken))!;
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }

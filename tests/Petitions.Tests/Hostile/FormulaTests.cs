@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.Hostile;
+
+/// <summary>
+/// Spreadsheet formulas (CSV injection): refused in the published fields, and wherever they are
+/// accepted (other fields, the import) made inert in the CSV a coordinator opens in Excel.
+/// </summary>
+public sealed class FormulaTests
+{
+    private PetitionsApp app = null!;
+    private HttpClient client = null!;
+    private HttpClient coordinator = null!;
+
+    public static readonly IReadOnlyList<string> Formulas =
+    [
+        "=1+2",
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "=cmd|' /C calc'!A0",
+        "+1+1",
+        "-1+1",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+        "\n=1",
+        "\r\n=1",
+        "\uFF1D1",
+        "\u200B=1",
+        "\u00A0=1",
+        " =1+2",
+        "\uFEFF=1",
+        "\uFF0B1",
+        "\uFF0D1",
+        "\uFF20SUM(A1)",
+    ];
+
+    public static IEnumerable<TestCaseData> PublishedFieldCases() =>
+        from field in new[] { "organisation", "city" }
+        from formula in Formulas
+        select new TestCaseData(field, formula).SetArgDisplayNames(field, HostileData.Show(formula));
+
+    public static IEnumerable<TestCaseData> OtherFieldCases() =>
+        from field in new[] { "contactName", "contactRole", "contactEmail", "website", "comment" }
+        from formula in Formulas
+        select new TestCaseData(field, formula).SetArgDisplayNames(field, HostileData.Show(formula));
+
+    [OneTimeSetUp]
+    public async Task StartApp()
+    {
+        app = new PetitionsApp();
+        client = app.CreateClient(new() { AllowAutoRedirect = false });
+        coordinator = await Coordinator.ClientAsync(app);
+    }
+
+    [OneTimeTearDown]
+    public void StopApp()
+    {
+        coordinator.Dispose();
+        client.Dispose();
+        app.Dispose();
+    }
+
+    [TestCaseSource(nameof(PublishedFieldCases))]
+    public async Task AFormulaInANameOrCityIsRefusedNamingTheField(string field, string formula)
+    {
+        var body = Probe.Valid("formula-" + Tag(field, formula));
+        body[field] = formula;
+
+        var answer = await Probe.SendJsonAsync(app, client, field, formula, body);
+
+        Assert.That(answer.Status, Is.EqualTo((int)HttpStatusCode.BadRequest), answer.Describe());
+        Assert.That(Probe.JudgeJson(answer), Is.Null);
+    }
+
+    [TestCaseSource(nameof(OtherFieldCases))]
+    public async Task AFormulaInAnotherFieldIsRefusedNamingItOrAcceptedAndInertInTheCsv(string field, string formula)
+    {
+        var body = Probe.Valid("formula-" + Tag(field, formula));
+        body[field] = formula;
+
+        var answer = await Probe.SendJsonAsync(app, client, field, formula, body);
+
+        Assert.That(Probe.JudgeJson(answer), Is.Null);
+        Assert.That(SpreadsheetCsv.Problems(await ExportAsync()), Is.Empty);
+    }
+
+    [Test]
+    public async Task FormulasImportedAsNamesAndCitiesAreInertInTheCsv()
+    {
+        var lines = Formulas.Select((f, i) => string.Create(CultureInfo.InvariantCulture, $"{f}, {f}\nFormula Import {i}, {f}"));
+        using var content = new StringContent(string.Join('\n', lines), Encoding.UTF8, "text/plain");
+
+        using var response = await coordinator.PostAsync($"/api/petitions/{SignOnClient.Slug}/signatures/import", content);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(result.GetProperty("imported").GetInt32(), Is.GreaterThan(Formulas.Count), "the import keeps what a published list prints");
+        var records = await ExportAsync();
+        Assert.That(SpreadsheetCsv.Problems(records), Is.Empty);
+        Assert.That(records.Select(r => r[1]), Does.Contain("'=cmd|' /C calc'!A0"), "the city as imported, with the apostrophe that makes it text");
+    }
+
+    [Test]
+    public async Task FormulasInEveryColumnOfAnImportedCsvAreInertWhenExportedAgain()
+    {
+        var csv = new StringBuilder("organisation,city,country,contact_name,contact_role,contact_email,website,status,withdrawn_at,withdrawal_reason\r\n");
+        for (var i = 0; i < Formulas.Count; i++)
+        {
+            var f = Formulas[i].Replace("\"", "\"\"", StringComparison.Ordinal);
+            csv.Append(CultureInfo.InvariantCulture, $"\"Formula Csv {i}\",\"{f}\",\"{f}\",\"{f}\",\"{f}\",\"{f}@formula.example.org\",\"{f}\",\"withdrawn\",\"2026-05-03\",\"{f}\"\r\n");
+            // As the export writes them: with the apostrophe, which the import takes off again.
+            csv.Append(CultureInfo.InvariantCulture, $"\"'{f}\",\"'{f}\",\"\",\"'{f}\",\"'{f}\",\"\",\"'{f}\",\"withdrawn\",\"\",\"'{f}\"\r\n");
+        }
+
+        using var content = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv");
+        using var response = await coordinator.PostAsync($"/api/petitions/{SignOnClient.Slug}/signatures/import", content);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        Assert.That(SpreadsheetCsv.Problems(await ExportAsync()), Is.Empty);
+    }
+
+    private async Task<IReadOnlyList<string[]>> ExportAsync() =>
+        SpreadsheetCsv.Parse(await coordinator.GetByteArrayAsync($"/api/petitions/{SignOnClient.Slug}/signatures.csv"));
+
+    private static string Tag(string field, string formula) =>
+        string.Create(CultureInfo.InvariantCulture, $"{field.ToLowerInvariant()}-{Formulas.ToList().IndexOf(formula)}");
+}
