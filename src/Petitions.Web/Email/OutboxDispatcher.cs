@@ -17,7 +17,7 @@ namespace Petitions.Email;
 public sealed class OutboxDispatcher(
     Db db, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    public const int BatchSize = 20;
+    public const int BatchSize = 100;
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
@@ -96,6 +96,7 @@ public sealed class OutboxDispatcher(
             return due.Count;
         }
 
+        var sent = new List<long>(due.Count);
         await using (session)
         {
             for (var i = 0; i < due.Count; i++)
@@ -105,7 +106,7 @@ public sealed class OutboxDispatcher(
                 {
                     var message = Compose(row);
                     await session.SendAsync(message, cancellationToken);
-                    await RecordSentAsync(row, cancellationToken);
+                    sent.Add(row.Id);
                 }
                 catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -120,6 +121,7 @@ public sealed class OutboxDispatcher(
             }
         }
 
+        await RecordSentAsync(sent, cancellationToken);
         return due.Count;
     }
 
@@ -147,14 +149,23 @@ public sealed class OutboxDispatcher(
         return message;
     }
 
-    private async Task RecordSentAsync(OutboxRow row, CancellationToken cancellationToken)
+    // One transaction (one fsync) for the whole batch. A crash between sending and this write sends
+    // those messages again after the lease, with the same Message-ID, so the receiver can tell.
+    private async Task RecordSentAsync(List<long> ids, CancellationToken cancellationToken)
     {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
         await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = Db.BeginWrite(connection);
         await connection.ExecuteAsync("""
             UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
                               text_body = NULL, html_body = NULL, last_error = NULL
-            WHERE id = @Id
-            """, new { at = Time.Format(clock.GetUtcNow()), row.Id });
+            WHERE id IN @ids
+            """, new { at = Time.Format(clock.GetUtcNow()), ids }, transaction);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private async Task RecordFailureAsync(OutboxRow row, Exception exception, CancellationToken cancellationToken)
