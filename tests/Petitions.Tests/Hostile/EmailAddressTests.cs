@@ -10,6 +10,7 @@ namespace Petitions.Tests.Hostile;
 /// Addresses built to smuggle in a second recipient or a header, at and past the lengths SMTP
 /// allows, in Unicode and quoted: refused naming the field, or delivered to exactly one mailbox.
 /// </summary>
+[Parallelizable(ParallelScope.Self)]
 public sealed class EmailAddressTests
 {
     private const string Refused = "refused";

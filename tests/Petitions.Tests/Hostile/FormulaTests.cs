@@ -10,6 +10,7 @@ namespace Petitions.Tests.Hostile;
 /// Spreadsheet formulas (CSV injection): refused in the published fields, and wherever they are
 /// accepted (other fields, the import) made inert in the CSV a coordinator opens in Excel.
 /// </summary>
+[Parallelizable(ParallelScope.Self)]
 public sealed class FormulaTests
 {
     private PetitionsApp app = null!;

@@ -16,6 +16,7 @@ namespace Petitions.Tests.Hostile;
 /// multipart bodies, repeated fields, the wrong content type, bodies far too large. Each is
 /// refused (400, 413 or 415, or the form again with 400); none is a server error; none stores anything.
 /// </summary>
+[Parallelizable(ParallelScope.Self)]
 public sealed class MalformedHttpTests
 {
     private const string JsonPath = "/api/petitions/iap-2017/signatures";

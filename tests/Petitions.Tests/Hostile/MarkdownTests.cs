@@ -8,6 +8,7 @@ namespace Petitions.Tests.Hostile;
 /// A letter whose Markdown carries script every way Markdown can: the public and the printable
 /// page run none of it, and its web links still work.
 /// </summary>
+[Parallelizable(ParallelScope.Self)]
 public sealed class MarkdownTests
 {
     private const string Slug = "hostile-markdown";

@@ -9,6 +9,11 @@ namespace Petitions.Tests.Hostile;
 /// its one-time setup; the tests here then read back what was stored everywhere it is shown:
 /// the coordinators' pages, the public and printable pages, the CSV export and the outbox.
 /// </summary>
+/// <remarks>
+/// Each fixture has an app of its own and shares nothing, so the fixtures run side by side
+/// (NUnit keeps them apart from the fixtures that are not parallelizable).
+/// </remarks>
+[Parallelizable(ParallelScope.Self)]
 public abstract class NaughtyFixture
 {
     private long lastSignatureBefore;
