@@ -113,7 +113,7 @@ public class ReviewTests
         Assert.That(page, Does.Contain("Withdrawing Organisation").And.Contain("Withdraw our signature"));
         Assert.That(await visitor.GetStringAsync("/api/petitions/iap-2017/signatories"), Does.Contain("Withdrawing Organisation"), "GET changes nothing");
 
-        var antiforgery = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var antiforgery = SignOnClient.Antiforgery(page);
         using var form = new FormUrlEncodedContent([new("__RequestVerificationToken", antiforgery), new("reason", "Our board decided so.")]);
         using var withdrawn = await visitor.PostAsync($"/withdraw/{withdrawToken}", form);
         using var again = await visitor.GetAsync($"/withdraw/{withdrawToken}");

@@ -33,7 +33,7 @@ public partial class SignInTests
     private async Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields)
     {
         var page = await browser.GetStringAsync(path);
-        var token = Antiforgery().Match(page).Groups[1].Value;
+        var token = SignOnClient.Antiforgery(page);
         using var form = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).Append(new("__RequestVerificationToken", token)));
         return await browser.PostAsync(path, form);
     }
@@ -116,6 +116,4 @@ public partial class SignInTests
         Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex Antiforgery();
 }

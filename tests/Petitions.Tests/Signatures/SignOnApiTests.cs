@@ -49,7 +49,7 @@ public class SignOnApiTests
         using var app = new PetitionsApp();
         using var client = app.CreateClient(new() { AllowAutoRedirect = false });
         var page = await client.GetStringAsync("/petitions/iap-2017");
-        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var token = SignOnClient.Antiforgery(page);
         await SetLetterAsync(app, "UPDATE petitions SET status = 'closed'");
 
         var closedPage = await client.GetStringAsync("/petitions/iap-2017");

@@ -64,6 +64,9 @@ public static partial class SignOnClient
             await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM contacts"));
     }
 
+    /// <summary>The antiforgery token of a page's form, as a browser would send it back.</summary>
+    public static string Antiforgery(string html) => AntiforgeryToken().Match(html).Groups[1].Value;
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
 }
