@@ -22,6 +22,7 @@ public static class BenchProgram
                 "signer" => await Signer.RunAsync(options),
                 "crash-verify" => await CrashVerify.RunAsync(options),
                 "outbox-lag" => await OutboxLag.RunAsync(options),
+                "write-path" => await WritePath.RunAsync(options),
                 _ => await UnknownAsync(args[0]),
             };
         }
@@ -40,6 +41,7 @@ public static class BenchProgram
           signer --base URL --slug SLUG --rate PER_SECOND --seconds S --maildir DIR --tag TAG [--settle S]
           crash-verify --db FILE --slug SLUG --logs DIR
           outbox-lag --db FILE --after-id N --maildir DIR [--timeout S]
+          write-path --db FILE [--slug SLUG] [--seconds S] [--concurrency N] [--tag TAG]
         """;
 
     private static async Task<int> UnknownAsync(string verb)

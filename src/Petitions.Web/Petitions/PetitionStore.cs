@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
@@ -8,10 +9,45 @@ namespace Petitions.Petitions;
 
 public sealed class PetitionStore(Db db)
 {
+    /// <summary>Letters as last read, with the stamp they were read at; a letter is looked up on every request.</summary>
+    private readonly ConcurrentDictionary<string, (string Stamp, Petition Petition)> letters = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The letter as it is now. Its row is read on every call (one indexed row, so a change by any
+    /// process, the command line included, is seen at once); its demands and footnotes only when
+    /// that row changed since the last read.
+    /// </summary>
     public async Task<Petition?> FindAsync(string slug, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return await FindAsync(connection, null, slug);
+        string? stamp;
+        using (var reader = Prepared.Command(connection, null, """
+            SELECT id || ' ' || status || ' ' || requires_review || ' ' || ifnull(closes_at, '') || ' ' || version || ' ' || updated_at
+                   || ' ' || length(title) || ' ' || length(body)
+            FROM petitions WHERE slug = $slug
+            """).With("$slug", slug).ExecuteReader())
+        {
+            stamp = reader.Read() ? reader.GetString(0) : null;
+        }
+
+        if (stamp is null)
+        {
+            letters.TryRemove(slug, out _);
+            return null;
+        }
+
+        if (letters.TryGetValue(slug, out var known) && known.Stamp == stamp)
+        {
+            return known.Petition;
+        }
+
+        var petition = await FindAsync(connection, null, slug);
+        if (petition is not null)
+        {
+            letters[slug] = (stamp, petition);
+        }
+
+        return petition;
     }
 
     public static async Task<Petition?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, string slug)

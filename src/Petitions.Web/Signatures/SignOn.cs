@@ -47,8 +47,9 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
     private static readonly string[] FlagsNeedingReview = [PossibleDuplicate, LookAlike];
 
+    /// <param name="petition">The letter, as the caller found it (public and open); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request that passed <see cref="SignRequestValidator"/>, as it arrived.</param>
-    public async Task<SignOnOutcome> SignAsync(string slug, SignRequest request, string source, CancellationToken cancellationToken = default)
+    public async Task<SignOnOutcome> SignAsync(Petition petition, SignRequest request, string source, CancellationToken cancellationToken = default)
     {
         var sign = request.Cleaned();
         if (!EmailAddress.TryNormalise(sign.ContactEmail, out var email, out _))
@@ -56,9 +57,11 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             throw new ArgumentException("The request was not validated.", nameof(request));
         }
 
-        var now = clock.GetUtcNow();
+        // What can be worked out before the writer's turn is, so the writer does only the writing.
+        var prepared = new PreparedSignOn(petition, sign, email, source, Names.OrganisationKey(sign.Organisation!), Names.LooseKey(sign.Organisation!),
+            DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!), clock.GetUtcNow());
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
-        var outcome = await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, slug, sign, email, source, now), cancellationToken);
+        var outcome = await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, prepared), cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
         {
             outbox.Notify();
@@ -67,89 +70,105 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
         return outcome;
     }
 
-    private async Task<SignOnOutcome> SignAsync(
-        SqliteConnection connection, SqliteTransaction transaction, string slug, SignRequest sign, string email, string source, DateTimeOffset now)
+    private async Task<SignOnOutcome> SignAsync(SqliteConnection connection, SqliteTransaction transaction, PreparedSignOn sign)
     {
-        var name = sign.Organisation!;
-        var country = sign.Country!;
-        var petition = await PetitionStore.FindAsync(connection, transaction, slug);
-        if (petition is null)
+        var now = sign.Now;
+        // The letter as it is now, in this transaction: it may have been closed since the caller looked.
+        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version FROM petitions WHERE id = $id")
+            .With("$id", sign.Petition.Id).ExecuteReader())
         {
-            return SignOnOutcome.UnknownPetition;
+            if (!reader.Read())
+            {
+                return SignOnOutcome.UnknownPetition;
+            }
+
+            var status = reader.GetString(0);
+            var closesAt = reader.IsDBNull(1) ? (DateTimeOffset?)null : Time.Parse(reader.GetString(1));
+            if (status == PetitionStatus.Draft)
+            {
+                return SignOnOutcome.UnknownPetition;
+            }
+
+            if (status != PetitionStatus.Open || (closesAt is { } closes && now >= closes))
+            {
+                return SignOnOutcome.NotOpen;
+            }
+
+            sign = sign with { Version = reader.GetInt32(2) };
         }
 
-        if (!petition.AcceptsSignOns(now))
-        {
-            return SignOnOutcome.NotOpen;
-        }
-
-        var nameKey = Names.OrganisationKey(name);
-        var looseKey = Names.LooseKey(name);
-        var organisationId = await connection.ExecuteScalarAsync<long?>(
-            "SELECT id FROM organisations WHERE name_key = @nameKey AND country = @country", new { nameKey, country }, transaction);
+        var organisationId = Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = $nameKey AND country = $country")
+            .With("$nameKey", sign.NameKey).With("$country", sign.Request.Country).ScalarInt64();
         var existing = organisationId is null ? null : await connection.QuerySingleOrDefaultAsync<ExistingSignature>("""
             SELECT id, status, contact_email AS contactEmail FROM signatures WHERE petition_id = @Id AND organisation_id = @organisationId
-            """, new { petition.Id, organisationId }, transaction);
+            """, new { sign.Petition.Id, organisationId }, transaction);
 
         if (existing is not null)
         {
-            await AnswerRepeatAsync(connection, transaction, petition, existing, name, email, sign, now);
+            await AnswerRepeatAsync(connection, transaction, sign.Petition, existing, sign.Request.Organisation!, sign.Email, sign.Request, now);
         }
         else
         {
-            await SignNewAsync(connection, transaction, petition, organisationId, nameKey, looseKey, email, sign, source, now);
+            SignNew(connection, transaction, sign, organisationId);
         }
 
         return SignOnOutcome.Accepted;
     }
 
-    private async Task SignNewAsync(
-        SqliteConnection connection, SqliteTransaction transaction, Petition petition, long? organisationId, string nameKey, string looseKey,
-        string email, SignRequest sign, string source, DateTimeOffset now)
+    private void SignNew(SqliteConnection connection, SqliteTransaction transaction, PreparedSignOn sign, long? organisationId)
     {
-        var at = Time.Format(now);
-        var flags = new List<string> { DomainCheck.Check(email, sign.Website) };
+        var at = Time.Format(sign.Now);
+        var request = sign.Request;
+        var flags = new List<string>(3) { sign.DomainFlag };
         // The same name spelt otherwise (accents, a missing country) on this letter already: a person decides.
         // Organisations by their keys first (indexed), then their signatures on this letter (indexed):
         // an OR across the join would read every signature of the letter, a million on a big day.
-        var near = await connection.ExecuteScalarAsync<long>("""
+        var near = Prepared.Command(connection, transaction, """
             SELECT count(*)
-            FROM (SELECT id FROM organisations WHERE loose_key = @looseKey UNION SELECT id FROM organisations WHERE name_key = @nameKey) o
-            CROSS JOIN signatures s ON s.petition_id = @Id AND s.organisation_id = o.id
+            FROM (SELECT id FROM organisations WHERE loose_key = $looseKey UNION SELECT id FROM organisations WHERE name_key = $nameKey) o
+            CROSS JOIN signatures s ON s.petition_id = $petitionId AND s.organisation_id = o.id
             WHERE s.status <> 'rejected'
-            """, new { petition.Id, looseKey, nameKey }, transaction);
+            """).With("$petitionId", sign.Petition.Id).With("$looseKey", sign.LooseKey).With("$nameKey", sign.NameKey).ScalarInt64();
         if (near > 0)
         {
             flags.Add(PossibleDuplicate);
         }
 
-        if (Names.MixesLookAlikeScripts(sign.Organisation!))
+        if (sign.LookAlike)
         {
             flags.Add(LookAlike);
         }
 
-        organisationId ??= await connection.ExecuteScalarAsync<long>("""
+        organisationId ??= Prepared.Command(connection, transaction, """
             INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
-            VALUES (@Organisation, @nameKey, @looseKey, @City, @Country, @Website, @at)
+            VALUES ($name, $nameKey, $looseKey, $city, $country, $website, $at)
             RETURNING id
-            """, new { sign.Organisation, nameKey, looseKey, sign.City, sign.Country, sign.Website, at }, transaction);
+            """)
+            .With("$name", request.Organisation).With("$nameKey", sign.NameKey).With("$looseKey", sign.LooseKey).With("$city", request.City)
+            .With("$country", request.Country).With("$website", request.Website).With("$at", at)
+            .ScalarInt64();
 
-        var signatureId = await connection.ExecuteScalarAsync<long>("""
+        var signatureId = Prepared.Command(connection, transaction, """
             INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at)
-            VALUES (@petitionId, @organisationId, 'pending', @source, @flags, @ContactName, @ContactRole, @email,
-                    @Website, @Comment, @Version, @ConsentVersion, @at, @at)
+            VALUES ($petitionId, $organisationId, 'pending', $source, $flags, $contactName, $contactRole, $email,
+                    $website, $comment, $version, $consentVersion, $at, $at)
             RETURNING id
-            """, new
-            {
-                petitionId = petition.Id, organisationId, source, flags = string.Join(' ', flags), sign.ContactName, sign.ContactRole, email,
-                sign.Website, sign.Comment, petition.Version, ConsentVersion, at,
-            }, transaction);
-        await SignatureStore.RecordAsync(connection, transaction, petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, now);
+            """)
+            .With("$petitionId", sign.Petition.Id).With("$organisationId", organisationId).With("$source", sign.Source)
+            .With("$flags", string.Join(' ', flags)).With("$contactName", request.ContactName).With("$contactRole", request.ContactRole)
+            .With("$email", sign.Email).With("$website", request.Website).With("$comment", request.Comment).With("$version", sign.Version)
+            .With("$consentVersion", ConsentVersion).With("$at", at)
+            .ScalarInt64()!.Value;
+        SignatureStore.RecordAsync(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
 
-        var token = await Tokens.IssueAsync(connection, transaction, Tokens.Confirm, signatureId, null, null, now, Tokens.ConfirmLifetime);
-        await QueueAsync(connection, transaction, petition, signatureId,
-            Emails.Confirm(email, petition.Title, sign.Organisation!, Link($"/confirm/{token}")), now);
+        // A new signature has no earlier link to void, and no emails yet to count against the cap.
+        var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
+        outbox.EnqueueAsync(connection, transaction,
+            Emails.Confirm(sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
+            {
+                PetitionId = sign.Petition.Id, SignatureId = signatureId,
+            }, sign.Now);
     }
 
     private async Task AnswerRepeatAsync(
@@ -272,6 +291,14 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
     private string Link(string path) => options.Value.PublicBaseUrl.TrimEnd('/') + path;
 
     // Dapper rows as settable properties: SQLite's loose types then convert (integers to bool, NULLs).
+    /// <summary>A sign-on with everything worked out that does not need the database.</summary>
+    private sealed record PreparedSignOn(
+        Petition Petition, SignRequest Request, string Email, string Source, string NameKey, string LooseKey, string DomainFlag, bool LookAlike,
+        DateTimeOffset Now)
+    {
+        public int Version { get; init; } = Petition.Version;
+    }
+
     private sealed class ExistingSignature
     {
         public long Id { get; init; }

@@ -85,11 +85,17 @@ public sealed class SignatureStore(Db db)
 
     public static Task RecordAsync(
         SqliteConnection connection, SqliteTransaction transaction, long petitionId, long? signatureId, string actor,
-        string kind, string? from, string? to, string? reason, DateTimeOffset at) =>
-        connection.ExecuteAsync("""
+        string kind, string? from, string? to, string? reason, DateTimeOffset at)
+    {
+        Prepared.Command(connection, transaction, """
             INSERT INTO events (petition_id, signature_id, at, actor, kind, from_status, to_status, reason)
-            VALUES (@petitionId, @signatureId, @at, @actor, @kind, @from, @to, @reason)
-            """, new { petitionId, signatureId, at = Time.Format(at), actor, kind, from, to, reason }, transaction);
+            VALUES ($petitionId, $signatureId, $at, $actor, $kind, $from, $to, $reason)
+            """)
+            .With("$petitionId", petitionId).With("$signatureId", signatureId).With("$at", Time.Format(at)).With("$actor", actor)
+            .With("$kind", kind).With("$from", from).With("$to", to).With("$reason", reason)
+            .ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
 
     private sealed class StatusRow
     {

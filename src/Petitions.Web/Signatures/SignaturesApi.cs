@@ -73,7 +73,7 @@ public static class SignaturesApi
             return ValidationProblem(validation);
         }
 
-        return await signOn.SignAsync(slug, body!, "api", cancellationToken) switch
+        return await signOn.SignAsync(petition, body!, "api", cancellationToken) switch
         {
             SignOnOutcome.Accepted => TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted),
             SignOnOutcome.UnknownPetition => PetitionsApi.NotFound(slug),

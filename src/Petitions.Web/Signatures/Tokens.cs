@@ -50,12 +50,25 @@ public static class Tokens
               WHERE signature_id = @signatureId AND purpose = @purpose AND used_at IS NULL AND voided_at IS NULL
                 AND contact_id IS @contactId AND subject_id IS @subjectId
               """, new { at, purpose, signatureId, contactId, subjectId }, transaction);
+        return IssueFirst(connection, transaction, purpose, signatureId, contactId, subjectId, now, lifetime);
+    }
 
+    /// <summary>
+    /// A token for a signature (or contact) created in this very transaction: there is no earlier
+    /// one to void, so this skips <see cref="IssueAsync"/>'s search for one.
+    /// </summary>
+    public static string IssueFirst(
+        SqliteConnection connection, SqliteTransaction transaction, string purpose, long? signatureId, long? contactId, long? subjectId,
+        DateTimeOffset now, TimeSpan lifetime)
+    {
         var bytes = RandomNumberGenerator.GetBytes(32);
-        await connection.ExecuteAsync("""
+        Prepared.Command(connection, transaction, """
             INSERT INTO tokens (hash, purpose, signature_id, contact_id, subject_id, created_at, expires_at)
-            VALUES (@hash, @purpose, @signatureId, @contactId, @subjectId, @at, @expires)
-            """, new { hash = SHA256.HashData(bytes), purpose, signatureId, contactId, subjectId, at, expires = Time.Format(now + lifetime) }, transaction);
+            VALUES ($hash, $purpose, $signatureId, $contactId, $subjectId, $at, $expires)
+            """)
+            .With("$hash", SHA256.HashData(bytes)).With("$purpose", purpose).With("$signatureId", signatureId).With("$contactId", contactId)
+            .With("$subjectId", subjectId).With("$at", Time.Format(now)).With("$expires", Time.Format(now + lifetime))
+            .ExecuteNonQuery();
         return Base64Url.EncodeToString(bytes);
     }
 

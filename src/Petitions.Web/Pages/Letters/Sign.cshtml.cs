@@ -78,7 +78,7 @@ public sealed class SignModel(
             return Page();
         }
 
-        return await signOn.SignAsync(slug, request, "form", cancellationToken) switch
+        return await signOn.SignAsync(letter, request, "form", cancellationToken) switch
         {
             SignOnOutcome.Accepted => SeeOther(slug),
             SignOnOutcome.UnknownPetition => NotFound(),
