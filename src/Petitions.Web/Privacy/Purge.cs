@@ -13,43 +13,71 @@ public sealed class Purge(Db db, TimeProvider clock, ILogger<Purge> logger) : Ba
 {
     public static readonly TimeSpan Grace = TimeSpan.FromDays(7);
 
+    /// <summary>The first run waits this long after start-up, so starting is not slowed by it.</summary>
+    public static readonly TimeSpan StartDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>Sign-ons deleted per write transaction, so sign-ons arriving meanwhile wait little.</summary>
+    public const int Chunk = 500;
+
+    private const string StaleCondition = """
+        s.status = 'pending'
+        AND coalesce((SELECT max(t.expires_at) FROM tokens t WHERE t.signature_id = s.id AND t.purpose = 'confirm'), s.signed_at) < @cutoff
+        """;
+
     /// <returns>How many sign-ons were purged.</returns>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         var cutoff = Time.Format(now - Grace);
         await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
-        var stale = (await connection.QueryAsync<(long Id, long PetitionId, long OrganisationId)>("""
-            SELECT s.id, s.petition_id, s.organisation_id FROM signatures s
-            WHERE s.status = 'pending'
-              AND coalesce((SELECT max(t.expires_at) FROM tokens t WHERE t.signature_id = s.id AND t.purpose = 'confirm'),
-                           s.signed_at) < @cutoff
-            """, new { cutoff }, transaction)).ToList();
-        foreach (var (id, petitionId, organisationId) in stale)
+        // The candidates are found without the write lock (through the partial index of pending
+        // signatures), then each chunk is checked again and deleted in a short write transaction: a
+        // sign-on confirmed in between is not touched.
+        var candidates = (await connection.QueryAsync<long>(
+            $"SELECT s.id FROM signatures s WHERE {StaleCondition}", new { cutoff })).Order().ToList();
+        var purged = 0;
+        foreach (var chunk in candidates.Chunk(Chunk))
         {
-            await connection.ExecuteAsync("""
-                DELETE FROM tokens WHERE signature_id = @id;
-                DELETE FROM contacts WHERE signature_id = @id;
-                DELETE FROM outbox WHERE signature_id = @id;
-                DELETE FROM events WHERE signature_id = @id;
-                DELETE FROM signatures WHERE id = @id;
-                DELETE FROM organisations WHERE id = @organisationId AND NOT EXISTS (SELECT 1 FROM signatures WHERE organisation_id = @organisationId);
-                """, new { id, organisationId }, transaction);
+            await using var transaction = Db.BeginWrite(connection);
+            var stale = (await connection.QueryAsync<(long Id, long PetitionId, long OrganisationId)>(
+                $"SELECT s.id, s.petition_id, s.organisation_id FROM signatures s WHERE s.id IN @chunk AND {StaleCondition}",
+                new { chunk, cutoff }, transaction)).ToList();
+            foreach (var (id, _, organisationId) in stale)
+            {
+                await connection.ExecuteAsync("""
+                    DELETE FROM tokens WHERE signature_id = @id;
+                    DELETE FROM contacts WHERE signature_id = @id;
+                    DELETE FROM outbox WHERE signature_id = @id;
+                    DELETE FROM events WHERE signature_id = @id;
+                    DELETE FROM signatures WHERE id = @id;
+                    DELETE FROM organisations WHERE id = @organisationId AND NOT EXISTS (SELECT 1 FROM signatures WHERE organisation_id = @organisationId);
+                    """, new { id, organisationId }, transaction);
+            }
+
+            foreach (var letter in stale.GroupBy(s => s.PetitionId))
+            {
+                await SignatureStore.RecordAsync(connection, transaction, letter.Key, null, "system", "purged-unconfirmed", null, null,
+                    $"{letter.Count()} unconfirmed sign-on(s) older than {Grace.TotalDays} days after their link expired", now);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            purged += stale.Count;
         }
 
-        foreach (var letter in stale.GroupBy(s => s.PetitionId))
-        {
-            await SignatureStore.RecordAsync(connection, transaction, letter.Key, null, "system", "purged-unconfirmed", null, null,
-                $"{letter.Count()} unconfirmed sign-on(s) older than {Grace.TotalDays} days after their link expired", now);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return stale.Count;
+        return purged;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await Task.Delay(StartDelay, clock, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
         do
         {
