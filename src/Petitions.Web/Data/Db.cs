@@ -27,6 +27,9 @@ public sealed class Db
 
     public string ConnectionString { get; }
 
+    /// <summary>SQLite handles that have had the pragmas below.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
+
     /// <summary>Whether the database's disk has room for writes: 16 MB, or 1 % of a small disk.</summary>
     public bool HasRoom()
     {
@@ -72,12 +75,23 @@ public sealed class Db
         try
         {
             await connection.OpenAsync(cancellationToken);
+            // Pooled connections reuse SQLite's handle, and the pragmas stay set on it: once per handle is enough.
+            if (connection.Handle is { } handle && Configured.TryGetValue(handle, out _))
+            {
+                return connection;
+            }
+
             using var pragmas = connection.CreateCommand();
             // FULL: an acknowledged sign-on must survive power loss, not only a crash of the process.
             // secure_delete: what is deleted or overwritten (an erased person, a sent email's link) is
             // zeroed in the file, not left behind in free space.
             pragmas.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            if (connection.Handle is { } opened)
+            {
+                Configured.AddOrUpdate(opened, Configured);
+            }
+
             return connection;
         }
         catch
