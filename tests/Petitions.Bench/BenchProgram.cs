@@ -22,6 +22,9 @@ public static class BenchProgram
                 "signer" => await Signer.RunAsync(options),
                 "crash-verify" => await CrashVerify.RunAsync(options),
                 "outbox-lag" => await OutboxLag.RunAsync(options),
+                "outbox-drain" => await OutboxDrain.RunAsync(options),
+                "smtp-blast" => await OutboxDrain.BlastAsync(options),
+                "smtp-sink" => await SmtpSink.RunAsync(options),
                 _ => await UnknownAsync(args[0]),
             };
         }
@@ -40,6 +43,9 @@ public static class BenchProgram
           signer --base URL --slug SLUG --rate PER_SECOND --seconds S --maildir DIR --tag TAG [--settle S]
           crash-verify --db FILE --slug SLUG --logs DIR
           outbox-lag --db FILE --after-id N --maildir DIR [--timeout S]
+          outbox-drain --db FILE --rows N --smtp-port P [--settings Key=Value,...] [--timeout S]
+          smtp-blast --smtp-port P --messages N [--connections C]
+          smtp-sink --port P --maildir DIR [--exit-on-stdin-eof true]
         """;
 
     private static async Task<int> UnknownAsync(string verb)
