@@ -115,6 +115,26 @@ public static class OutboxDrain
         var body = Emails.Confirm("blast@blast.bench.example.org", "Petition to the International Association of Prosecutors",
             "Blast Organisation", "http://127.0.0.1:5080/confirm/" + new string('x', 43));
         var next = -1L;
+        if (options.Optional("mode") == "compose")
+        {
+            // The client's share alone: compose and format each message as SmtpClient would, to nowhere.
+            var format = FormatOptions.Default.Clone();
+            format.NewLineFormat = NewLineFormat.Dos;
+            var composing = Stopwatch.StartNew();
+            for (var i = 0; i < total; i++)
+            {
+                var message = new MimeMessage { MessageId = $"{Guid.NewGuid():N}@blast.example.org", Subject = body.Subject };
+                message.From.Add(MailboxAddress.Parse("Petitions <letters@petitions.example.org>"));
+                message.To.Add(MailboxAddress.Parse(body.To));
+                message.Body = new BodyBuilder { TextBody = body.Text, HtmlBody = body.Html }.ToMessageBody();
+                message.Prepare(EncodingConstraint.EightBit);
+                message.WriteTo(format, Stream.Null);
+            }
+
+            Console.WriteLine($"compose_us_per_message={Stats.Format(composing.Elapsed.TotalMilliseconds * 1000 / total)}");
+            return 0;
+        }
+
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
