@@ -17,14 +17,15 @@ namespace Petitions.Bench;
 /// gets --rows confirmation emails in the outbox, then the app's own OutboxDispatcher (built by
 /// dependency injection from "Smtp"/"Mail" settings, as in the app) sends them to the SMTP server on
 /// 127.0.0.1:--smtp-port; reports the seconds until none is pending and the messages per second.
-/// Extra settings: --setting Key=Value (e.g. Mail:Connections=4).
+/// Extra settings: --settings Key=Value,... (e.g. Mail:Connections=4). With --rate R, emails also
+/// arrive at R a second for --seconds S while the dispatcher runs, and their commit-to-send lag is reported.
 /// </summary>
 public static class OutboxDrain
 {
     public static async Task<int> RunAsync(Options options)
     {
         var path = Path.GetFullPath(options.Required("db"));
-        var rows = options.Count("rows");
+        var rows = options.Count("rows", 0);
         var port = options.Count("smtp-port");
         var timeout = TimeSpan.FromSeconds(options.Number("timeout", 300));
         var settings = new Dictionary<string, string?>
@@ -78,6 +79,39 @@ public static class OutboxDrain
         var dispatcher = provider.GetRequiredService<OutboxDispatcher>();
         var watch = Stopwatch.StartNew();
         await dispatcher.StartAsync(CancellationToken.None);
+        var rate = options.Number("rate", 0);
+        var produced = 0L;
+        if (rate > 0)
+        {
+            // Arrivals as B1 makes them: a write transaction every 10 ms (a group commit) holding the
+            // emails due by then, each created at its commit, then Notify; for --seconds.
+            var producingFor = options.Number("seconds", 10);
+            var producing = Stopwatch.StartNew();
+            while (producing.Elapsed.TotalSeconds < producingFor)
+            {
+                var due = (long)(producing.Elapsed.TotalSeconds * rate);
+                if (due > produced)
+                {
+                    await using var connection = await db.OpenAsync();
+                    await using var transaction = Db.BeginWrite(connection);
+                    var now = DateTimeOffset.UtcNow;
+                    for (; produced < due; produced++)
+                    {
+                        var email = Emails.Confirm($"arrival{produced}@drain.bench.example.org", "Petition to the International Association of Prosecutors",
+                            $"Arrival Organisation {produced}", $"http://127.0.0.1:5080/confirm/{Guid.NewGuid():N}{Guid.NewGuid():N}"[..75]);
+                        await outbox.EnqueueAsync(connection, transaction, email, now);
+                    }
+
+                    await transaction.CommitAsync();
+                    outbox.Notify();
+                }
+
+                await Task.Delay(10);
+            }
+
+            rows += produced;
+        }
+
         long pending;
         await using (var connection = await db.OpenAsync())
         {
@@ -100,6 +134,18 @@ public static class OutboxDrain
 
         Console.WriteLine($"drain_s={Stats.Format(seconds)}");
         Console.WriteLine($"messages_per_s={Stats.Format(rows / seconds)}");
+        if (rate > 0)
+        {
+            await using var connection = await db.OpenAsync();
+            var lags = (await connection.QueryAsync<(string CreatedAt, string SentAt)>(
+                    "SELECT created_at, sent_at FROM outbox WHERE to_address LIKE 'arrival%' AND sent_at IS NOT NULL"))
+                .Select(r => (Time.Parse(r.SentAt) - Time.Parse(r.CreatedAt)).TotalMilliseconds).Order().ToList();
+            Console.WriteLine($"arrivals={produced.ToString(CultureInfo.InvariantCulture)}");
+            Console.WriteLine($"lag_p50_ms={Stats.Format(Stats.Percentile(lags, 50))}");
+            Console.WriteLine($"lag_p99_ms={Stats.Format(Stats.Percentile(lags, 99))}");
+            Console.WriteLine($"lag_max_ms={Stats.Format(lags.Count == 0 ? double.NaN : lags[^1])}");
+        }
+
         return 0;
     }
 
