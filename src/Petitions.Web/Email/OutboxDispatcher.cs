@@ -33,9 +33,9 @@ public sealed class OutboxDispatcher(
     public static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     /// <summary>
-    /// How long a lane that emptied the queue waits before it records what it sent and claims again:
-    /// rows gather meanwhile, so a steady stream costs a few write transactions (fsyncs) a second,
-    /// not one per handful of messages, and leaves the write lock to the sign-ons.
+    /// How long a lane that keeps up with a steady stream (two partial claims in a row) waits before
+    /// sending its batch: rows gather meanwhile, so the stream costs a few write transactions (fsyncs)
+    /// a second, not one per handful of messages, and leaves the write lock to the sign-ons.
     /// </summary>
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
     /// <summary>How long a message already being handed to the server may take to finish once the app stops.</summary>
@@ -79,18 +79,7 @@ public sealed class OutboxDispatcher(
                     logger.LogWarning(exception, "The outbox could not be read; trying again shortly.");
                 }
 
-                if (claimed is > 0 and < BatchSize)
-                {
-                    try
-                    {
-                        await Task.Delay(Gather, stoppingToken);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
-                }
-                else if (claimed == 0)
+                if (claimed == 0)
                 {
                     if (lane.Session is not null && clock.GetUtcNow() - lane.IdleSince > IdleClose)
                     {
@@ -135,6 +124,7 @@ public sealed class OutboxDispatcher(
         lane.Sent.Clear();
         if (due.Count == 0)
         {
+            lane.LastClaim = 0;
             if (lane.Claimed.Count == 0 && lane.IdleSince == default)
             {
                 lane.IdleSince = clock.GetUtcNow();
@@ -152,6 +142,14 @@ public sealed class OutboxDispatcher(
         }
 
         lane.Claimed.AddRange(due);
+        if (due.Count < BatchSize && lane.LastClaim is > 0 and < BatchSize)
+        {
+            // A steady stream the lane keeps up with: these rows wait a moment before they are sent, so
+            // the next claim finds more. What was sent is already recorded, so nothing waits for that.
+            await Task.Delay(Gather, stoppingToken);
+        }
+
+        lane.LastClaim = due.Count;
         await SendAsync(lane, wasIdle, stoppingToken, sendingToken);
         return due.Count;
     }
@@ -368,6 +366,9 @@ public sealed class OutboxDispatcher(
         public List<long> Sent { get; } = [];
 
         public DateTimeOffset IdleSince { get; set; }
+
+        /// <summary>How many rows the lane's last claim returned.</summary>
+        public int LastClaim { get; set; }
 
         public async Task CloseAsync()
         {
