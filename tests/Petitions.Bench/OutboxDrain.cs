@@ -54,6 +54,7 @@ public static class OutboxDrain
         services.Configure<MailOptions>(configuration.GetSection("Mail"));
         services.Configure<SmtpOptions>(configuration.GetSection("Smtp"));
         services.AddSingleton<Outbox>();
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<IMailSender, ConfiguredMailSender>();
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         services.AddSingleton<OutboxDispatcher>();

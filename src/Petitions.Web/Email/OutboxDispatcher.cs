@@ -23,7 +23,7 @@ namespace Petitions.Email;
 /// wakes another, so a backlog is drained by every lane without waiting for the next poll.
 /// </remarks>
 public sealed class OutboxDispatcher(
-    Db db, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+    GroupCommit writer, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public const int BatchSize = 100;
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
@@ -40,10 +40,6 @@ public sealed class OutboxDispatcher(
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
     /// <summary>How long a message already being handed to the server may take to finish once the app stops.</summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
-
-    // The lanes' write transactions queue here, in order, rather than in SQLite's busy handler,
-    // whose sleeps grow to 100 ms while the lock may already be free.
-    private readonly SemaphoreSlim writeGate = new(1, 1);
 
     // Parsed once; each message gets a copy (an address belongs to the one list it is added to).
     private readonly Lazy<MailboxAddress> from = new(() => MailboxAddress.Parse(mail.Value.From));
@@ -238,22 +234,14 @@ public sealed class OutboxDispatcher(
             return [];
         }
 
-        await writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            return await RecordAndClaimInGateAsync(sent, claim, cancellationToken);
-        }
-        finally
-        {
-            writeGate.Release();
-        }
+        // In the app's group commit: the dispatcher's writes share the sign-ons' transactions (and
+        // fsyncs) instead of contending with them for SQLite's write lock.
+        var now = clock.GetUtcNow();
+        return await writer.RunAsync((connection, transaction) => RecordAndClaimAsync(connection, transaction, sent.ToList(), claim, now), cancellationToken);
     }
 
-    private async Task<List<OutboxRow>> RecordAndClaimInGateAsync(List<long> sent, int claim, CancellationToken cancellationToken)
+    private static async Task<List<OutboxRow>> RecordAndClaimAsync(SqliteConnection connection, SqliteTransaction transaction, List<long> sent, int claim, DateTimeOffset now)
     {
-        var now = clock.GetUtcNow();
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
         if (sent.Count > 0)
         {
             await connection.ExecuteAsync("""
@@ -272,7 +260,6 @@ public sealed class OutboxDispatcher(
             RETURNING id, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody,
                       message_id AS messageId, attempts
             """, new { now = Time.Format(now), leaseUntil = Time.Format(now + Lease), claim }, transaction)).OrderBy(r => r.Id).ToList();
-        await transaction.CommitAsync(cancellationToken);
         return due;
     }
 
@@ -287,10 +274,16 @@ public sealed class OutboxDispatcher(
         var now = clock.GetUtcNow();
         var error = Describe(exception);
         var permanent = IsPermanent(exception);
-        await writeGate.WaitAsync(cancellationToken);
-        using var gate = new GateRelease(writeGate);
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
+        await writer.RunAsync(async (connection, transaction) =>
+        {
+            await RecordFailuresAsync(connection, transaction, rows, exception, error, permanent, now);
+            return 0;
+        }, cancellationToken);
+    }
+
+    private async Task RecordFailuresAsync(
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxRow> rows, Exception exception, string error, bool permanent, DateTimeOffset now)
+    {
         foreach (var row in rows)
         {
             var attempts = (int)row.Attempts + 1;
@@ -311,8 +304,6 @@ public sealed class OutboxDispatcher(
                 UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @Id
                 """, new { due = Time.Format(now + delay), attempts, error, row.Id }, transaction);
         }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     private async Task ReleaseAsync(IEnumerable<long> rows, CancellationToken cancellationToken)
@@ -323,12 +314,8 @@ public sealed class OutboxDispatcher(
             return;
         }
 
-        await writeGate.WaitAsync(cancellationToken);
-        using var gate = new GateRelease(writeGate);
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
-        await connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction);
-        await transaction.CommitAsync(cancellationToken);
+        await writer.RunAsync((connection, transaction) =>
+            connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction), cancellationToken);
     }
 
     private static string Kind(Exception exception) =>
@@ -342,17 +329,6 @@ public sealed class OutboxDispatcher(
             => $"{exception.GetType().Name}: {exception.Message}",
         _ => exception.GetType().Name + ": " + exception.Message,
     };
-
-    private readonly struct GateRelease(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
-    }
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        writeGate.Dispose();
-    }
 
     /// <summary>One lane's session and the rows it holds between rounds.</summary>
     private sealed class Lane
