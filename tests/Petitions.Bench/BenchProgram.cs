@@ -23,6 +23,9 @@ public static class BenchProgram
                 "crash-verify" => await CrashVerify.RunAsync(options),
                 "outbox-lag" => await OutboxLag.RunAsync(options),
                 "write-path" => await WritePath.RunAsync(options),
+                "outbox-drain" => await OutboxDrain.RunAsync(options),
+                "smtp-blast" => await OutboxDrain.BlastAsync(options),
+                "smtp-sink" => await SmtpSink.RunAsync(options),
                 _ => await UnknownAsync(args[0]),
             };
         }
@@ -42,6 +45,9 @@ public static class BenchProgram
           crash-verify --db FILE --slug SLUG --logs DIR
           outbox-lag --db FILE --after-id N --maildir DIR [--timeout S]
           write-path --db FILE [--slug SLUG] [--seconds S] [--concurrency N] [--tag TAG]
+          outbox-drain --db FILE --rows N --smtp-port P [--settings Key=Value,...] [--timeout S]
+          smtp-blast --smtp-port P --messages N [--connections C]
+          smtp-sink --port P --maildir DIR [--exit-on-stdin-eof true]
         """;
 
     private static async Task<int> UnknownAsync(string verb)

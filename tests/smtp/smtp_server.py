@@ -17,6 +17,8 @@ The control FILE is read at every command, so a test changes behaviour by rewrit
   permfail          550 5.1.1 to RCPT TO
   drop-after-data   read the message, store nothing, close the connection without replying
   slow:<seconds>    wait that long before answering DATA, then accept
+  drop-every:<n>    like drop-after-data for every n-th DATA (counted over all connections since
+                    the server started), accept the others
 
 With --exit-on-stdin-eof it stops when its standard input closes, so it never outlives the
 test process that started it. Needs Debian's python3-aiosmtpd.
@@ -41,6 +43,7 @@ class Handler:
         self.maildir = maildir
         self.control = control
         self.sequence = itertools.count()
+        self.data_commands = itertools.count(1)
 
     def mode(self):
         try:
@@ -53,6 +56,8 @@ class Handler:
             return mode, 0.0
         if mode.startswith("slow:"):
             return "slow", float(mode[len("slow:"):])
+        if mode.startswith("drop-every:"):
+            return "drop-every", float(int(mode[len("drop-every:"):]))
         raise ValueError(f"unknown mode {mode!r} in {self.control}")
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -67,6 +72,8 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         mode, seconds = self.mode()
+        if mode == "drop-every":
+            mode = "drop-after-data" if next(self.data_commands) % int(seconds) == 0 else "accept"
         if mode == "tempfail":
             return "451 4.3.0 Temporary failure (test mode tempfail)"
         if mode == "drop-after-data":

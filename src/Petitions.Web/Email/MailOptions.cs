@@ -6,6 +6,13 @@ public sealed class MailOptions
     public string From { get; set; } = "Petitions <petitions@localhost>";
 
     public string PickupDirectory { get; set; } = "data/mail";
+
+    /// <summary>
+    /// How many SMTP sessions send at once, each with its own claimed batch. A few are enough to keep
+    /// a local relay busy; a remote server may limit connections per client (it answers 421, a
+    /// transient failure).
+    /// </summary>
+    public int Connections { get; set; } = 4;
 }
 
 public enum SmtpSecurity

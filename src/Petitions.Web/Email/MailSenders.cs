@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
@@ -9,6 +11,12 @@ namespace Petitions.Email;
 public interface IMailSession : IAsyncDisposable
 {
     Task SendAsync(MimeMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether a session kept open while idle still works (the server may have closed it): checked
+    /// before it is used again, so a closed connection costs a reconnect, not a message's retry.
+    /// </summary>
+    Task<bool> IsAliveAsync(CancellationToken cancellationToken);
 }
 
 public interface IMailSender
@@ -44,6 +52,8 @@ public sealed class PickupSession(string directory) : IMailSession
         File.Move(temporary, path, overwrite: true);
     }
 
+    public Task<bool> IsAliveAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
@@ -73,6 +83,11 @@ public sealed class SmtpSession : IMailSession
                 await client.AuthenticateAsync(options.Username, options.Password ?? "", timeout.Token);
             }
 
+            // With SIZE, MailKit formats every message twice: once to measure it for MAIL FROM's
+            // optional SIZE= parameter. Our messages are a few kilobytes; a server still refuses an
+            // oversized one after DATA (552, permanent).
+            client.Capabilities &= ~SmtpCapabilities.Size;
+
             return new SmtpSession(client);
         }
         catch
@@ -84,6 +99,25 @@ public sealed class SmtpSession : IMailSession
 
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken) =>
         await client.SendAsync(message, cancellationToken);
+
+    public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
+    {
+        if (!client.IsConnected)
+        {
+            return false;
+        }
+
+        try
+        {
+            await client.NoOpAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or MailKit.ProtocolException
+                                              or SmtpCommandException or ServiceNotConnectedException or TimeoutException)
+        {
+            return false;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

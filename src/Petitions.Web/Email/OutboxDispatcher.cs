@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using MailKit;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
@@ -14,115 +15,187 @@ namespace Petitions.Email;
 /// marked failed for a coordinator to see. Rows are leased while being sent, so a crash only
 /// delays them; a row keeps its Message-ID across every attempt.
 /// </summary>
+/// <remarks>
+/// <c>Mail:Connections</c> lanes run side by side, each with an SMTP session of its own that stays
+/// open while there is work (closed after <see cref="IdleClose"/> without any). A lane claims up to
+/// <see cref="BatchSize"/> due rows under a lease, sends them one after another, and records them sent
+/// in the same short write transaction that claims its next batch. A lane that claims a full batch
+/// wakes another, so a backlog is drained by every lane without waiting for the next poll.
+/// </remarks>
 public sealed class OutboxDispatcher(
-    Db db, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+    GroupCommit writer, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public const int BatchSize = 100;
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    /// <summary>How long an idle lane keeps its session open: long enough to span gaps in a stream of sign-ons.</summary>
+    public static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long a lane that keeps up with a steady stream (two partial claims in a row) waits before
+    /// sending its batch: rows gather meanwhile, so the stream costs a few write transactions (fsyncs)
+    /// a second, not one per handful of messages, and leaves the write lock to the sign-ons.
+    /// </summary>
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
+    /// <summary>How long a message already being handed to the server may take to finish once the app stops.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Parsed once; each message gets a copy (an address belongs to the one list it is added to).
+    private readonly Lazy<MailboxAddress> from = new(() => MailboxAddress.Parse(mail.Value.From));
+
+    public int Connections => Math.Clamp(mail.Value.Connections, 1, 64);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(() => RunLaneAsync(stoppingToken), CancellationToken.None)));
+
+    private async Task RunLaneAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var handled = 0;
-            try
-            {
-                handled = await DispatchDueAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                // The database may be busy or briefly unavailable: try again on the next round.
-                logger.LogWarning(exception, "The outbox could not be read; trying again shortly.");
-            }
-
-            if (handled < BatchSize)
-            {
-                try
-                {
-                    await outbox.WaitAsync(Poll, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    /// <returns>How many messages this round claimed.</returns>
-    public async Task<int> DispatchDueAsync(CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        List<OutboxRow> due;
-        await using (var connection = await db.OpenAsync(cancellationToken))
-        {
-            await using var transaction = Db.BeginWrite(connection);
-            due = (await connection.QueryAsync<OutboxRow>("""
-                UPDATE outbox SET lease_until = @leaseUntil
-                WHERE id IN (
-                    SELECT id FROM outbox
-                    WHERE status = 'pending' AND due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
-                    ORDER BY due_at, id LIMIT @BatchSize)
-                RETURNING id, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody,
-                          message_id AS messageId, attempts
-                """, new { now = Time.Format(now), leaseUntil = Time.Format(now + Lease), BatchSize }, transaction)).ToList();
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        if (due.Count == 0)
-        {
-            return 0;
-        }
-
-        IMailSession? session = null;
+        var lane = new Lane();
+        // Sends already under way finish (each within the SMTP timeout, at most StopGrace) when the app
+        // stops, so a stop does not leave a message sent but unrecorded.
+        using var sending = new CancellationTokenSource();
+        await using var stopping = stoppingToken.Register(() => sending.CancelAfter(StopGrace));
         try
         {
-            session = await sender.OpenAsync(cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            foreach (var row in due)
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await RecordFailureAsync(row, exception, cancellationToken);
-            }
-
-            return due.Count;
-        }
-
-        var sent = new List<long>(due.Count);
-        await using (session)
-        {
-            for (var i = 0; i < due.Count; i++)
-            {
-                var row = due[i];
+                var claimed = 0;
                 try
                 {
-                    var message = Compose(row);
-                    await session.SendAsync(message, cancellationToken);
-                    sent.Add(row.Id);
+                    claimed = await RoundAsync(lane, stoppingToken, sending.Token);
                 }
-                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
-                    await RecordFailureAsync(row, exception, cancellationToken);
-                    if (exception is not (SmtpCommandException or ParseException))
+                    break;
+                }
+                catch (Exception exception)
+                {
+                    // The database may be busy or briefly unavailable: try again on the next round.
+                    logger.LogWarning(exception, "The outbox could not be read; trying again shortly.");
+                }
+
+                if (claimed == 0)
+                {
+                    if (lane.Session is not null && clock.GetUtcNow() - lane.IdleSince > IdleClose)
                     {
-                        // The connection is gone: the rest of the batch waits for the next round untouched.
-                        await ReleaseAsync(due.Skip(i + 1), cancellationToken);
+                        await lane.CloseAsync();
+                    }
+
+                    try
+                    {
+                        await outbox.WaitAsync(Poll, stoppingToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
                         break;
                     }
                 }
             }
         }
+        finally
+        {
+            // Stopping: what was sent is recorded, and what was claimed but not sent is released at once.
+            try
+            {
+                await RecordAndClaimAsync(lane.Sent, 0, CancellationToken.None);
+                await ReleaseAsync(lane.Claimed.Select(r => r.Id), CancellationToken.None);
+            }
+            catch (Exception exception) when (exception is SqliteException or InvalidOperationException)
+            {
+                logger.LogWarning(exception, "The outbox could not be updated at shutdown; its rows will be sent again after their lease.");
+            }
 
-        await RecordSentAsync(sent, cancellationToken);
+            await lane.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// One round of one lane: records what it sent last round, claims due rows and sends them.
+    /// </summary>
+    /// <returns>How many messages this round claimed.</returns>
+    private async Task<int> RoundAsync(Lane lane, CancellationToken stoppingToken, CancellationToken sendingToken)
+    {
+        var due = await RecordAndClaimAsync(lane.Sent, BatchSize, stoppingToken);
+        lane.Sent.Clear();
+        if (due.Count == 0)
+        {
+            lane.LastClaim = 0;
+            if (lane.Claimed.Count == 0 && lane.IdleSince == default)
+            {
+                lane.IdleSince = clock.GetUtcNow();
+            }
+
+            return 0;
+        }
+
+        var wasIdle = lane.IdleSince != default;
+        lane.IdleSince = default;
+        if (due.Count == BatchSize)
+        {
+            // There may be more: another lane takes the next batch now rather than at its next poll.
+            outbox.Notify();
+        }
+
+        lane.Claimed.AddRange(due);
+        if (due.Count < BatchSize && lane.LastClaim is > 0 and < BatchSize)
+        {
+            // A steady stream the lane keeps up with: these rows wait a moment before they are sent, so
+            // the next claim finds more. What was sent is already recorded, so nothing waits for that.
+            await Task.Delay(Gather, stoppingToken);
+        }
+
+        lane.LastClaim = due.Count;
+        await SendAsync(lane, wasIdle, stoppingToken, sendingToken);
         return due.Count;
+    }
+
+    /// <summary>Sends the lane's claimed rows, moving each to <see cref="Lane.Sent"/> or recording its failure.</summary>
+    private async Task SendAsync(Lane lane, bool wasIdle, CancellationToken stoppingToken, CancellationToken sendingToken)
+    {
+        if (wasIdle && lane.Session is { } kept && !await kept.IsAliveAsync(sendingToken))
+        {
+            // The server closed the idle session: open another, no message is lost over it.
+            await lane.CloseAsync();
+        }
+
+        if (lane.Session is null)
+        {
+            try
+            {
+                lane.Session = await sender.OpenAsync(sendingToken);
+            }
+            catch (Exception exception) when (!sendingToken.IsCancellationRequested)
+            {
+                await RecordFailuresAsync(lane.Claimed, exception, CancellationToken.None);
+                lane.Claimed.Clear();
+                return;
+            }
+        }
+
+        while (lane.Claimed.Count > 0 && !stoppingToken.IsCancellationRequested)
+        {
+            var row = lane.Claimed[0];
+            try
+            {
+                await lane.Session.SendAsync(Compose(row), sendingToken);
+                lane.Claimed.RemoveAt(0);
+                lane.Sent.Add(row.Id);
+            }
+            catch (Exception exception) when (!sendingToken.IsCancellationRequested)
+            {
+                lane.Claimed.RemoveAt(0);
+                await RecordFailuresAsync([row], exception, CancellationToken.None);
+                if (exception is not (SmtpCommandException or ParseException))
+                {
+                    // The connection is gone: the rest of the batch waits for the next round untouched.
+                    await lane.CloseAsync();
+                    await ReleaseAsync(lane.Claimed.Select(r => r.Id), CancellationToken.None);
+                    lane.Claimed.Clear();
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -143,65 +216,106 @@ public sealed class OutboxDispatcher(
     private MimeMessage Compose(OutboxRow row)
     {
         var message = new MimeMessage { MessageId = row.MessageId, Subject = row.Subject };
-        message.From.Add(MailboxAddress.Parse(mail.Value.From));
+        message.From.Add(new MailboxAddress(from.Value.Name, from.Value.Address));
         message.To.Add(MailboxAddress.Parse(row.ToAddress));
         message.Body = new BodyBuilder { TextBody = row.TextBody ?? "", HtmlBody = row.HtmlBody }.ToMessageBody();
         return message;
     }
 
-    // One transaction (one fsync) for the whole batch. A crash between sending and this write sends
-    // those messages again after the lease, with the same Message-ID, so the receiver can tell.
-    private async Task RecordSentAsync(List<long> ids, CancellationToken cancellationToken)
+    /// <summary>
+    /// One short write transaction (one fsync): marks <paramref name="sent"/> sent, then claims up to
+    /// <paramref name="claim"/> due rows under a lease. A crash between sending and this write sends
+    /// those messages again after the lease, with the same Message-ID, so the receiver can tell.
+    /// </summary>
+    private async Task<List<OutboxRow>> RecordAndClaimAsync(List<long> sent, int claim, CancellationToken cancellationToken)
     {
-        if (ids.Count == 0)
+        if (sent.Count == 0 && claim == 0)
         {
-            return;
+            return [];
         }
 
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
-        await connection.ExecuteAsync("""
-            UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
-                              text_body = NULL, html_body = NULL, last_error = NULL
-            WHERE id IN @ids
-            """, new { at = Time.Format(clock.GetUtcNow()), ids }, transaction);
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    private async Task RecordFailureAsync(OutboxRow row, Exception exception, CancellationToken cancellationToken)
-    {
+        // In the app's group commit: the dispatcher's writes share the sign-ons' transactions (and
+        // fsyncs) instead of contending with them for SQLite's write lock.
         var now = clock.GetUtcNow();
-        var attempts = (int)row.Attempts + 1;
-        var error = Describe(exception);
-        await using var connection = await db.OpenAsync(cancellationToken);
-        if (IsPermanent(exception))
+        return await writer.RunAsync((connection, transaction) => RecordAndClaimAsync(connection, transaction, sent.ToList(), claim, now), cancellationToken);
+    }
+
+    private static async Task<List<OutboxRow>> RecordAndClaimAsync(SqliteConnection connection, SqliteTransaction transaction, List<long> sent, int claim, DateTimeOffset now)
+    {
+        if (sent.Count > 0)
         {
-            // The log gets the kind of failure only: a server's message often quotes the recipient's address.
-            logger.LogWarning("Email {Id} failed permanently ({Kind}).", row.Id, Kind(exception));
             await connection.ExecuteAsync("""
-                UPDATE outbox SET status = 'failed', failed_at = @at, attempts = @attempts, lease_until = NULL, last_error = @error
-                WHERE id = @Id
-                """, new { at = Time.Format(now), attempts, error, row.Id });
+                UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
+                                  text_body = NULL, html_body = NULL, last_error = NULL
+                WHERE id IN @sent
+                """, new { at = Time.Format(now), sent }, transaction);
+        }
+
+        var due = claim == 0 ? [] : (await connection.QueryAsync<OutboxRow>("""
+            UPDATE outbox SET lease_until = @leaseUntil
+            WHERE id IN (
+                SELECT id FROM outbox
+                WHERE status = 'pending' AND due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                ORDER BY due_at, id LIMIT @claim)
+            RETURNING id, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody,
+                      message_id AS messageId, attempts
+            """, new { now = Time.Format(now), leaseUntil = Time.Format(now + Lease), claim }, transaction)).OrderBy(r => r.Id).ToList();
+        return due;
+    }
+
+    /// <summary>Records one failure for each row, in one transaction.</summary>
+    private async Task RecordFailuresAsync(IReadOnlyList<OutboxRow> rows, Exception exception, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
             return;
         }
 
-        var delay = Backoff(attempts);
-        logger.LogInformation("Email {Id} will be retried in {Delay} ({Kind}).", row.Id, delay, Kind(exception));
-        await connection.ExecuteAsync("""
-            UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @Id
-            """, new { due = Time.Format(now + delay), attempts, error, row.Id });
+        var now = clock.GetUtcNow();
+        var error = Describe(exception);
+        var permanent = IsPermanent(exception);
+        await writer.RunAsync(async (connection, transaction) =>
+        {
+            await RecordFailuresAsync(connection, transaction, rows, exception, error, permanent, now);
+            return 0;
+        }, cancellationToken);
     }
 
-    private async Task ReleaseAsync(IEnumerable<OutboxRow> rows, CancellationToken cancellationToken)
+    private async Task RecordFailuresAsync(
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxRow> rows, Exception exception, string error, bool permanent, DateTimeOffset now)
     {
-        var ids = rows.Select(r => r.Id).ToList();
+        foreach (var row in rows)
+        {
+            var attempts = (int)row.Attempts + 1;
+            if (permanent)
+            {
+                // The log gets the kind of failure only: a server's message often quotes the recipient's address.
+                logger.LogWarning("Email {Id} failed permanently ({Kind}).", row.Id, Kind(exception));
+                await connection.ExecuteAsync("""
+                    UPDATE outbox SET status = 'failed', failed_at = @at, attempts = @attempts, lease_until = NULL, last_error = @error
+                    WHERE id = @Id
+                    """, new { at = Time.Format(now), attempts, error, row.Id }, transaction);
+                continue;
+            }
+
+            var delay = Backoff(attempts);
+            logger.LogInformation("Email {Id} will be retried in {Delay} ({Kind}).", row.Id, delay, Kind(exception));
+            await connection.ExecuteAsync("""
+                UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @Id
+                """, new { due = Time.Format(now + delay), attempts, error, row.Id }, transaction);
+        }
+    }
+
+    private async Task ReleaseAsync(IEnumerable<long> rows, CancellationToken cancellationToken)
+    {
+        var ids = rows.ToList();
         if (ids.Count == 0)
         {
             return;
         }
 
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids });
+        await writer.RunAsync((connection, transaction) =>
+            connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction), cancellationToken);
     }
 
     private static string Kind(Exception exception) =>
@@ -215,6 +329,32 @@ public sealed class OutboxDispatcher(
             => $"{exception.GetType().Name}: {exception.Message}",
         _ => exception.GetType().Name + ": " + exception.Message,
     };
+
+    /// <summary>One lane's session and the rows it holds between rounds.</summary>
+    private sealed class Lane
+    {
+        public IMailSession? Session { get; set; }
+
+        /// <summary>Claimed (leased) and not yet sent, in order.</summary>
+        public List<OutboxRow> Claimed { get; } = [];
+
+        /// <summary>Sent and not yet recorded: recorded with the next claim.</summary>
+        public List<long> Sent { get; } = [];
+
+        public DateTimeOffset IdleSince { get; set; }
+
+        /// <summary>How many rows the lane's last claim returned.</summary>
+        public int LastClaim { get; set; }
+
+        public async Task CloseAsync()
+        {
+            if (Session is { } session)
+            {
+                Session = null;
+                await session.DisposeAsync();
+            }
+        }
+    }
 
     private sealed class OutboxRow
     {

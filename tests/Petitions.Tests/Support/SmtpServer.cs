@@ -348,9 +348,18 @@ public static class SmtpMode
     public static string Slow(TimeSpan delay) =>
         "slow:" + delay.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Like <see cref="DropAfterData"/> for every <paramref name="n"/>-th DATA (counted over all
+    /// connections since the server started); the others are accepted.
+    /// </summary>
+    public static string DropEvery(int n) => "drop-every:" + n.ToString(CultureInfo.InvariantCulture);
+
     public static bool IsValid(string mode) =>
         mode is Accept or TempFail or PermFail or DropAfterData
         || (mode.StartsWith("slow:", StringComparison.Ordinal)
             && double.TryParse(mode.AsSpan("slow:".Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-            && seconds >= 0);
+            && seconds >= 0)
+        || (mode.StartsWith("drop-every:", StringComparison.Ordinal)
+            && int.TryParse(mode.AsSpan("drop-every:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            && n > 0);
 }
