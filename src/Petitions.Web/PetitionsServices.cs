@@ -25,6 +25,7 @@ public static class PetitionsServices
         services.AddSingleton<PlaceResolver>();
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<SignatureStore>();
+        services.AddSingleton<PublicListCache>();
         services.AddSingleton<SignatoryImport>();
         services.AddSingleton<SeedLoader>();
         services.Configure<MailOptions>(configuration.GetSection("Mail"));
