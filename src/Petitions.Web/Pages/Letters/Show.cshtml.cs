@@ -5,7 +5,7 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Letters;
 
-public sealed class ShowModel(PetitionStore petitions, PublicListCache lists, TimeProvider clock) : PageModel
+public sealed class ShowModel(PetitionStore petitions, PublicListCache lists, LetterPageCache pages, TimeProvider clock) : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
@@ -17,7 +17,8 @@ public sealed class ShowModel(PetitionStore petitions, PublicListCache lists, Ti
         }
 
         View = view;
-        return Page();
+        // With the lists cached, the page is too (LetterPageCache); without, each list is new and so would be each page.
+        return lists.Enabled ? new CachedLetterPageResult(pages, view) : Page();
     }
 
     /// <returns>The letter page's content, or null when there is no public letter of that name.</returns>
