@@ -33,6 +33,9 @@ public sealed class PublicList
     /// <summary>"&lt;li&gt;Name, City&lt;/li&gt;" lines, HTML-encoded as Razor would encode them (computed once).</summary>
     public string ItemsHtml => itemsHtml ??= RenderItems(rows);
 
+    /// <summary>The same organisations, in the same order, as another read of the list.</summary>
+    public bool SameRows(PublicList other) => rows.AsSpan().SequenceEqual(other.rows);
+
     /// <summary>The line as the seed letter prints it: "Name, City", or "Name, Country" where there is no city.</summary>
     public static string? PlaceOf(in ListedRow row) => row.City ?? Countries.NameOf(row.Country);
 

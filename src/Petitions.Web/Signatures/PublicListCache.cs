@@ -123,6 +123,8 @@ public sealed class PublicListCache : IDisposable
     /// <summary>Tells the caches of this database, in this process, that a letter's list changed.</summary>
     public static void Invalidate(string connectionString, long petitionId)
     {
+        // The letter itself may have changed too (an edit tells only this cache): Petitions/LetterCache.cs.
+        global::Petitions.Petitions.LetterCache.Invalidate(connectionString, petitionId);
         foreach (var cache in Live.Keys)
         {
             if (cache.connectionString == connectionString)
@@ -153,7 +155,23 @@ public sealed class PublicListCache : IDisposable
         try
         {
             var list = await store.ReadPublicListAsync(petitionId, CancellationToken.None);
-            _ = list.ItemsHtml;
+            PublicList? previous;
+            lock (entry)
+            {
+                previous = entry.Current;
+            }
+
+            // Read again (FreshFor) and unchanged: the same list, so that what was made of it (its HTML,
+            // the page that shows it: Pages/Letters/LetterPageCache.cs) is kept too.
+            if (previous is not null && previous.SameRows(list))
+            {
+                list = previous;
+            }
+            else
+            {
+                _ = list.ItemsHtml;
+            }
+
             var finished = Stopwatch.GetTimestamp();
             lock (entry)
             {

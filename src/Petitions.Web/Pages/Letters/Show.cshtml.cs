@@ -5,13 +5,13 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Letters;
 
-public sealed class ShowModel(PetitionStore petitions, PublicListCache lists, LetterPageCache pages, TimeProvider clock) : PageModel
+public sealed class ShowModel(LetterCache letters, PublicListCache lists, LetterPageCache pages, TimeProvider clock) : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
-        if (await LoadAsync(petitions, lists, clock, slug, SignFormView.Empty(slug), cancellationToken) is not { } view)
+        if (await LoadAsync(await letters.FindAsync(slug, cancellationToken), lists, clock, SignFormView.Empty(slug), cancellationToken) is not { } view)
         {
             return NotFound();
         }
@@ -23,9 +23,13 @@ public sealed class ShowModel(PetitionStore petitions, PublicListCache lists, Le
 
     /// <returns>The letter page's content, or null when there is no public letter of that name.</returns>
     internal static async Task<LetterView?> LoadAsync(
-        PetitionStore petitions, PublicListCache lists, TimeProvider clock, string slug, SignFormView form, CancellationToken cancellationToken)
+        PetitionStore petitions, PublicListCache lists, TimeProvider clock, string slug, SignFormView form, CancellationToken cancellationToken) =>
+        await LoadAsync(await petitions.FindAsync(slug, cancellationToken), lists, clock, form, cancellationToken);
+
+    private static async Task<LetterView?> LoadAsync(
+        Petition? found, PublicListCache lists, TimeProvider clock, SignFormView form, CancellationToken cancellationToken)
     {
-        if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } letter)
+        if (found is not { Status: not PetitionStatus.Draft } letter)
         {
             return null;
         }
