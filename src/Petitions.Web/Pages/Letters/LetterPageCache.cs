@@ -41,6 +41,45 @@ public sealed class LetterPageCache
 
     internal void Store(Entry entry) => entries[entry.Letter.Id] = entry;
 
+    private readonly ConcurrentDictionary<long, Rendering> renderings = new();
+
+    /// <summary>
+    /// One rendering of a letter's page at a time: true, with a rendering to finish, for the first request that
+    /// misses; false, with the one under way, for those that come while it runs (they wait for it rather than all
+    /// running Razor at once when a list changes under load).
+    /// </summary>
+    internal bool BeginRendering(LetterView view, out Rendering rendering)
+    {
+        var mine = new Rendering(view);
+        while (true)
+        {
+            if (renderings.TryAdd(view.Letter.Id, mine))
+            {
+                rendering = mine;
+                return true;
+            }
+
+            if (renderings.TryGetValue(view.Letter.Id, out var running))
+            {
+                rendering = running;
+                return false;
+            }
+        }
+    }
+
+    internal void EndRendering(Rendering rendering, Entry? entry)
+    {
+        renderings.TryRemove(new KeyValuePair<long, Rendering>(rendering.View.Letter.Id, rendering));
+        rendering.Done.TrySetResult(entry);
+    }
+
+    internal sealed class Rendering(LetterView view)
+    {
+        public LetterView View { get; } = view;
+
+        public TaskCompletionSource<Entry?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     /// <summary>A page as rendered: <see cref="Head"/>, then the request's antiforgery token when there is a form, then <see cref="Tail"/>.</summary>
     internal sealed record Entry(Petition Letter, PublicList List, bool HasForm, byte[] Head, byte[] Tail)
     {
@@ -70,20 +109,56 @@ internal sealed class CachedLetterPageResult(LetterPageCache cache, LetterView v
     public override async Task ExecuteResultAsync(ActionContext context)
     {
         var http = context.HttpContext;
-        var response = http.Response;
         if (cache.TryGet(view, out var cached))
         {
-            var token = cached.HasForm ? TokenBytes(http) : [];
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = HtmlContentType;
-            response.ContentLength = cached.Head.Length + token.Length + cached.Tail.Length;
-            var writer = response.BodyWriter;
-            writer.Write(cached.Head.AsSpan());
-            writer.Write(token.AsSpan());
-            await writer.WriteAsync(cached.Tail, http.RequestAborted);
+            await WriteAsync(http, cached);
             return;
         }
 
+        if (!cache.BeginRendering(view, out var rendering))
+        {
+            // Another request is rendering this letter's page: its result, when it is this page.
+            if (await rendering.Done.Task.WaitAsync(http.RequestAborted) is { } rendered && rendered.Matches(view))
+            {
+                await WriteAsync(http, rendered);
+                return;
+            }
+
+            rendering = null;
+        }
+
+        try
+        {
+            await RenderAsync(context, rendering);
+        }
+        finally
+        {
+            if (rendering is not null)
+            {
+                // Ended already when the page was kept; this is for a failed rendering.
+                cache.EndRendering(rendering, null);
+            }
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext http, LetterPageCache.Entry cached)
+    {
+        var response = http.Response;
+        var token = cached.HasForm ? TokenBytes(http) : [];
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = HtmlContentType;
+        response.ContentLength = cached.Head.Length + token.Length + cached.Tail.Length;
+        var writer = response.BodyWriter;
+        writer.Write(cached.Head.AsSpan());
+        writer.Write(token.AsSpan());
+        await writer.WriteAsync(cached.Tail, http.RequestAborted);
+    }
+
+    /// <summary>Razor's page, into memory, then to the response; kept when it is the page of a letter with its token found once.</summary>
+    private async Task RenderAsync(ActionContext context, LetterPageCache.Rendering? rendering)
+    {
+        var http = context.HttpContext;
+        var response = http.Response;
         var original = response.Body;
         using var buffer = new MemoryStream(64 * 1024 + view.Signatories.Count * 64);
         response.Body = buffer;
@@ -97,9 +172,16 @@ internal sealed class CachedLetterPageResult(LetterPageCache cache, LetterView v
         }
 
         var page = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        if (response.StatusCode == StatusCodes.Status200OK && Split(http, page.Span) is { } entry)
+        var entry = response.StatusCode == StatusCodes.Status200OK ? Split(http, page.Span) : null;
+        if (entry is not null)
         {
             cache.Store(entry);
+        }
+
+        if (rendering is not null)
+        {
+            // Those waiting need not wait for this response to be sent.
+            cache.EndRendering(rendering, entry);
         }
 
         response.ContentLength = page.Length;
