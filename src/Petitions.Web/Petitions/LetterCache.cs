@@ -11,8 +11,8 @@ namespace Petitions.Petitions;
 /// requests of the letter page: reading one opens a connection and runs three queries.
 /// </summary>
 /// <remarks>
-/// <para>A letter's edit tells the caches after its commit (<see cref="PublicListCache.Invalidate(string, long)"/>,
-/// which tells this one too), and the next request reads it again. Edits by another process cannot tell this one,
+/// <para>A letter's edit tells the caches after its commit (<see cref="Invalidate(string, long)"/>, where it tells
+/// <see cref="PublicListCache"/>), and the next request reads it again. Sign-ons do not: they change the list, not the letter. Edits by another process cannot tell this one,
 /// so a letter is read again at most <see cref="PublicListCache.FreshFor"/> after it was read; one read within
 /// <see cref="PublicListCache.CommitWindow"/> of a change being announced is read again once that window has passed,
 /// as the lists are.</para>

@@ -123,8 +123,6 @@ public sealed class PublicListCache : IDisposable
     /// <summary>Tells the caches of this database, in this process, that a letter's list changed.</summary>
     public static void Invalidate(string connectionString, long petitionId)
     {
-        // The letter itself may have changed too (an edit tells only this cache): Petitions/LetterCache.cs.
-        global::Petitions.Petitions.LetterCache.Invalidate(connectionString, petitionId);
         foreach (var cache in Live.Keys)
         {
             if (cache.connectionString == connectionString)
