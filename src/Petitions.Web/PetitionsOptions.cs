@@ -9,4 +9,7 @@ public sealed class PetitionsOptions
 
     /// <summary>Where the keys that sign antiforgery tokens and cookies are kept, so they outlive a restart.</summary>
     public string KeysDirectory { get; set; } = "data/keys";
+
+    /// <summary>Keep each letter's rendered public list between requests (Signatures/PublicListCache.cs); false reads it on every request.</summary>
+    public bool ListCache { get; set; } = true;
 }

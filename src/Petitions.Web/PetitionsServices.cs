@@ -25,6 +25,9 @@ public static class PetitionsServices
         services.AddSingleton<PlaceResolver>();
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<SignatureStore>();
+        services.AddSingleton<PublicListCache>();
+        services.AddSingleton<LetterCache>();
+        services.AddSingleton<global::Petitions.Pages.Letters.LetterPageCache>();
         services.AddSingleton<SignatoryImport>();
         services.AddSingleton<SeedLoader>();
         services.Configure<MailOptions>(configuration.GetSection("Mail"));

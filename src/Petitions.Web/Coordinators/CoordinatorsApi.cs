@@ -117,6 +117,9 @@ public static class CoordinatorsApi
             await transaction.CommitAsync(cancellationToken);
         }
 
+        PublicListCache.Invalidate(db.ConnectionString, current!.Id);
+        LetterCache.Invalidate(db.ConnectionString, current!.Id);
+
         var updated = (await services.GetRequiredService<PetitionStore>().FindAsync(slug, cancellationToken))!;
         var count = await services.GetRequiredService<SignatureStore>().CountListedAsync(updated.Id, cancellationToken);
         return TypedResults.Ok(Document(updated, count));

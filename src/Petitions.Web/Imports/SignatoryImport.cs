@@ -95,6 +95,8 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
         var petition = await PetitionStore.FindAsync(connection, transaction, slug) ?? throw new UnknownPetitionException(slug);
         var result = await WriteAsync(connection, transaction, petition.Id, rows, "import", actor, clock.GetUtcNow());
         await transaction.CommitAsync(cancellationToken);
+        // Every list: an import can give an organisation on other letters its country.
+        PublicListCache.InvalidateAll(db.ConnectionString);
         return result with { Rejected = rejectedAlready.Concat(result.Rejected).OrderBy(r => r.Line).ToList() };
     }
 

@@ -34,14 +34,14 @@ public static class PetitionsApi
         }).WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed.");
 
         group.MapGet("/{slug}/signatories", async Task<Results<Ok<List<SignatoryDocument>>, ProblemHttpResult>> (
-            string slug, PetitionStore petitions, SignatureStore signatures, CancellationToken cancellationToken) =>
+            string slug, PetitionStore petitions, PublicListCache lists, CancellationToken cancellationToken) =>
         {
             if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
             {
                 return NotFound(slug);
             }
 
-            var listed = await signatures.ListPublicAsync(p.Id, cancellationToken: cancellationToken);
+            var listed = (await lists.GetAsync(p.Id, cancellationToken)).Signatories;
             return TypedResults.Ok(listed.Select(s => new SignatoryDocument(s.Organisation, s.City, s.Country, s.CountryName, s.SignedAt)).ToList());
         }).WithSummary("The organisations listed on a letter, sorted by name. Never any contact data.");
 

@@ -72,6 +72,11 @@ public sealed class Erasure(Db db, TimeProvider clock)
 
             var emails = await connection.ExecuteAsync("DELETE FROM outbox WHERE to_address = @email COLLATE NOCASE", new { email }, transaction);
             await transaction.CommitAsync(cancellationToken);
+            foreach (var petitionId in signed.Select(s => s.PetitionId).Distinct())
+            {
+                PublicListCache.Invalidate(db.ConnectionString, petitionId);
+            }
+
             // Old page images live on in the WAL until it is checkpointed and truncated.
             await connection.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)");
             return new ErasureResult(signatures, contacts, emails, unlisted);

@@ -62,6 +62,11 @@ public sealed class Purge(Db db, TimeProvider clock, ILogger<Purge> logger) : Ba
 
             await transaction.CommitAsync(cancellationToken);
             purged += stale.Count;
+            // Unconfirmed sign-ons were never listed, but organisations went with them: the lists are read again all the same.
+            foreach (var letter in stale.Select(s => s.PetitionId).Distinct())
+            {
+                PublicListCache.Invalidate(db.ConnectionString, letter);
+            }
         }
 
         return purged;

@@ -256,6 +256,12 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
+        if (status == SignatureStatus.Listed)
+        {
+            // Now committed: the next page load reads the list again rather than waiting out the commit window.
+            PublicListCache.Invalidate(db.ConnectionString, signature.PetitionId);
+        }
+
         return new ConfirmResult(ConfirmOutcome.Confirmed, status, signature.Title, signature.Slug);
     }
 

@@ -15,32 +15,73 @@ public sealed record PublicSignatory(string Organisation, string? City, string? 
 
 public sealed class SignatureStore(Db db)
 {
-    private const CompareOptions OrderOptions = CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace | CompareOptions.IgnoreWidth | CompareOptions.IgnoreKanaType;
-    private static readonly CompareInfo Order = CultureInfo.GetCultureInfo("en").CompareInfo;
-    private static readonly Comparer<SortKey> SortKeys = Comparer<SortKey>.Create(SortKey.Compare);
-
     /// <summary>How a person expects a list of names sorted: by letters, ignoring case and accents.</summary>
-    public static readonly StringComparer NameOrder = StringComparer.Create(CultureInfo.GetCultureInfo("en"), OrderOptions);
+    public static readonly StringComparer NameOrder = StringComparer.Create(CultureInfo.GetCultureInfo("en"), NameSortKeys.Options);
 
     /// <summary>The organisations on a letter in one status (the public list: listed), sorted by name.</summary>
     public async Task<IReadOnlyList<PublicSignatory>> ListPublicAsync(
-        long petitionId, string status = SignatureStatus.Listed, string? country = null, CancellationToken cancellationToken = default)
+        long petitionId, string status = SignatureStatus.Listed, string? country = null, CancellationToken cancellationToken = default) =>
+        (await ReadListAsync(petitionId, status, country, cancellationToken)).Signatories;
+
+    /// <summary>A letter's public list (its listed organisations) as the page and the API show it: see <see cref="PublicListCache"/>.</summary>
+    public Task<PublicList> ReadPublicListAsync(long petitionId, CancellationToken cancellationToken = default) =>
+        ReadListAsync(petitionId, SignatureStatus.Listed, null, cancellationToken);
+
+    private async Task<PublicList> ReadListAsync(long petitionId, string status, string? country, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Name, string? City, string? Country, string SignedAt)>("""
-            SELECT o.name, o.city, o.country, s.signed_at
-            FROM signatures s JOIN organisations o ON o.id = s.organisation_id
-            WHERE s.petition_id = @petitionId AND s.status = @status AND (@country IS NULL OR o.country = @country)
-            """, new { petitionId, status, country });
-        // Sort keys are computed once per name; comparing them is a byte comparison, where comparing
-        // the names themselves would run the culture-aware comparison n log n times.
-        return rows
-            .Select(r => (Signatory: new PublicSignatory(r.Name, r.City, r.Country, Countries.NameOf(r.Country), Time.Parse(r.SignedAt)),
-                Name: Order.GetSortKey(r.Name, OrderOptions), City: Order.GetSortKey(r.City ?? "", OrderOptions)))
-            .OrderBy(s => s.Name, SortKeys)
-            .ThenBy(s => s.City, SortKeys)
-            .Select(s => s.Signatory)
-            .ToList();
+        var rows = new List<ListedRow>();
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT o.name, o.city, o.country, s.signed_at
+                FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+                WHERE s.petition_id = $petitionId AND s.status = $status AND ($country IS NULL OR o.country = $country)
+                """;
+            command.Parameters.AddWithValue("$petitionId", petitionId);
+            command.Parameters.AddWithValue("$status", status);
+            command.Parameters.AddWithValue("$country", (object?)country ?? DBNull.Value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(new ListedRow(
+                    reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetString(3)));
+            }
+        }
+
+        return new PublicList(Sort(rows));
+    }
+
+    /// <summary>
+    /// By name, then by city, in <see cref="NameOrder"/>; rows equal in both keep the database's order.
+    /// One culture sort key per name (and per city), compared as bytes: not n log n culture comparisons.
+    /// </summary>
+    internal static ListedRow[] Sort(List<ListedRow> rows)
+    {
+        var names = new NameSortKeys(rows.Count);
+        var cities = new NameSortKeys(rows.Count);
+        foreach (var row in rows)
+        {
+            names.Add(row.Organisation);
+            cities.Add(row.City);
+        }
+
+        var order = new int[rows.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (x, y) => names.Compare(x, y) is var byName and not 0 ? byName
+            : cities.Compare(x, y) is var byCity and not 0 ? byCity : x.CompareTo(y));
+        var sorted = new ListedRow[order.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            sorted[i] = rows[order[i]];
+        }
+
+        return sorted;
     }
 
     public async Task<long> CountListedAsync(long petitionId, CancellationToken cancellationToken = default)
@@ -80,6 +121,12 @@ public sealed class SignatureStore(Db db)
             $"UPDATE signatures SET status = @to, {stamp} WHERE id = @signatureId",
             new { to, at = time, reason, signatureId }, transaction);
         await RecordAsync(connection, transaction, current.PetitionId, signatureId, actor, "status", current.Status, to, reason, at);
+        if (current.Status == SignatureStatus.Listed || to == SignatureStatus.Listed)
+        {
+            // Before the commit: the cache reads this letter again once its commit window has passed too.
+            PublicListCache.Invalidate(connection.ConnectionString, current.PetitionId);
+        }
+
         return to;
     }
 

@@ -163,6 +163,12 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
             await transaction.CommitAsync(cancellationToken);
         }
 
+        if (!IsNew)
+        {
+            PublicListCache.Invalidate(db.ConnectionString, current!.Id);
+            LetterCache.Invalidate(db.ConnectionString, current!.Id);
+        }
+
         Response.Headers.Location = $"/coordinators/petitions/{Uri.EscapeDataString(letter!.Slug)}";
         return StatusCode(StatusCodes.Status303SeeOther);
     }

@@ -6,7 +6,7 @@ using Petitions.Signatures;
 namespace Petitions.Pages.Letters;
 
 /// <summary>What the letter page shows: the letter, its supporters, and the sign-on form while it is open.</summary>
-public sealed record LetterView(Petition Letter, IReadOnlyList<PublicSignatory> Signatories, SignFormView? Form)
+public sealed record LetterView(Petition Letter, PublicList Signatories, SignFormView? Form)
 {
     /// <summary>"The Hague, 5 September 2017", as a letter is dated.</summary>
     public string DateLine => string.Join(", ", new[]

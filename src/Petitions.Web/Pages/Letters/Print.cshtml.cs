@@ -6,7 +6,7 @@ using Petitions.Signatures;
 namespace Petitions.Pages.Letters;
 
 /// <summary>The letter with its signatories, ready to print and hand to the addressee: no form, no navigation.</summary>
-public sealed class PrintModel(PetitionStore petitions, SignatureStore signatures) : PageModel
+public sealed class PrintModel(PetitionStore petitions, PublicListCache lists) : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
@@ -17,7 +17,7 @@ public sealed class PrintModel(PetitionStore petitions, SignatureStore signature
             return NotFound();
         }
 
-        View = new LetterView(letter, await signatures.ListPublicAsync(letter.Id, cancellationToken: cancellationToken), null);
+        View = new LetterView(letter, await lists.GetAsync(letter.Id, cancellationToken), null);
         return Page();
     }
 }

@@ -13,7 +13,7 @@ namespace Petitions.Pages.Letters;
 /// </summary>
 [EnableRateLimiting(RateLimits.SignOnPolicy)]
 public sealed class SignModel(
-    PetitionStore petitions, SignatureStore signatures, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
+    PetitionStore petitions, PublicListCache lists, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
     ILogger<SignModel> logger) : PageModel
 {
     public LetterView View { get; private set; } = null!;
@@ -72,7 +72,7 @@ public sealed class SignModel(
 
         if (errors.Count > 0)
         {
-            View = (await ShowModel.LoadAsync(petitions, signatures, clock, slug,
+            View = (await ShowModel.LoadAsync(petitions, lists, clock, slug,
                 new SignFormView(slug, request, errors), cancellationToken))!;
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Petitions.Data;
+
+namespace Petitions.Signatures;
+
+/// <summary>
+/// Each letter's public list (<see cref="PublicList"/>, with its HTML), kept between requests.
+/// </summary>
+/// <remarks>
+/// <para>Every write that changes what a list shows tells the cache (<see cref="Invalidate(string, long)"/>:
+/// a status change in <see cref="SignatureStore.ApplyAsync"/>, an import, an erasure, the purge, a letter's
+/// edit), and the next request reads the list again. Nothing is counted in a shared row: a hot row every
+/// sign-on updated and every page read waited on is what brought e-petitions down.</para>
+/// <para>Writes by another process (the command line's import and erase) cannot tell this one, so a list
+/// is read again at most <see cref="FreshFor"/> after it was read. A list read within
+/// <see cref="CommitWindow"/> of a change being announced is read again once that window has passed: a
+/// change is announced inside its transaction, and a read that began before the commit does not see it.</para>
+/// <para>One read per letter at a time: while it runs, other requests are given the previous list.
+/// Under a steady stream of changes a letter's list is read again at most every
+/// <see cref="BuildShare"/> times the last read's duration, when that was longer than <see cref="ShortRead"/>
+/// (a letter's list is then read at most a sixth of the time).</para>
+/// <para><c>Petitions:ListCache</c> = false reads the list on every request.</para>
+/// </remarks>
+public sealed class PublicListCache : IDisposable
+{
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan CommitWindow = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
+    public const int BuildShare = 5;
+    public static readonly TimeSpan ShortRead = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Longer lists are read on every request: their HTML alone would hold tens of megabytes.</summary>
+    public const int MaxRows = 100_000;
+
+    private static readonly ConcurrentDictionary<PublicListCache, byte> Live = new();
+
+    private readonly SignatureStore store;
+    private readonly string connectionString;
+    private readonly ILogger<PublicListCache> logger;
+    private readonly ConcurrentDictionary<long, Entry> entries = new();
+
+    public PublicListCache(SignatureStore store, Db db, IOptions<PetitionsOptions> options, ILogger<PublicListCache> logger)
+    {
+        this.store = store;
+        this.logger = logger;
+        connectionString = db.ConnectionString;
+        Enabled = options.Value.ListCache;
+        if (Enabled)
+        {
+            Live.TryAdd(this, 0);
+        }
+    }
+
+    public bool Enabled { get; }
+
+    /// <summary>A letter's public list: the cached one while it is fresh.</summary>
+    public async Task<PublicList> GetAsync(long petitionId, CancellationToken cancellationToken = default)
+    {
+        if (!Enabled)
+        {
+            return await store.ReadPublicListAsync(petitionId, cancellationToken);
+        }
+
+        var entry = entries.GetOrAdd(petitionId, _ => new Entry());
+        var now = Stopwatch.GetTimestamp();
+        Task<PublicList> building;
+        lock (entry)
+        {
+            var current = entry.Current;
+            if (current is not null && entry.Building is null
+                && (entry.CurrentGeneration != entry.Generation || now >= entry.FreshUntil)
+                && now - entry.StartedAt < entry.Pause)
+            {
+                // Changed, but read again only moments ago: the previous list until the pause is over.
+                return current;
+            }
+
+            if (current is not null && entry.CurrentGeneration == entry.Generation && now < entry.FreshUntil)
+            {
+                return current;
+            }
+
+            if (entry.Building is { } running)
+            {
+                // Someone is reading it again: the previous list meanwhile, or wait when there is none.
+                if (current is not null)
+                {
+                    return current;
+                }
+
+                building = running;
+            }
+            else
+            {
+                building = entry.Building = BuildAsync(petitionId, entry, entry.Generation, now);
+            }
+        }
+
+        return await building.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The list of a letter shows something else now (called by the writer, in or after its transaction).</summary>
+    public void Invalidate(long petitionId)
+    {
+        if (entries.TryGetValue(petitionId, out var entry))
+        {
+            entry.Invalidate(Stopwatch.GetTimestamp());
+        }
+    }
+
+    /// <summary>Every list may show something else now (an organisation's details changed).</summary>
+    public void InvalidateAll()
+    {
+        var now = Stopwatch.GetTimestamp();
+        foreach (var entry in entries.Values)
+        {
+            entry.Invalidate(now);
+        }
+    }
+
+    /// <summary>Tells the caches of this database, in this process, that a letter's list changed.</summary>
+    public static void Invalidate(string connectionString, long petitionId)
+    {
+        foreach (var cache in Live.Keys)
+        {
+            if (cache.connectionString == connectionString)
+            {
+                cache.Invalidate(petitionId);
+            }
+        }
+    }
+
+    /// <summary>Tells the caches of this database, in this process, that any list may have changed.</summary>
+    public static void InvalidateAll(string connectionString)
+    {
+        foreach (var cache in Live.Keys)
+        {
+            if (cache.connectionString == connectionString)
+            {
+                cache.InvalidateAll();
+            }
+        }
+    }
+
+    public void Dispose() => Live.TryRemove(this, out _);
+
+    private async Task<PublicList> BuildAsync(long petitionId, Entry entry, long generation, long startedAt)
+    {
+        // Not the first request's cancellation: others may be waiting for this list.
+        await Task.Yield();
+        try
+        {
+            var list = await store.ReadPublicListAsync(petitionId, CancellationToken.None);
+            PublicList? previous;
+            lock (entry)
+            {
+                previous = entry.Current;
+            }
+
+            // Read again (FreshFor) and unchanged: the same list, so that what was made of it (its HTML,
+            // the page that shows it: Pages/Letters/LetterPageCache.cs) is kept too.
+            if (previous is not null && previous.SameRows(list))
+            {
+                list = previous;
+            }
+            else
+            {
+                _ = list.ItemsHtml;
+            }
+
+            var finished = Stopwatch.GetTimestamp();
+            lock (entry)
+            {
+                entry.Building = null;
+                if (list.Count <= MaxRows)
+                {
+                    entry.Current = list;
+                    entry.CurrentGeneration = generation;
+                    entry.StartedAt = startedAt;
+                    entry.FreshUntil = startedAt - entry.InvalidatedAt < Ticks(CommitWindow)
+                        ? entry.InvalidatedAt + Ticks(CommitWindow)
+                        : startedAt + Ticks(FreshFor);
+                    // A list read in moments is read again at once: only a long one is worth a stale page.
+                    var took = finished - startedAt;
+                    entry.Pause = took < Ticks(ShortRead) ? 0 : Math.Min(took * BuildShare, Ticks(LongestPause));
+                }
+                else
+                {
+                    entry.Current = null;
+                }
+            }
+
+            return list;
+        }
+        catch (Exception exception)
+        {
+            lock (entry)
+            {
+                entry.Building = null;
+            }
+
+            logger.LogWarning(exception, "Reading the public list of letter {PetitionId} failed.", petitionId);
+            throw;
+        }
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private sealed class Entry
+    {
+        public PublicList? Current;
+        public long CurrentGeneration;
+        public long StartedAt;
+        public long FreshUntil;
+        public long Pause;
+        public long Generation;
+        public long InvalidatedAt = long.MinValue / 2;
+        public Task<PublicList>? Building;
+
+        public void Invalidate(long now)
+        {
+            lock (this)
+            {
+                Generation++;
+                InvalidatedAt = now;
+            }
+        }
+    }
+}

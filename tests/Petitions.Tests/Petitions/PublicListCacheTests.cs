@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Petitions.Imports;
+using Petitions.Privacy;
+using Petitions.Signatures;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.Petitions;
+
+/// <summary>
+/// The letter page's list is kept between requests (Signatures/PublicListCache.cs): every change to what
+/// it shows appears on the next page load, and a change made by another process within seconds.
+/// </summary>
+public class PublicListCacheTests
+{
+    private const string Page = "/petitions/iap-2017";
+
+    private PetitionsApp app = null!;
+    private HttpClient visitor = null!;
+    private HttpClient coordinator = null!;
+
+    [SetUp]
+    public async Task StartApp()
+    {
+        app = new PetitionsApp();
+        visitor = app.CreateClient(new() { AllowAutoRedirect = false });
+        coordinator = await Coordinator.ClientAsync(app);
+        // The list is cached before each change below.
+        Assert.That(await visitor.GetStringAsync(Page), Does.Contain("130 organisations have signed"));
+    }
+
+    [TearDown]
+    public void StopApp()
+    {
+        coordinator.Dispose();
+        visitor.Dispose();
+        app.Dispose();
+    }
+
+    [Test]
+    public async Task AConfirmedOrganisationIsOnTheNextPageLoadHtmlEncoded()
+    {
+        await SignAndConfirmAsync("Smith & Jones's <Foundation>", "anna@smithjones.example.org");
+
+        var html = await visitor.GetStringAsync(Page);
+        Assert.That(html, Does.Contain("<li>Smith &amp; Jones&#x27;s &lt;Foundation&gt;, Utrecht</li>"));
+        Assert.That(html, Does.Not.Contain("<Foundation>"));
+        Assert.That(html, Does.Contain("131 organisations have signed"));
+        Assert.That(await visitor.GetStringAsync("/api/petitions/iap-2017/signatories"), Does.Contain("Smith & Jones's <Foundation>"));
+    }
+
+    [Test]
+    public async Task AnApprovedOrganisationIsOnTheNextPageLoad()
+    {
+        var id = await Coordinator.SignatureInStateAsync(app, SignatureStatus.Confirmed, "Approved Organisation");
+        Assert.That(await visitor.GetStringAsync(Page), Does.Not.Contain("Approved Organisation"));
+
+        using var response = await coordinator.PostAsJsonAsync($"/api/petitions/iap-2017/signatures/{id}/approve", new { });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await visitor.GetStringAsync(Page), Does.Contain("<li>Approved Organisation, Oslo</li>"));
+    }
+
+    [Test]
+    public async Task AWithdrawnOrganisationIsGoneFromTheNextPageLoadAndThePrintedLetter()
+    {
+        Assert.That(await visitor.GetStringAsync($"{Page}/print"), Does.Contain("<li>Fair Trials, London</li>"));
+        var id = await Coordinator.SeedSignatureIdAsync(app, "Fair Trials");
+
+        using var response = await coordinator.PostAsJsonAsync($"/api/petitions/iap-2017/signatures/{id}/withdraw", new { reason = "Board decision" });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await visitor.GetStringAsync(Page), Does.Not.Contain("Fair Trials").And.Contain("129 organisations have signed"));
+        Assert.That(await visitor.GetStringAsync($"{Page}/print"), Does.Not.Contain("Fair Trials"));
+        Assert.That(await visitor.GetStringAsync("/api/petitions/iap-2017/signatories"), Does.Not.Contain("Fair Trials"));
+    }
+
+    [Test]
+    public async Task AnErasedOrganisationIsGoneFromTheNextPageLoad()
+    {
+        await SignAndConfirmAsync("Erased Organisation", "erase.me@erased.example.org");
+        Assert.That(await visitor.GetStringAsync(Page), Does.Contain("Erased Organisation"));
+
+        await app.Services.GetRequiredService<Erasure>().EraseAsync("erase.me@erased.example.org");
+
+        Assert.That(await visitor.GetStringAsync(Page), Does.Not.Contain("Erased Organisation"));
+    }
+
+    [Test]
+    public async Task AnImportIsOnTheNextPageLoad()
+    {
+        await app.Services.GetRequiredService<SignatoryImport>().ImportPublishedListAsync("iap-2017", "Imported Organisation, Amsterdam", "test");
+
+        Assert.That(await visitor.GetStringAsync(Page), Does.Contain("<li>Imported Organisation, Amsterdam</li>"));
+    }
+
+    [Test]
+    public async Task AChangeByAnotherProcessIsOnThePageWithinSeconds()
+    {
+        // As `scripts/petitions erase` or `import` would: straight to the database, which this app does not hear of.
+        await using (var connection = await app.Db.OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                UPDATE signatures SET status = 'withdrawn'
+                WHERE organisation_id = (SELECT id FROM organisations WHERE name = 'Fair Trials')
+                """);
+        }
+
+        var clock = Stopwatch.StartNew();
+        string html;
+        do
+        {
+            await Task.Delay(100);
+            html = await visitor.GetStringAsync(Page);
+        }
+        while (html.Contains("Fair Trials", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.That(html, Does.Not.Contain("Fair Trials"));
+        Assert.That(clock.Elapsed, Is.LessThan(PublicListCache.FreshFor + PublicListCache.CommitWindow + TimeSpan.FromSeconds(1)));
+    }
+
+    [Test]
+    public async Task ConcurrentRequestsForAChangedListAllSeeAList()
+    {
+        await SignAndConfirmAsync("Concurrent Organisation", "c@concurrent.example.org");
+
+        var pages = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => visitor.GetStringAsync(Page)));
+
+        // One request reads the list again; the others get the previous list or the new one, never none.
+        Assert.That(pages, Has.All.Contain("organisations have signed this letter."));
+        Assert.That(await visitor.GetStringAsync(Page), Does.Contain("Concurrent Organisation"));
+    }
+
+    [Test]
+    public async Task WithTheCacheOffEveryRequestReadsTheList()
+    {
+        using var uncached = new PetitionsApp(settings: new Dictionary<string, string?> { ["Petitions:ListCache"] = "false" });
+        using var client = uncached.CreateClient();
+        Assert.That(uncached.Services.GetRequiredService<PublicListCache>().Enabled, Is.False);
+        Assert.That(await client.GetStringAsync(Page), Does.Contain("<li>Fair Trials, London</li>"));
+
+        await using (var connection = await uncached.Db.OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                UPDATE signatures SET status = 'withdrawn'
+                WHERE organisation_id = (SELECT id FROM organisations WHERE name = 'Fair Trials')
+                """);
+        }
+
+        Assert.That(await client.GetStringAsync(Page), Does.Not.Contain("Fair Trials").And.Contain("129 organisations have signed"));
+    }
+
+    private async Task SignAndConfirmAsync(string organisation, string email)
+    {
+        using (var signed = await SignOnClient.PostJsonAsync(visitor, SignOnClient.ValidJson(organisation, email)))
+        {
+            Assert.That(signed.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        var token = (await Delivered.TokensAsync(app))[^1];
+        using var confirmed = await visitor.PostAsJsonAsync("/api/confirmations", new { token });
+        Assert.That(confirmed.IsSuccessStatusCode, Is.True, await confirmed.Content.ReadAsStringAsync());
+    }
+}
