@@ -26,7 +26,6 @@ public static class PetitionsServices
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<SignatureStore>();
         services.AddSingleton<PublicListCache>();
-        services.AddSingleton<LetterCache>();
         services.AddSingleton<global::Petitions.Pages.Letters.LetterPageCache>();
         services.AddSingleton<SignatoryImport>();
         services.AddSingleton<SeedLoader>();

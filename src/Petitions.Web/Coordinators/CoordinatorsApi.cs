@@ -118,7 +118,6 @@ public static class CoordinatorsApi
         }
 
         PublicListCache.Invalidate(db.ConnectionString, current!.Id);
-        LetterCache.Invalidate(db.ConnectionString, current!.Id);
 
         var updated = (await services.GetRequiredService<PetitionStore>().FindAsync(slug, cancellationToken))!;
         var count = await services.GetRequiredService<SignatureStore>().CountListedAsync(updated.Id, cancellationToken);

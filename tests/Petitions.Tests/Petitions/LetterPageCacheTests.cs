@@ -5,8 +5,8 @@ using Petitions.Tests.Support;
 namespace Petitions.Tests.Petitions;
 
 /// <summary>
-/// The letter page is kept as rendered (Pages/Letters/LetterPageCache.cs) and its letter too
-/// (Petitions/LetterCache.cs): each load still has its own antiforgery token, and an edit of the letter
+/// The letter page is kept as rendered (Pages/Letters/LetterPageCache.cs), its letter checked
+/// against its row on every load (PetitionStore.FindAsync): each load has its own antiforgery token, and an edit of the letter
 /// is on the next page load.
 /// </summary>
 public class LetterPageCacheTests

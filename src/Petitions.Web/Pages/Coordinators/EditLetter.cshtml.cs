@@ -166,7 +166,6 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
         if (!IsNew)
         {
             PublicListCache.Invalidate(db.ConnectionString, current!.Id);
-            LetterCache.Invalidate(db.ConnectionString, current!.Id);
         }
 
         Response.Headers.Location = $"/coordinators/petitions/{Uri.EscapeDataString(letter!.Slug)}";

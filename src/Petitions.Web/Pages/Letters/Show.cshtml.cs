@@ -5,7 +5,7 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Letters;
 
-public sealed class ShowModel(LetterCache letters, PublicListCache lists, LetterPageCache pages, TimeProvider clock) : PageModel
+public sealed class ShowModel(PetitionStore letters, PublicListCache lists, LetterPageCache pages, TimeProvider clock) : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
