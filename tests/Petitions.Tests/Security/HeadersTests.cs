@@ -107,6 +107,8 @@ public class HeadersTests
             answers[response.StatusCode] = answers.GetValueOrDefault(response.StatusCode) + 1;
         }
 
+        TestContext.Out.WriteLine($"FIGURE random-tokens: 10000 tried, {answers.GetValueOrDefault(HttpStatusCode.OK)} confirmed, " +
+            $"{answers.GetValueOrDefault(HttpStatusCode.NotFound)} answered 404, {answers.GetValueOrDefault(HttpStatusCode.TooManyRequests)} refused 429");
         Assert.That(answers.Keys, Is.SubsetOf(new[] { HttpStatusCode.NotFound, HttpStatusCode.TooManyRequests }));
         Assert.That(answers[HttpStatusCode.NotFound], Is.LessThanOrEqualTo(30), "only the first few of a minute are even looked at");
         Assert.That(answers[HttpStatusCode.TooManyRequests], Is.GreaterThanOrEqualTo(9_970));

@@ -70,7 +70,7 @@ public class LeakTests
         }
 
         var difference = Math.Abs(Median(fresh) - Median(repeat));
-        TestContext.Out.WriteLine($"median new {Median(fresh):F2} ms, repeat {Median(repeat):F2} ms");
+        TestContext.Out.WriteLine($"FIGURE repeat-vs-new: median new {Median(fresh):F2} ms, repeat {Median(repeat):F2} ms");
         Assert.That(difference, Is.LessThan(15));
     }
 

@@ -68,6 +68,7 @@ public partial class ChaosTests
                 SELECT o.name, (SELECT count(*) FROM outbox x WHERE x.signature_id = s.id)
                 FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name LIKE 'Chaos Organisation %'
                 """)).ToDictionary(r => r.Name, r => r.Emails);
+            TestContext.Out.WriteLine($"FIGURE chaos: 20 SIGKILLs, {acknowledged.Count} sign-ons acknowledged, {acknowledged.Count(a => !stored.ContainsKey(a))} missing");
             Assert.That(stored.Keys, Is.SupersetOf(acknowledged), "no acknowledged sign-on is lost");
             Assert.That(stored.Values, Has.All.EqualTo(1), "outbox rows = sign-ons");
         }

@@ -46,6 +46,7 @@ public class DiskFullTests
             using var health = await client.GetAsync("/healthz");
             var refused = answers.Where(a => a.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
             var acknowledged = Enumerable.Range(0, 20).Where(i => answers[i].StatusCode == HttpStatusCode.Accepted).Select(i => $"During Full {i}").ToList();
+            TestContext.Out.WriteLine($"FIGURE disk-full: of 20 sign-ons on a full disk {acknowledged.Count} acknowledged, {refused.Count} answered 503; /healthz {(int)health.StatusCode}, a read {(int)read.StatusCode}");
             Assert.That(answers.Select(a => a.StatusCode), Has.All.AnyOf(HttpStatusCode.ServiceUnavailable, HttpStatusCode.Accepted));
             Assert.That(refused, Is.Not.Empty, "a full disk refuses writes");
             Assert.That(refused[0].Headers.RetryAfter, Is.Not.Null);

@@ -62,6 +62,7 @@ public class DurabilityTests
             SELECT o.name, (SELECT count(*) FROM outbox x WHERE x.signature_id = s.id)
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name LIKE 'Durable Organisation %'
             """)).ToDictionary(r => r.Name, r => r.Emails);
+        TestContext.Out.WriteLine($"FIGURE sigkill: {acknowledged.Count} acknowledged, {acknowledged.Count(a => !stored.ContainsKey(a))} missing after the kill");
         Assert.That(acknowledged, Has.Count.GreaterThanOrEqualTo(40));
         Assert.That(stored.Keys, Is.SupersetOf(acknowledged), "no acknowledged sign-on is lost");
         Assert.That(acknowledged.Select(a => stored[a]), Has.All.EqualTo(1), "each with its confirmation email");
