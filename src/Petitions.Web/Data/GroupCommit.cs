@@ -26,6 +26,10 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private readonly Task loop;
     private SqliteConnection? connection;
+    private volatile bool storageFailing;
+
+    /// <summary>Whether the last batch failed for want of storage (full, read-only, I/O error); false again once one commits.</summary>
+    public bool StorageFailing => storageFailing;
 
     public GroupCommit(Db db, ILogger<GroupCommit> logger)
     {
@@ -66,10 +70,12 @@ public sealed class GroupCommit : IAsyncDisposable
             try
             {
                 await CommitAsync(batch);
+                storageFailing = false;
             }
             catch (Exception exception)
             {
                 logger.LogError(exception, "A batch of {Count} writes could not be committed.", batch.Count);
+                storageFailing = DatabaseUnavailable.IsTemporary(exception);
                 foreach (var item in batch)
                 {
                     item.Fail(exception);
@@ -103,9 +109,9 @@ public sealed class GroupCommit : IAsyncDisposable
                 Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
                 done.Add(work);
             }
-            catch (Exception exception) when (exception is not SqliteException { SqliteErrorCode: 13 or 10 })
+            catch (Exception exception) when (exception is not SqliteException { SqliteErrorCode: 13 or 10 or 8 })
             {
-                // Only this unit is undone; a full disk or an I/O error (13, 10) fails the whole batch instead.
+                // Only this unit is undone; a full disk, an I/O error or a read-only database (13, 10, 8) fails the whole batch instead.
                 Prepared.Command(connection, transaction, "ROLLBACK TO unit").ExecuteNonQuery();
                 Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
                 work.Fail(exception);

@@ -6,7 +6,7 @@ public static class HealthApi
 {
 
     public static IEndpointConventionBuilder MapHealth(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/healthz", async Task<IResult> (Db db, CancellationToken cancellationToken) =>
+        routes.MapGet("/healthz", async Task<IResult> (Db db, GroupCommit writer, CancellationToken cancellationToken) =>
         {
             try
             {
@@ -16,6 +16,13 @@ public static class HealthApi
                 await using (var transaction = Db.BeginWrite(connection))
                 {
                     await transaction.RollbackAsync(cancellationToken);
+                }
+
+                // A database that cannot be written (read-only, an I/O error) still takes the lock and
+                // reads: the writer's last batch is what tells.
+                if (writer.StorageFailing)
+                {
+                    return TypedResults.Json(new { status = "unhealthy", reason = "the last write failed" }, statusCode: StatusCodes.Status503ServiceUnavailable);
                 }
 
                 if (!db.HasRoom())
