@@ -43,14 +43,7 @@ public sealed partial class CoordinatorTests : PageTest
     public async Task StartSmtpAndApp()
     {
         smtp = await SmtpServer.StartNewAsync();
-        app = new LiveApp(new Dictionary<string, string?>
-        {
-            ["Smtp:Host"] = smtp.Host,
-            ["Smtp:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
-            ["Smtp:Security"] = "None",
-            ["RateLimiting:SignOnsPerMinutePerIp"] = "0",
-            ["RateLimiting:TokenAttemptsPerMinutePerIp"] = "0",
-        }).Start();
+        app = new LiveApp(smtp.AppSettings(("RateLimiting:SignOnsPerMinutePerIp", "0"), ("RateLimiting:TokenAttemptsPerMinutePerIp", "0"))).Start();
 
         // The seed letter lists a confirmed sign-on at once; this one has a coordinator review each first.
         await using var connection = new SqliteConnection($"Data Source={app.DatabasePath}");

@@ -36,13 +36,7 @@ public sealed class SignOnTests : PageTest
     public async Task StartSmtpAndApp()
     {
         smtp = await SmtpServer.StartNewAsync();
-        app = new LiveApp(new Dictionary<string, string?>
-        {
-            ["Smtp:Host"] = smtp.Host,
-            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Smtp:Security"] = "None",
-            ["RateLimiting:SignOnsPerMinutePerIp"] = "0",
-        }).Start();
+        app = new LiveApp(smtp.AppSettings(("RateLimiting:SignOnsPerMinutePerIp", "0"))).Start();
     }
 
     [OneTimeTearDown]

@@ -109,9 +109,10 @@ public sealed class GroupCommit : IAsyncDisposable
                 Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
                 done.Add(work);
             }
-            catch (Exception exception) when (exception is not SqliteException { SqliteErrorCode: 13 or 10 or 8 })
+            catch (Exception exception) when (!DatabaseUnavailable.IsTemporary(exception))
             {
-                // Only this unit is undone; a full disk, an I/O error or a read-only database (13, 10, 8) fails the whole batch instead.
+                // Only this unit is undone; a database that cannot take writes (full, read-only, an I/O
+                // error: DatabaseUnavailable's list) fails the whole batch instead.
                 Prepared.Command(connection, transaction, "ROLLBACK TO unit").ExecuteNonQuery();
                 Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
                 work.Fail(exception);

@@ -82,19 +82,23 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
                 return SignOnOutcome.UnknownPetition;
             }
 
-            var status = reader.GetString(0);
-            var closesAt = reader.IsDBNull(1) ? (DateTimeOffset?)null : Time.Parse(reader.GetString(1));
-            if (status == PetitionStatus.Draft)
+            var current = sign.Petition with
+            {
+                Status = reader.GetString(0),
+                ClosesAt = reader.IsDBNull(1) ? null : Time.Parse(reader.GetString(1)),
+                Version = reader.GetInt32(2),
+            };
+            if (current.Status == PetitionStatus.Draft)
             {
                 return SignOnOutcome.UnknownPetition;
             }
 
-            if (status != PetitionStatus.Open || (closesAt is { } closes && now >= closes))
+            if (!current.AcceptsSignOns(now))
             {
                 return SignOnOutcome.NotOpen;
             }
 
-            sign = sign with { Version = reader.GetInt32(2) };
+            sign = sign with { Petition = current };
         }
 
         var organisationId = Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = $nameKey AND country = $country")
@@ -157,7 +161,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             """)
             .With("$petitionId", sign.Petition.Id).With("$organisationId", organisationId).With("$source", sign.Source)
             .With("$flags", string.Join(' ', flags)).With("$contactName", request.ContactName).With("$contactRole", request.ContactRole)
-            .With("$email", sign.Email).With("$website", request.Website).With("$comment", request.Comment).With("$version", sign.Version)
+            .With("$email", sign.Email).With("$website", request.Website).With("$comment", request.Comment).With("$version", sign.Petition.Version)
             .With("$consentVersion", ConsentVersion).With("$at", at)
             .ScalarInt64()!.Value;
         SignatureStore.RecordAsync(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
@@ -256,12 +260,6 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
-        if (status == SignatureStatus.Listed)
-        {
-            // Now committed: the next page load reads the list again rather than waiting out the commit window.
-            PublicListCache.Invalidate(db.ConnectionString, signature.PetitionId);
-        }
-
         return new ConfirmResult(ConfirmOutcome.Confirmed, status, signature.Title, signature.Slug);
     }
 
@@ -300,10 +298,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
     /// <summary>A sign-on with everything worked out that does not need the database.</summary>
     private sealed record PreparedSignOn(
         Petition Petition, SignRequest Request, string Email, string Source, string NameKey, string LooseKey, string DomainFlag, bool LookAlike,
-        DateTimeOffset Now)
-    {
-        public int Version { get; init; } = Petition.Version;
-    }
+        DateTimeOffset Now);
 
     private sealed class ExistingSignature
     {

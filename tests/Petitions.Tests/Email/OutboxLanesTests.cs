@@ -18,15 +18,10 @@ public class OutboxLanesTests
     private async Task StartAsync(int connections)
     {
         smtp = await SmtpServer.StartNewAsync();
-        app = new PetitionsApp(settings: new Dictionary<string, string?>
-        {
-            ["Smtp:Host"] = smtp.Host,
-            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Smtp:Security"] = "None",
-            ["Smtp:TimeoutSeconds"] = "5",
-            ["Mail:From"] = "Petitions <letters@petitions.example.org>",
-            ["Mail:Connections"] = connections.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        app = new PetitionsApp(settings: smtp.AppSettings(
+            ("Smtp:TimeoutSeconds", "5"),
+            ("Mail:From", "Petitions <letters@petitions.example.org>"),
+            ("Mail:Connections", connections.ToString(System.Globalization.CultureInfo.InvariantCulture))));
     }
 
     [TearDown]

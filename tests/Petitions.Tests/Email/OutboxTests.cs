@@ -17,14 +17,9 @@ public partial class OutboxTests
     public async Task StartAsync()
     {
         smtp = await SmtpServer.StartNewAsync();
-        app = new PetitionsApp(settings: new Dictionary<string, string?>
-        {
-            ["Smtp:Host"] = smtp.Host,
-            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Smtp:Security"] = "None",
-            ["Smtp:TimeoutSeconds"] = "5",
-            ["Mail:From"] = "Petitions <letters@petitions.example.org>",
-        });
+        app = new PetitionsApp(settings: smtp.AppSettings(
+            ("Smtp:TimeoutSeconds", "5"),
+            ("Mail:From", "Petitions <letters@petitions.example.org>")));
         client = app.CreateClient(new() { AllowAutoRedirect = false });
     }
 

@@ -16,12 +16,7 @@ public class LeakTests
         var logs = new CapturedLogs();
         await using var smtp = await SmtpServer.StartNewAsync();
         using var app = new PetitionsApp(
-            settings: new Dictionary<string, string?>
-            {
-                ["Smtp:Host"] = smtp.Host,
-                ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Smtp:Security"] = "None",
-            },
+            settings: smtp.AppSettings(),
             services: s => s.AddSingleton<ILoggerProvider>(logs));
         using var client = app.CreateClient(new() { AllowAutoRedirect = false });
         smtp.SetMode(SmtpMode.PermFail);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Dapper;
@@ -19,7 +18,7 @@ public class DiskFullTests
         using var directory = new TempDirectory();
         var disk = directory.File("disk");
         Directory.CreateDirectory(disk);
-        if (await RunAsync("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk) != 0)
+        if (await Commands.RunAsync("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk) != 0)
         {
             Assert.Ignore("This machine does not let the test mount a small disk (needs root).");
         }
@@ -73,7 +72,7 @@ public class DiskFullTests
         finally
         {
             SqliteConnection.ClearAllPools();
-            await RunAsync("umount", "-l", disk);
+            await Commands.RunAsync("umount", "-l", disk);
         }
     }
 
@@ -92,26 +91,6 @@ public class DiskFullTests
         catch (IOException)
         {
             // No space left: that is the point.
-        }
-    }
-
-    private static async Task<int> RunAsync(string command, params string[] args)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = Process.Start(start)!;
-            await process.WaitForExitAsync();
-            return process.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
         }
     }
 }

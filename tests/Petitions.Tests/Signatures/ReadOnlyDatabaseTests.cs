@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Dapper;
@@ -26,7 +25,7 @@ public class ReadOnlyDatabaseTests
         }
 
         string[] files = [directory.File("petitions.db"), directory.File("petitions.db-wal")];
-        if (await RunAsync("chattr", ["+i", .. files]) != 0)
+        if (await Commands.RunAsync("chattr", ["+i", .. files]) != 0)
         {
             Assert.Ignore("This machine does not let the test make a file immutable (needs chattr, root and a file system that has the flag).");
         }
@@ -53,7 +52,7 @@ public class ReadOnlyDatabaseTests
         }
         finally
         {
-            await RunAsync("chattr", ["-i", .. files]);
+            await Commands.RunAsync("chattr", ["-i", .. files]);
             foreach (var answer in answers)
             {
                 answer.Dispose();
@@ -71,25 +70,5 @@ public class ReadOnlyDatabaseTests
         var names = (await connection.QueryAsync<string>("SELECT name FROM organisations WHERE name LIKE '%Frozen%'")).ToList();
         Assert.That(names, Is.EquivalentTo(new[] { "Before Frozen", "After Frozen" }), "what was acknowledged is there, and nothing refused");
         Assert.That(await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"), Is.EqualTo("ok"));
-    }
-
-    private static async Task<int> RunAsync(string command, string[] args)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = Process.Start(start)!;
-            await process.WaitForExitAsync();
-            return process.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
-        }
     }
 }

@@ -67,6 +67,23 @@ public sealed class SmtpServer : IAsyncDisposable
         Directory.EnumerateFiles(MailDirectory, "*.eml").Order(StringComparer.Ordinal).Select(ReadMail).ToList();
 
     /// <summary>A new server, listening.</summary>
+    /// <summary>The app's settings for sending to this server, plus <paramref name="more"/>.</summary>
+    public Dictionary<string, string?> AppSettings(params (string Key, string? Value)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Smtp:Host"] = Host,
+            ["Smtp:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:Security"] = "None",
+        };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
     public static async Task<SmtpServer> StartNewAsync(CancellationToken cancellationToken = default)
     {
         var server = new SmtpServer();
