@@ -28,7 +28,11 @@ public sealed class GroupCommit : IAsyncDisposable
     private SqliteConnection? connection;
     private volatile bool storageFailing;
 
-    /// <summary>Whether the last batch failed for want of storage (full, read-only, I/O error); false again once one commits.</summary>
+    /// <summary>
+    /// Whether the last batch failed for want of storage (full, read-only, an I/O error); false again
+    /// once a batch that changed something commits (one that changed nothing, such as the mail
+    /// dispatcher finding no work, writes nothing and proves nothing).
+    /// </summary>
     public bool StorageFailing => storageFailing;
 
     public GroupCommit(Db db, ILogger<GroupCommit> logger)
@@ -69,8 +73,10 @@ public sealed class GroupCommit : IAsyncDisposable
 
             try
             {
-                await CommitAsync(batch);
-                storageFailing = false;
+                if (await CommitAsync(batch))
+                {
+                    storageFailing = false;
+                }
             }
             catch (Exception exception)
             {
@@ -93,9 +99,11 @@ public sealed class GroupCommit : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<IWork> batch)
+    /// <returns>Whether the batch changed any row.</returns>
+    private async Task<bool> CommitAsync(List<IWork> batch)
     {
         connection ??= await db.OpenAsync();
+        var changesBefore = SQLitePCL.raw.sqlite3_total_changes(connection.Handle);
         await using var transaction = Db.BeginWrite(connection);
         var done = new List<IWork>(batch.Count);
         foreach (var work in batch)
@@ -124,6 +132,8 @@ public sealed class GroupCommit : IAsyncDisposable
         {
             item.Complete();
         }
+
+        return SQLitePCL.raw.sqlite3_total_changes(connection.Handle) != changesBefore;
     }
 
     private interface IWork
