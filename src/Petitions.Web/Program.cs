@@ -32,7 +32,10 @@ builder.Services.AddDataProtection()
         builder.Configuration["Petitions:KeysDirectory"] is { Length: > 0 } keys ? keys : "data/keys")));
 
 var app = builder.Build();
-await app.Services.PrepareDatabaseAsync();
+// Start-up on both cores: the database is migrated (and the seed letter loaded) while the pipeline
+// is put together, and the routes (Razor Pages' above all) are built while the server starts,
+// rather than one after the other. Nothing is served before both are done.
+var preparing = Task.Run(() => app.Services.PrepareDatabaseAsync());
 
 app.UseForwardedHeaders();
 app.UseSecurityHeaders();
@@ -50,7 +53,20 @@ app.MapSignaturesApi();
 app.MapCoordinatorsApi();
 app.MapRazorPages();
 
-await app.RunAsync();
+var routes = ((IEndpointRouteBuilder)app).DataSources.ToList();
+var routing = Task.Run(() => routes.Sum(source => source.Endpoints.Count));
+try
+{
+    await preparing;
+    await app.StartAsync();
+    await routing;
+    await app.WaitForShutdownAsync();
+}
+finally
+{
+    await app.DisposeAsync();
+}
+
 return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
