@@ -15,8 +15,16 @@ public static class Names
     /// </summary>
     public static string Clean(string text)
     {
+        // Most of what is typed is already clean: printable ASCII, single spaces, nothing at either
+        // end. It is returned as it is (a sign-on cleans each field several times over).
+        if (IsCleanAscii(text))
+        {
+            return text;
+        }
+
         var builder = new StringBuilder(text.Length);
         var pendingSpace = false;
+        Span<char> utf16 = stackalloc char[2];
         foreach (var rune in text.Normalize(NormalizationForm.FormC).EnumerateRunes())
         {
             if (Rune.IsWhiteSpace(rune))
@@ -36,10 +44,32 @@ public static class Names
                 pendingSpace = false;
             }
 
-            builder.Append(rune.ToString());
+            builder.Append(utf16[..rune.EncodeToUtf16(utf16)]);
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>Printable ASCII (space to "~"), no space at either end and none doubled: what <see cref="Clean"/> leaves unchanged.</summary>
+    private static bool IsCleanAscii(string text)
+    {
+        if (text.Length > 0 && (text[0] == ' ' || text[^1] == ' '))
+        {
+            return false;
+        }
+
+        var previous = '\0';
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~' || (c == ' ' && previous == ' '))
+            {
+                return false;
+            }
+
+            previous = c;
+        }
+
+        return true;
     }
 
     /// <summary>
