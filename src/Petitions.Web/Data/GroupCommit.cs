@@ -102,7 +102,7 @@ public sealed class GroupCommit : IAsyncDisposable
     /// <returns>Whether the batch changed any row.</returns>
     private async Task<bool> CommitAsync(List<IWork> batch)
     {
-        connection ??= await db.OpenAsync();
+        connection ??= await db.OpenWriterAsync();
         var changesBefore = SQLitePCL.raw.sqlite3_total_changes(connection.Handle);
         await using var transaction = Db.BeginWrite(connection);
         var done = new List<IWork>(batch.Count);
