@@ -34,7 +34,8 @@ builder.Services.AddDataProtection()
 var app = builder.Build();
 // Start-up on both cores: the database is migrated (and the seed letter loaded) while the pipeline
 // is put together, and the routes (Razor Pages' above all) are built while the server starts,
-// rather than one after the other. Nothing is served before both are done.
+// rather than one after the other. The server starts once the database is ready; a request that
+// arrives while the routes are still being built waits for them.
 var preparing = Task.Run(() => app.Services.PrepareDatabaseAsync());
 
 app.UseForwardedHeaders();
