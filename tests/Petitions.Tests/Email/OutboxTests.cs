@@ -134,6 +134,8 @@ public partial class OutboxTests
         var mails = await smtp.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60));
 
         Assert.That(mails[0].Message.MessageId, Is.EqualTo(deferred.MessageId));
+        // The dispatcher records a send with its next claim, moments after the server took the message.
+        await WaitUntilAsync(async () => (await OutboxRowAsync()).Status == "sent", TimeSpan.FromSeconds(10));
         Assert.That((await OutboxRowAsync()).Status, Is.EqualTo("sent"));
     }
 
