@@ -39,7 +39,6 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Ti
         }
 
         await transaction.CommitAsync(cancellationToken);
-        PublicListCache.Invalidate(db.ConnectionString, petitionId);
         outbox.Notify();
         return status;
     }
@@ -89,7 +88,6 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Ti
         await SignatureStore.ApplyAsync(connection, transaction, signature.Id, SignatureAction.Withdraw, "signatory", reason, now);
         await notifications.WithdrawnAsync(connection, transaction, signature, reason, now, now);
         await transaction.CommitAsync(cancellationToken);
-        PublicListCache.Invalidate(db.ConnectionString, signature.PetitionId);
         outbox.Notify();
         return (TokenState.Valid, signature);
     }
