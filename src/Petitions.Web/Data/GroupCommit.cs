@@ -43,11 +43,26 @@ public sealed class GroupCommit : IAsyncDisposable
     }
 
     /// <returns>What <paramref name="work"/> returned, once it is committed.</returns>
-    public async Task<T> RunAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// When the queue has room (almost always) the task returned is the work's own, completed by the
+    /// writer itself: a caller that blocks on it (the mail dispatcher's lanes) is woken by the commit,
+    /// not by a continuation waiting its turn on the thread pool.
+    /// </remarks>
+    public Task<T> RunAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
         var item = new Work<T>(work);
-        await queue.Writer.WriteAsync(item, cancellationToken);
         // Once queued, the work is done or not as a whole: the caller's cancellation no longer applies.
+        return queue.Writer.TryWrite(item) ? item.Result : QueueAsync(item, cancellationToken);
+    }
+
+    private async Task<T> QueueAsync<T>(Work<T> item, CancellationToken cancellationToken)
+    {
+        await queue.Writer.WriteAsync(item, cancellationToken);
         return await item.Result;
     }
 

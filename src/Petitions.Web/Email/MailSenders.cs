@@ -8,62 +8,73 @@ using MimeKit;
 namespace Petitions.Email;
 
 /// <summary>A connection to wherever mail goes, open for a batch of messages.</summary>
-public interface IMailSession : IAsyncDisposable
+/// <remarks>
+/// Synchronous: the dispatcher's lanes are threads of their own (see <see cref="OutboxDispatcher"/>), so a
+/// message's round trips to the server wait on the socket, not in the thread pool's queue behind the
+/// requests' work.
+/// </remarks>
+public interface IMailSession : IDisposable
 {
-    Task SendAsync(MimeMessage message, CancellationToken cancellationToken);
+    void Send(MimeMessage message, CancellationToken cancellationToken);
 
     /// <summary>
     /// Whether a session kept open while idle still works (the server may have closed it): checked
     /// before it is used again, so a closed connection costs a reconnect, not a message's retry.
     /// </summary>
-    Task<bool> IsAliveAsync(CancellationToken cancellationToken);
+    bool IsAlive(CancellationToken cancellationToken);
 }
 
 public interface IMailSender
 {
-    Task<IMailSession> OpenAsync(CancellationToken cancellationToken);
+    IMailSession Open(CancellationToken cancellationToken);
 }
 
 /// <summary>Chooses SMTP when a host is configured, otherwise the pickup folder.</summary>
 public sealed class ConfiguredMailSender(IOptions<SmtpOptions> smtp, IOptions<MailOptions> mail) : IMailSender
 {
-    public Task<IMailSession> OpenAsync(CancellationToken cancellationToken) =>
+    public IMailSession Open(CancellationToken cancellationToken) =>
         string.IsNullOrWhiteSpace(smtp.Value.Host)
-            ? Task.FromResult<IMailSession>(new PickupSession(Path.GetFullPath(mail.Value.PickupDirectory)))
-            : SmtpSession.OpenAsync(smtp.Value, cancellationToken);
+            ? new PickupSession(Path.GetFullPath(mail.Value.PickupDirectory))
+            : SmtpSession.Open(smtp.Value, cancellationToken);
 }
 
 /// <summary>Writes each message as an .eml file; written whole under a temporary name, then renamed.</summary>
 public sealed class PickupSession(string directory) : IMailSession
 {
-    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    public void Send(MimeMessage message, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
         var name = string.Concat((message.MessageId ?? Guid.NewGuid().ToString("N")).Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'));
         var path = Path.Combine(directory, name + ".eml");
         var temporary = path + ".tmp";
-        await using (var file = File.Create(temporary))
+        using (var file = File.Create(temporary))
         {
-            await message.WriteToAsync(file, cancellationToken);
-            await file.FlushAsync(cancellationToken);
+            message.WriteTo(file, cancellationToken);
             file.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, path, overwrite: true);
     }
 
-    public Task<bool> IsAliveAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+    public bool IsAlive(CancellationToken cancellationToken) => true;
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public void Dispose()
+    {
+    }
 }
 
 public sealed class SmtpSession : IMailSession
 {
     private readonly SmtpClient client;
+    private readonly TimeSpan timeout;
 
-    private SmtpSession(SmtpClient client) => this.client = client;
+    private SmtpSession(SmtpClient client, TimeSpan timeout)
+    {
+        this.client = client;
+        this.timeout = timeout;
+    }
 
-    public static async Task<IMailSession> OpenAsync(SmtpOptions options, CancellationToken cancellationToken)
+    public static IMailSession Open(SmtpOptions options, CancellationToken cancellationToken)
     {
         var client = new SmtpClient { Timeout = options.TimeoutSeconds * 1000 };
         try
@@ -77,10 +88,10 @@ public sealed class SmtpSession : IMailSession
             };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(options.TimeoutSeconds));
-            await client.ConnectAsync(options.Host!, options.Port, security, timeout.Token);
+            client.Connect(options.Host!, options.Port, security, timeout.Token);
             if (!string.IsNullOrEmpty(options.Username))
             {
-                await client.AuthenticateAsync(options.Username, options.Password ?? "", timeout.Token);
+                client.Authenticate(options.Username, options.Password ?? "", timeout.Token);
             }
 
             // With SIZE, MailKit formats every message twice: once to measure it for MAIL FROM's
@@ -88,7 +99,7 @@ public sealed class SmtpSession : IMailSession
             // oversized one after DATA (552, permanent).
             client.Capabilities &= ~SmtpCapabilities.Size;
 
-            return new SmtpSession(client);
+            return new SmtpSession(client, TimeSpan.FromSeconds(options.TimeoutSeconds));
         }
         catch
         {
@@ -97,10 +108,14 @@ public sealed class SmtpSession : IMailSession
         }
     }
 
-    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken) =>
-        await client.SendAsync(message, cancellationToken);
+    /// <remarks>
+    /// Given a token that can be cancelled, MailKit's synchronous calls wait for the server's answer
+    /// until it is cancelled, not for the client's <c>Timeout</c>: each call gets the timeout as a token.
+    /// </remarks>
+    public void Send(MimeMessage message, CancellationToken cancellationToken) =>
+        WithinTimeout(token => client.Send(message, token), cancellationToken);
 
-    public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
+    public bool IsAlive(CancellationToken cancellationToken)
     {
         if (!client.IsConnected)
         {
@@ -109,7 +124,7 @@ public sealed class SmtpSession : IMailSession
 
         try
         {
-            await client.NoOpAsync(cancellationToken);
+            WithinTimeout(client.NoOp, cancellationToken);
             return true;
         }
         catch (Exception exception) when (exception is IOException or SocketException or MailKit.ProtocolException
@@ -119,14 +134,28 @@ public sealed class SmtpSession : IMailSession
         }
     }
 
-    public async ValueTask DisposeAsync()
+    private void WithinTimeout(Action<CancellationToken> call, CancellationToken cancellationToken)
+    {
+        using var limited = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limited.CancelAfter(timeout);
+        try
+        {
+            call(limited.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The SMTP server did not answer within {timeout.TotalSeconds:0} s.");
+        }
+    }
+
+    public void Dispose()
     {
         try
         {
             if (client.IsConnected)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await client.DisconnectAsync(quit: true, timeout.Token);
+                client.Disconnect(quit: true, timeout.Token);
             }
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException or MailKit.ProtocolException or SmtpCommandException)

@@ -57,5 +57,6 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
 
     public void Dispose() => signal.Dispose();
 
-    internal Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
+    /// <summary>Blocks the calling thread (a dispatcher's lane) until <see cref="Notify"/> or the timeout.</summary>
+    internal bool Wait(TimeSpan timeout, CancellationToken cancellationToken) => signal.Wait(timeout, cancellationToken);
 }
