@@ -36,12 +36,16 @@ public class PrivacyTests
         clock.Advance(TimeSpan.FromDays(8) - TimeSpan.FromMinutes(1));
         Assert.That(await purge.RunOnceAsync(), Is.Zero, "24 hours + 7 days have not passed");
         clock.Advance(TimeSpan.FromMinutes(2));
-        Assert.That(await purge.RunOnceAsync(), Is.EqualTo(1));
+        // The app's own hourly purge runs on the same fake clock, which has just passed its start delay:
+        // it may purge the sign-on first (this call then waits for its write and finds nothing). Between
+        // them it is purged once, as the one event below shows.
+        Assert.That(await purge.RunOnceAsync(), Is.InRange(0, 1));
 
         await using var connection = await app.Db.OpenAsync();
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM organisations WHERE name = 'Never Confirmed'"), Is.Zero);
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE to_address = 'never@unconfirmed.example.org'"), Is.Zero);
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM organisations WHERE name = 'Confirmed In Time'"), Is.EqualTo(1));
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM events WHERE kind = 'purged-unconfirmed'"), Is.EqualTo(1));
         Assert.That(await connection.ExecuteScalarAsync<string>("SELECT reason FROM events WHERE kind = 'purged-unconfirmed'"), Does.StartWith("1 unconfirmed"));
     }
 
