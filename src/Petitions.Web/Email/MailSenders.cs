@@ -91,16 +91,21 @@ public readonly record struct SmtpPlan(SecureSocketOptions Socket, bool Credenti
             || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address)));
 }
 
-/// <summary>Writes each message as an .eml file; written whole under a temporary name, then renamed.</summary>
+/// <summary>
+/// Writes each message as an .eml file; written whole under a temporary name, then renamed. The
+/// messages carry live links, so the folder is 0700 and each file 0600.
+/// </summary>
 public sealed class PickupSession(string directory) : IMailSession
 {
     public void Send(MimeMessage message, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
+        Privacy.PrivateFiles.CreateFolder(directory);
         var name = string.Concat((message.MessageId ?? Guid.NewGuid().ToString("N")).Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'));
         var path = Path.Combine(directory, name + ".eml");
         var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
+        // Left behind by a crash mid-write: the message is written again whole.
+        File.Delete(temporary);
+        using (var file = Privacy.PrivateFiles.CreateFile(temporary))
         {
             message.WriteTo(file, cancellationToken);
             file.Flush(flushToDisk: true);

@@ -4,7 +4,8 @@ using Petitions.Signatures;
 
 namespace Petitions.Privacy;
 
-public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int Unlisted);
+/// <param name="Files">Emails in the pickup folder that named the address, deleted.</param>
+public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int Unlisted, int Files);
 
 /// <summary>
 /// Erases a person on request: their name, role, email and comments everywhere. An organisation
@@ -12,7 +13,7 @@ public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int
 /// its contact); otherwise it is withdrawn with <see cref="WithdrawalReason"/>. The history records
 /// the erasure without the address, and the deleted bytes are overwritten (secure_delete, WAL checkpoint).
 /// </summary>
-public sealed class Erasure(Db db, TimeProvider clock)
+public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
 {
     /// <summary>Why a signature whose contact was erased, with no confirmed contact left, is withdrawn.</summary>
     public const string WithdrawalReason = "contact erased on request";
@@ -87,7 +88,10 @@ public sealed class Erasure(Db db, TimeProvider clock)
 
             // Old page images live on in the WAL until it is checkpointed and truncated.
             await connection.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)");
-            return new ErasureResult(signatures, contacts, emails, unlisted);
+            // Sent emails written to the pickup folder hold the address and the person's live links
+            // (confirmation, sign-in, withdrawal), whoever they were sent to.
+            var files = pickup.Erase(email);
+            return new ErasureResult(signatures, contacts, emails, unlisted, files);
         }
     }
 }
