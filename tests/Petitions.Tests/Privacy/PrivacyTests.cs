@@ -161,6 +161,56 @@ public class PrivacyTests
     }
 
     [Test]
+    public async Task ErasingAFurtherContactLeavesTheAddressInNoFileOfTheDatabaseOrThePickupFolder()
+    {
+        using var directory = new TempDirectory();
+        var database = directory.File("petitions.db");
+        // Where the command line, started in the database's folder, finds it by default.
+        var mail = Path.Combine(directory.Path, "data", "mail");
+        const string further = "further.contact@further-erased.example.org";
+        var settings = new Dictionary<string, string?> { ["Mail:PickupDirectory"] = mail };
+        using (var app = new PetitionsApp(database, settings))
+        {
+            using var client = app.CreateClient();
+            using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Further Contact Organisation", "first@further-erased.example.org")))
+            {
+            }
+
+            using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[0] }))
+            {
+            }
+
+            using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Further Contact Organisation", further)))
+            {
+            }
+
+            using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[1] }))
+            {
+            }
+
+            await Delivered.MessagesAsync(app);
+        }
+
+        SqliteConnection.ClearAllPools();
+        var result = await CliProcess.RunAsync(database, "erase", "--email", further);
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(result.Output, Does.Contain("\"contacts\": 1").And.Contain("\"files\": 1"));
+        var bytes = Encoding.UTF8.GetBytes(further);
+        var files = Directory.GetFiles(directory.Path, "petitions.db*").Concat(Directory.GetFiles(mail)).ToList();
+        Assert.That(files, Has.Count.GreaterThan(2));
+        foreach (var file in files)
+        {
+            Assert.That(IndexOf(await File.ReadAllBytesAsync(file), bytes), Is.EqualTo(-1), $"{Path.GetFileName(file)} still holds the address");
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={database}");
+        Assert.That(await connection.ExecuteScalarAsync<string>(
+            "SELECT s.status FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Further Contact Organisation'"),
+            Is.EqualTo("listed"), "the organisation's own contact remains");
+    }
+
+    [Test]
     public async Task ABackupTakenUnderLoadIsConsistentAndComplete()
     {
         using var directory = new TempDirectory();
