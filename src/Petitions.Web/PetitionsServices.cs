@@ -35,6 +35,7 @@ public static class PetitionsServices
         services.AddSingleton<IMailSender, ConfiguredMailSender>();
         services.AddSingleton<IValidator<SignRequest>, SignRequestValidator>();
         services.AddSingleton<GroupCommit>();
+        services.AddSingleton<Privacy.PickupFolder>();
         services.AddSingleton<Privacy.Purge>();
         services.AddSingleton<Privacy.Erasure>();
         services.AddSingleton<SignOn>();

@@ -2,7 +2,7 @@ using Petitions;
 using Petitions.Cli;
 using Petitions.Data;
 using Petitions.Petitions;
-using Microsoft.AspNetCore.DataProtection;
+using Petitions.Privacy;
 using Petitions.Coordinators;
 using Petitions.Email;
 using Petitions.Signatures;
@@ -26,10 +26,7 @@ builder.Services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddHostedService<OutboxDispatcher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Petitions.Privacy.Purge>());
-builder.Services.AddDataProtection()
-    .SetApplicationName("Petitions")
-    .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(
-        builder.Configuration["Petitions:KeysDirectory"] is { Length: > 0 } keys ? keys : "data/keys")));
+builder.Services.AddPetitionsDataProtection(builder.Configuration);
 
 var app = builder.Build();
 // Start-up on both cores: the database is migrated (and the seed letter loaded) while the pipeline

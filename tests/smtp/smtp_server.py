@@ -20,6 +20,10 @@ The control FILE is read at every command, so a test changes behaviour by rewrit
   drop-every:<n>    like drop-after-data for every n-th DATA (counted over all connections since
                     the server started), accept the others
 
+AUTH (PLAIN, LOGIN) is offered without TLS, as a hostile or misconfigured server would, and every
+attempt is appended to DIR/../auth.jsonl ({"mechanism": ..., "login": ..., "password": ...}) and
+accepted, so a test can see whether a client sent credentials in the clear.
+
 With --exit-on-stdin-eof it stops when its standard input closes, so it never outlives the
 test process that started it. Needs Debian's python3-aiosmtpd.
 """
@@ -33,7 +37,7 @@ import os
 import sys
 import time
 
-from aiosmtpd.smtp import MISSING, SMTP
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
 HOST = "127.0.0.1"
 
@@ -85,6 +89,16 @@ class Handler:
         self.store(envelope)
         return "250 2.0.0 OK"
 
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        record = {"mechanism": mechanism}
+        if isinstance(auth_data, LoginPassword):
+            record["login"] = auth_data.login.decode("utf-8", "replace")
+            record["password"] = auth_data.password.decode("utf-8", "replace")
+        path = os.path.join(os.path.dirname(os.path.abspath(self.maildir)), "auth.jsonl")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+        return AuthResult(success=True)
+
     def store(self, envelope):
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(self.sequence):06d}"
         sidecar = json.dumps({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos})
@@ -113,7 +127,8 @@ async def main():
     loop = asyncio.get_running_loop()
     try:
         server = await loop.create_server(
-            lambda: SMTP(handler, hostname="localhost", enable_SMTPUTF8=True),
+            lambda: SMTP(handler, hostname="localhost", enable_SMTPUTF8=True,
+                         authenticator=handler.authenticate, auth_require_tls=False),
             HOST, args.port, reuse_address=True)
     except OSError as error:
         if error.errno != errno.EADDRINUSE:

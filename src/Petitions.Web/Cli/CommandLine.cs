@@ -247,9 +247,10 @@ public static class CommandLine
           coordinators add EMAIL [--name NAME] [--petition SLUG]
               a coordinator of every letter (or of one); prints a new API token as the last line
           erase --email ADDRESS
-              erases a person's data everywhere (GDPR); the history keeps that it happened, not who
+              erases a person's data everywhere (GDPR), the pickup folder's emails naming them too;
+              the history keeps that it happened, not who
           backup PATH
-              a consistent online copy of the database, also while the service runs
+              a consistent online copy of the database (a new file, 0600), also while the service runs
 
         """;
 }

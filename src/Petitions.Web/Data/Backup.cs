@@ -13,7 +13,14 @@ public static class Backup
             throw new IOException($"{target} exists already; a backup never overwrites a file.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        Privacy.PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
+        // Created 0600 before SQLite opens it (an empty file is a new database to SQLite), so the copy
+        // of everyone's data is never readable by others, whatever the umask; CreateNew keeps the
+        // promise never to overwrite.
+        await using (var _ = Privacy.PrivateFiles.CreateFile(target))
+        {
+        }
+
         await using var source = await db.OpenAsync(cancellationToken);
         await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = target, Pooling = false }.ToString());
         await destination.OpenAsync(cancellationToken);

@@ -13,16 +13,46 @@ public sealed class Db
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (builder.Mode is not SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource)
-            && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal))
+            && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal) && builder.DataSource != ":memory:")
         {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-            if (!string.IsNullOrEmpty(directory))
-            {
-                Directory.CreateDirectory(directory);
-            }
+            PrepareFiles(Path.GetFullPath(builder.DataSource), builder.Mode);
         }
 
         ConnectionString = builder.ToString();
+    }
+
+    /// <summary>The database's file and the WAL and shared-memory files SQLite keeps beside it.</summary>
+    public static IEnumerable<string> Files(string databasePath) => [databasePath, databasePath + "-wal", databasePath + "-shm", databasePath + "-journal"];
+
+    /// <summary>
+    /// The database file is created 0600 before SQLite opens it (SQLite would create it 0644 less the
+    /// umask); SQLite gives the -wal, -shm and -journal files it creates the database file's mode.
+    /// Files left wider by an older version are narrowed.
+    /// </summary>
+    private static void PrepareFiles(string path, SqliteOpenMode mode)
+    {
+        if (mode is not (SqliteOpenMode.ReadWriteCreate or SqliteOpenMode.ReadWrite))
+        {
+            return;
+        }
+
+        if (mode == SqliteOpenMode.ReadWriteCreate && !File.Exists(path))
+        {
+            Privacy.PrivateFiles.CreateFolder(Path.GetDirectoryName(path)!);
+            try
+            {
+                using var created = Privacy.PrivateFiles.CreateFile(path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Another process created it a moment ago, or the folder is read-only: SQLite's own open says what is wrong.
+            }
+        }
+
+        foreach (var file in Files(path))
+        {
+            Privacy.PrivateFiles.Narrow(file, Privacy.PrivateFiles.FileMode);
+        }
     }
 
     public string ConnectionString { get; }

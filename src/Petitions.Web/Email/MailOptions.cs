@@ -8,6 +8,12 @@ public sealed class MailOptions
     public string PickupDirectory { get; set; } = "data/mail";
 
     /// <summary>
+    /// Days a written .eml file is kept in the pickup folder: long enough for whatever collects them,
+    /// not for ever (they hold confirmation, sign-in and withdrawal links). 0 or less keeps them.
+    /// </summary>
+    public int PickupRetentionDays { get; set; } = 7;
+
+    /// <summary>
     /// How many SMTP sessions send at once, each with its own claimed batch. A few are enough to keep
     /// a local relay busy; a remote server may limit connections per client (it answers 421, a
     /// transient failure).

@@ -30,24 +30,82 @@ public interface IMailSender
 }
 
 /// <summary>Chooses SMTP when a host is configured, otherwise the pickup folder.</summary>
-public sealed class ConfiguredMailSender(IOptions<SmtpOptions> smtp, IOptions<MailOptions> mail) : IMailSender
+public sealed class ConfiguredMailSender(IOptions<SmtpOptions> smtp, IOptions<MailOptions> mail, ILogger<ConfiguredMailSender> logger) : IMailSender
 {
-    public IMailSession Open(CancellationToken cancellationToken) =>
-        string.IsNullOrWhiteSpace(smtp.Value.Host)
-            ? new PickupSession(Path.GetFullPath(mail.Value.PickupDirectory))
-            : SmtpSession.Open(smtp.Value, cancellationToken);
+    public IMailSession Open(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(smtp.Value.Host))
+        {
+            return new PickupSession(Path.GetFullPath(mail.Value.PickupDirectory));
+        }
+
+        try
+        {
+            return SmtpSession.Open(smtp.Value, cancellationToken);
+        }
+        catch (SmtpSecurityException exception)
+        {
+            // A configuration problem, not a passing failure: said plainly, each time it stops the mail.
+            logger.LogWarning("{Reason}", exception.Message);
+            throw;
+        }
+    }
 }
 
-/// <summary>Writes each message as an .eml file; written whole under a temporary name, then renamed.</summary>
+/// <summary>
+/// The connection would not be protected as <c>Smtp:Security</c> requires: nothing was sent (no
+/// credentials either), and the messages stay in the outbox to be retried.
+/// </summary>
+public sealed class SmtpSecurityException(string message, Exception? inner = null) : IOException(message, inner);
+
+/// <summary>How a connection to the SMTP server is secured.</summary>
+/// <param name="Socket">What MailKit is told: TLS on connect, STARTTLS required or only when offered, or none.</param>
+/// <param name="CredentialsWithoutTls">Whether credentials may be sent over a connection without TLS.</param>
+public readonly record struct SmtpPlan(SecureSocketOptions Socket, bool CredentialsWithoutTls)
+{
+    /// <remarks>
+    /// <c>Auto</c> is safe against a network that strips STARTTLS: TLS on connect on port 465, STARTTLS
+    /// required for any host but a loopback relay (which may not offer it). Credentials go only over TLS,
+    /// except when <c>None</c> is chosen explicitly for a relay on loopback, where no network sees them.
+    /// </remarks>
+    public static SmtpPlan For(SmtpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var loopback = IsLoopback(options.Host);
+        return options.Security switch
+        {
+            SmtpSecurity.None => new(SecureSocketOptions.None, loopback),
+            SmtpSecurity.StartTls => new(SecureSocketOptions.StartTls, false),
+            SmtpSecurity.SslOnConnect => new(SecureSocketOptions.SslOnConnect, false),
+            _ when options.Port == 465 => new(SecureSocketOptions.SslOnConnect, false),
+            _ when loopback => new(SecureSocketOptions.StartTlsWhenAvailable, false),
+            _ => new(SecureSocketOptions.StartTls, false),
+        };
+    }
+
+    /// <summary>localhost or a loopback address, by its name alone: a name that resolves to loopback may not stay so.</summary>
+    public static bool IsLoopback(string? host) =>
+        host is not null
+        && (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address)));
+}
+
+/// <summary>
+/// Writes each message as an .eml file; written whole under a temporary name, then renamed. The
+/// messages carry live links, so the folder is 0700 and each file 0600.
+/// </summary>
 public sealed class PickupSession(string directory) : IMailSession
 {
     public void Send(MimeMessage message, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
+        Privacy.PrivateFiles.CreateFolder(directory);
         var name = string.Concat((message.MessageId ?? Guid.NewGuid().ToString("N")).Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'));
         var path = Path.Combine(directory, name + ".eml");
         var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
+        // Left behind by a crash mid-write: the message is written again whole.
+        File.Delete(temporary);
+        using (var file = Privacy.PrivateFiles.CreateFile(temporary))
         {
             message.WriteTo(file, cancellationToken);
             file.Flush(flushToDisk: true);
@@ -79,18 +137,32 @@ public sealed class SmtpSession : IMailSession
         var client = new SmtpClient { Timeout = options.TimeoutSeconds * 1000 };
         try
         {
-            var security = options.Security switch
-            {
-                SmtpSecurity.None => SecureSocketOptions.None,
-                SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
-                SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-                _ => SecureSocketOptions.Auto,
-            };
+            var plan = SmtpPlan.For(options);
+            var where = $"{options.Host}:{options.Port}";
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(options.TimeoutSeconds));
-            client.Connect(options.Host!, options.Port, security, timeout.Token);
+            try
+            {
+                client.Connect(options.Host!, options.Port, plan.Socket, timeout.Token);
+            }
+            catch (NotSupportedException exception) when (plan.Socket == SecureSocketOptions.StartTls)
+            {
+                throw new SmtpSecurityException(
+                    $"The SMTP server {where} does not offer STARTTLS, and Smtp:Security {options.Security} requires it " +
+                    "(Auto requires it of every host but loopback): no mail is sent, and it is retried later. Enable STARTTLS on the server, use port 465 (TLS on connect), " +
+                    "or relay through a server on loopback.", exception);
+            }
+
             if (!string.IsNullOrEmpty(options.Username))
             {
+                if (!client.IsSecure && !plan.CredentialsWithoutTls)
+                {
+                    throw new SmtpSecurityException(
+                        $"The connection to the SMTP server {where} has no TLS, so Smtp:Username's password is not sent: no mail is sent, " +
+                        "and it is retried later. Enable STARTTLS on the server, or use port 465 (TLS on connect); " +
+                        "only Smtp:Security None to a relay on loopback authenticates without TLS.");
+                }
+
                 client.Authenticate(options.Username, options.Password ?? "", timeout.Token);
             }
 

@@ -4,16 +4,20 @@ using Petitions.Signatures;
 
 namespace Petitions.Privacy;
 
-public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int Unlisted);
+/// <param name="Files">Emails in the pickup folder that named the address, deleted.</param>
+public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int Unlisted, int Files);
 
 /// <summary>
 /// Erases a person on request: their name, role, email and comments everywhere. An organisation
-/// they signed for stays listed only if another of its contacts remains (who becomes its contact);
-/// otherwise it is withdrawn with the reason "erased on request". The history records the erasure
-/// without the address, and the deleted bytes are overwritten (secure_delete, WAL checkpoint).
+/// they signed for stays listed only if another of its contacts confirmed their address (and becomes
+/// its contact); otherwise it is withdrawn with <see cref="WithdrawalReason"/>. The history records
+/// the erasure without the address, and the deleted bytes are overwritten (secure_delete, WAL checkpoint).
 /// </summary>
-public sealed class Erasure(Db db, TimeProvider clock)
+public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
 {
+    /// <summary>Why a signature whose contact was erased, with no confirmed contact left, is withdrawn.</summary>
+    public const string WithdrawalReason = "contact erased on request";
+
     public async Task<ErasureResult> EraseAsync(string email, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
@@ -27,8 +31,13 @@ public sealed class Erasure(Db db, TimeProvider clock)
             foreach (var (id, petitionId, status) in signed)
             {
                 signatures++;
-                var heir = await connection.QuerySingleOrDefaultAsync<(long Id, string Name, string? Role, string Email)?>(
-                    "SELECT id, name, role, email FROM contacts WHERE signature_id = @id AND email <> @email COLLATE NOCASE ORDER BY confirmed_at IS NULL, id LIMIT 1",
+                // Only someone who proved they hold their address may speak for a listed organisation:
+                // anyone can add themselves as a further contact without confirming.
+                var heir = await connection.QuerySingleOrDefaultAsync<(long Id, string Name, string? Role, string Email)?>("""
+                    SELECT id, name, role, email FROM contacts
+                    WHERE signature_id = @id AND email <> @email COLLATE NOCASE AND confirmed_at IS NOT NULL
+                    ORDER BY confirmed_at, id LIMIT 1
+                    """,
                     new { id, email }, transaction);
                 if (heir is { } next)
                 {
@@ -44,12 +53,12 @@ public sealed class Erasure(Db db, TimeProvider clock)
                         new { id }, transaction);
                     if (SignatureStatus.CanApply(SignatureAction.Withdraw, status))
                     {
-                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Withdraw, "system", "erased on request", now);
+                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Withdraw, "system", WithdrawalReason, now);
                         unlisted++;
                     }
                     else if (SignatureStatus.CanApply(SignatureAction.Reject, status))
                     {
-                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Reject, "system", "erased on request", now);
+                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Reject, "system", WithdrawalReason, now);
                     }
                 }
 
@@ -79,7 +88,10 @@ public sealed class Erasure(Db db, TimeProvider clock)
 
             // Old page images live on in the WAL until it is checkpointed and truncated.
             await connection.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)");
-            return new ErasureResult(signatures, contacts, emails, unlisted);
+            // Sent emails written to the pickup folder hold the address and the person's live links
+            // (confirmation, sign-in, withdrawal), whoever they were sent to.
+            var files = pickup.Erase(email);
+            return new ErasureResult(signatures, contacts, emails, unlisted, files);
         }
     }
 }

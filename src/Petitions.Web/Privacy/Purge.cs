@@ -7,9 +7,9 @@ namespace Petitions.Privacy;
 /// <summary>
 /// Sign-ons nobody confirmed are not kept: seven days after their last confirmation link expired,
 /// the signature, its contact data, tokens and emails are deleted. The letter's history records
-/// how many were purged, without who.
+/// how many were purged, without who. Each run also prunes the pickup folder's old emails.
 /// </summary>
-public sealed class Purge(Db db, TimeProvider clock, ILogger<Purge> logger) : BackgroundService
+public sealed class Purge(Db db, TimeProvider clock, PickupFolder pickup, ILogger<Purge> logger) : BackgroundService
 {
     public static readonly TimeSpan Grace = TimeSpan.FromDays(7);
 
@@ -97,6 +97,19 @@ public sealed class Purge(Db db, TimeProvider clock, ILogger<Purge> logger) : Ba
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(exception, "The purge of unconfirmed sign-ons failed; it runs again in an hour.");
+            }
+
+            try
+            {
+                var pruned = pickup.Prune();
+                if (pruned > 0)
+                {
+                    logger.LogInformation("Deleted {Count} emails older than Mail:PickupRetentionDays from the pickup folder.", pruned);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(exception, "Pruning the pickup folder failed; it runs again in an hour.");
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

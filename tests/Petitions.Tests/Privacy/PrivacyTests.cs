@@ -89,7 +89,7 @@ public class PrivacyTests
             SELECT s.status, s.contact_email, s.contact_name, s.withdrawal_reason FROM signatures s JOIN organisations o ON o.id = s.organisation_id
             WHERE o.name = 'Erasure Organisation'
             """);
-        Assert.That(row, Is.EqualTo(("withdrawn", (string?)null, (string?)null, (string?)"erased on request")));
+        Assert.That(row, Is.EqualTo(("withdrawn", (string?)null, (string?)null, (string?)Erasure.WithdrawalReason)));
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM events WHERE kind = 'erased'"), Is.EqualTo(1));
         Assert.That(await connection.ExecuteScalarAsync<string>(
             "SELECT s.contact_email FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Kept Organisation'"),
@@ -97,7 +97,7 @@ public class PrivacyTests
     }
 
     [Test]
-    public async Task ErasingOneOfTwoContactsKeepsTheOrganisationListedWithTheOther()
+    public async Task ErasingTheContactPromotesAFurtherContactWhoConfirmed()
     {
         using var app = new PetitionsApp();
         using var client = app.CreateClient();
@@ -113,6 +113,11 @@ public class PrivacyTests
         {
         }
 
+        using (var confirmed = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[1] }))
+        {
+            Assert.That(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        }
+
         var result = await app.Services.GetRequiredService<Erasure>().EraseAsync("first@two.example.org");
 
         Assert.That(result.Unlisted, Is.Zero);
@@ -121,6 +126,88 @@ public class PrivacyTests
         Assert.That(await connection.ExecuteScalarAsync<string>(
             "SELECT s.contact_email FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Two Contacts Organisation'"),
             Is.EqualTo("second@two.example.org"));
+    }
+
+    [Test]
+    public async Task ErasingTheContactNeverHandsTheOrganisationToAnUnconfirmedStranger()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Mallory's Target", "owner@target.example.org")))
+        {
+        }
+
+        using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[0] }))
+        {
+        }
+
+        // Mallory names the same organisation and never confirms: a further contact in waiting.
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Mallory's Target", "mallory@attacker.example.net")))
+        {
+        }
+
+        await Delivered.MessagesAsync(app);
+
+        var result = await app.Services.GetRequiredService<Erasure>().EraseAsync("owner@target.example.org");
+
+        Assert.That(result.Unlisted, Is.EqualTo(1));
+        Assert.That(await client.GetStringAsync("/api/petitions/iap-2017/signatories"), Does.Not.Contain("Mallory"));
+        await using var connection = await app.Db.OpenAsync();
+        var row = await connection.QuerySingleAsync<(string Status, string? Email, string? Reason)>("""
+            SELECT s.status, s.contact_email, s.withdrawal_reason FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE o.name = 'Mallory''s Target'
+            """);
+        Assert.That(row, Is.EqualTo(("withdrawn", (string?)null, (string?)Erasure.WithdrawalReason)));
+    }
+
+    [Test]
+    public async Task ErasingAFurtherContactLeavesTheAddressInNoFileOfTheDatabaseOrThePickupFolder()
+    {
+        using var directory = new TempDirectory();
+        var database = directory.File("petitions.db");
+        // Where the command line, started in the database's folder, finds it by default.
+        var mail = Path.Combine(directory.Path, "data", "mail");
+        const string further = "further.contact@further-erased.example.org";
+        var settings = new Dictionary<string, string?> { ["Mail:PickupDirectory"] = mail };
+        using (var app = new PetitionsApp(database, settings))
+        {
+            using var client = app.CreateClient();
+            using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Further Contact Organisation", "first@further-erased.example.org")))
+            {
+            }
+
+            using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[0] }))
+            {
+            }
+
+            using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Further Contact Organisation", further)))
+            {
+            }
+
+            using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[1] }))
+            {
+            }
+
+            await Delivered.MessagesAsync(app);
+        }
+
+        SqliteConnection.ClearAllPools();
+        var result = await CliProcess.RunAsync(database, "erase", "--email", further);
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(result.Output, Does.Contain("\"contacts\": 1").And.Contain("\"files\": 1"));
+        var bytes = Encoding.UTF8.GetBytes(further);
+        var files = Directory.GetFiles(directory.Path, "petitions.db*").Concat(Directory.GetFiles(mail)).ToList();
+        Assert.That(files, Has.Count.GreaterThan(2));
+        foreach (var file in files)
+        {
+            Assert.That(IndexOf(await File.ReadAllBytesAsync(file), bytes), Is.EqualTo(-1), $"{Path.GetFileName(file)} still holds the address");
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={database}");
+        Assert.That(await connection.ExecuteScalarAsync<string>(
+            "SELECT s.status FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Further Contact Organisation'"),
+            Is.EqualTo("listed"), "the organisation's own contact remains");
     }
 
     [Test]

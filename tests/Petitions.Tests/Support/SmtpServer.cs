@@ -62,6 +62,13 @@ public sealed class SmtpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Every AUTH a client attempted, as one JSON line each (mechanism, login, password): the server
+    /// offers AUTH without TLS and accepts any credentials, so a test sees what a client gave away.
+    /// </summary>
+    public IReadOnlyList<string> Authentications =>
+        File.Exists(directory.File("auth.jsonl")) ? File.ReadAllLines(directory.File("auth.jsonl")) : [];
+
     /// <summary>The accepted messages, oldest first.</summary>
     public IReadOnlyList<ReceivedMail> Messages =>
         Directory.EnumerateFiles(MailDirectory, "*.eml").Order(StringComparer.Ordinal).Select(ReadMail).ToList();
