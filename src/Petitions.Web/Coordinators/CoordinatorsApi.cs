@@ -324,6 +324,5 @@ public static class CoordinatorsApi
     private static ProblemHttpResult NoSuchSignature(long id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such signature", detail: $"There is no signature {id} on this letter.");
 
-    private static PetitionDocument Document(Petition p, long count) =>
-        new(p.Slug, p.Title, p.Addressee, p.Place, p.Date, p.Status, p.RequiresReview, p.ClosesAt, p.Version, p.Body, p.DemandGroups, p.Footnotes, count);
+    private static PetitionDocument Document(Petition p, long count) => PetitionDocument.From(p, count);
 }

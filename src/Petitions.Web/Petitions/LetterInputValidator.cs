@@ -16,6 +16,12 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
         RuleFor(l => l.Addressee).MaximumLength(300).WithMessage("The addressee must be at most 300 characters.");
         RuleFor(l => l.Place).MaximumLength(200).WithMessage("The place must be at most 200 characters.");
         RuleFor(l => l.Body).MaximumLength(100_000).WithMessage("The body must be at most 100,000 characters.");
+        RuleFor(l => l.Review).Must(r => r is null || ReviewSetting.IsKnown(r))
+            .WithMessage("The review setting is none, flagged or all.");
+        // Both given: they must say the same, rather than one silently winning.
+        RuleFor(l => l.Review).Must((l, r) => r is null || l.RequiresReview is null || l.RequiresReview == (r == ReviewSetting.All))
+            .When(l => ReviewSetting.IsKnown(l.Review))
+            .WithMessage("requiresReview is true exactly when review is \"all\": send one of them, or make them agree.");
         RuleFor(l => l.Status).Must(s => s is null || PetitionStatus.IsKnown(s)).WithMessage("The status is draft, open or closed.");
         RuleForEach(l => l.DemandGroups).ChildRules(group =>
         {

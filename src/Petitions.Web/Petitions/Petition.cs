@@ -9,11 +9,35 @@ public static class PetitionStatus
     public static bool IsKnown(string? status) => status is Draft or Open or Closed;
 }
 
+/// <summary>
+/// Which sign-ons a letter's coordinators review before they are listed. A name that looks like a
+/// link goes to review under every setting: listed, it would put a stranger's link on the letter.
+/// </summary>
+public static class ReviewSetting
+{
+    /// <summary>List on confirmation (but for a name that looks like a link).</summary>
+    public const string None = "none";
+
+    /// <summary>Review a sign-on with any flag (domain-mismatch, possible-duplicate, …): the default.</summary>
+    public const string Flagged = "flagged";
+
+    /// <summary>Review every sign-on; the contract's <c>requiresReview: true</c>.</summary>
+    public const string All = "all";
+
+    public static IReadOnlyList<string> Values { get; } = [None, Flagged, All];
+
+    public static bool IsKnown(string? review) => review is None or Flagged or All;
+}
+
 public sealed record DemandGroup(string Lead, IReadOnlyList<string> Demands);
 
 public sealed record Footnote(int Number, string Text);
 
-/// <summary>A letter as a coordinator writes it (and as data/seed holds the seed letter).</summary>
+/// <summary>
+/// A letter as a coordinator writes it (and as data/seed holds the seed letter). The review setting
+/// comes as <see cref="Review"/> or as the older <see cref="RequiresReview"/> (true is "all");
+/// given neither, an edit keeps the letter's setting and a new letter gets "flagged".
+/// </summary>
 public sealed record LetterInput(
     string Slug,
     string Title,
@@ -21,11 +45,22 @@ public sealed record LetterInput(
     string? Place,
     DateOnly? Date,
     string? Status,
-    bool RequiresReview,
+    bool? RequiresReview,
     DateTimeOffset? ClosesAt,
     string? Body,
     IReadOnlyList<DemandGroup>? DemandGroups,
-    IReadOnlyList<Footnote>? Footnotes);
+    IReadOnlyList<Footnote>? Footnotes,
+    string? Review = null)
+{
+    /// <param name="current">The letter's setting now; <see cref="ReviewSetting.Flagged"/> for a new letter.</param>
+    public string ReviewOr(string current) => Review ?? RequiresReview switch
+    {
+        true => ReviewSetting.All,
+        // "Not everything" from a client that knows only the boolean: the default, unless the letter already reviews less.
+        false => current == ReviewSetting.All ? ReviewSetting.Flagged : current,
+        null => current,
+    };
+}
 
 public sealed record Petition(
     long Id,
@@ -35,14 +70,17 @@ public sealed record Petition(
     string Place,
     DateOnly? Date,
     string Status,
-    bool RequiresReview,
+    string Review,
     DateTimeOffset? ClosesAt,
     int Version,
     string Body,
     IReadOnlyList<DemandGroup> DemandGroups,
     IReadOnlyList<Footnote> Footnotes)
 {
-    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes);
+    /// <summary>The contract's boolean: every sign-on is reviewed.</summary>
+    public bool RequiresReview => Review == ReviewSetting.All;
+
+    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes, Review);
 
     /// <summary>Open, and not past its closing time.</summary>
     public bool AcceptsSignOns(DateTimeOffset now) => Status == PetitionStatus.Open && (ClosesAt is null || now < ClosesAt);

@@ -22,7 +22,7 @@ public sealed class PetitionStore(Db db)
         await using var connection = await db.OpenAsync(cancellationToken);
         string? stamp;
         using (var reader = Prepared.Command(connection, null, """
-            SELECT id || ' ' || status || ' ' || requires_review || ' ' || ifnull(closes_at, '') || ' ' || version || ' ' || updated_at
+            SELECT id || ' ' || status || ' ' || review || ' ' || ifnull(closes_at, '') || ' ' || version || ' ' || updated_at
                    || ' ' || length(title) || ' ' || length(body)
             FROM petitions WHERE slug = $slug
             """).With("$slug", slug).ExecuteReader())
@@ -53,7 +53,7 @@ public sealed class PetitionStore(Db db)
     public static async Task<Petition?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, string slug)
     {
         var row = await connection.QuerySingleOrDefaultAsync<PetitionRow>("""
-            SELECT id, slug, title, addressee, place, date, status, requires_review AS requiresReview,
+            SELECT id, slug, title, addressee, place, date, status, review,
                    closes_at AS closesAt, version, body
             FROM petitions WHERE slug = @slug
             """, new { slug }, transaction);
@@ -80,7 +80,7 @@ public sealed class PetitionStore(Db db)
         return new Petition(
             row.Id, row.Slug, row.Title, row.Addressee, row.Place,
             row.Date is null ? null : DateOnly.ParseExact(row.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture),
-            row.Status, row.RequiresReview, row.ClosesAt is null ? null : DateTimeOffset.Parse(row.ClosesAt, CultureInfo.InvariantCulture),
+            row.Status, row.Review, row.ClosesAt is null ? null : DateTimeOffset.Parse(row.ClosesAt, CultureInfo.InvariantCulture),
             (int)row.Version, row.Body, groups, footnotes);
     }
 
@@ -102,8 +102,8 @@ public sealed class PetitionStore(Db db)
     {
         var at = Time.Format(now);
         var id = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO petitions (slug, title, addressee, place, date, body, status, requires_review, closes_at, version, created_at, updated_at)
-            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @RequiresReview, @ClosesAt, 1, @at, @at)
+            INSERT INTO petitions (slug, title, addressee, place, date, body, status, review, requires_review, closes_at, version, created_at, updated_at)
+            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @review, @review = 'all', @ClosesAt, 1, @at, @at)
             RETURNING id
             """,
             new
@@ -115,7 +115,7 @@ public sealed class PetitionStore(Db db)
                 Date = letter.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Body = letter.Body ?? "",
                 Status = letter.Status ?? PetitionStatus.Draft,
-                letter.RequiresReview,
+                review = letter.ReviewOr(ReviewSetting.Flagged),
                 ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
                 at,
             }, transaction);
@@ -143,7 +143,7 @@ public sealed class PetitionStore(Db db)
         var at = Time.Format(now);
         await connection.ExecuteAsync("""
             UPDATE petitions SET title = @Title, addressee = @Addressee, place = @Place, date = @Date, body = @Body, status = @status,
-                   requires_review = @RequiresReview, closes_at = @ClosesAt, version = @version, updated_at = @at
+                   review = @review, requires_review = @review = 'all', closes_at = @ClosesAt, version = @version, updated_at = @at
             WHERE id = @Id
             """, new
             {
@@ -153,7 +153,7 @@ public sealed class PetitionStore(Db db)
                 Date = letter.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Body = letter.Body ?? "",
                 status,
-                letter.RequiresReview,
+                review = letter.ReviewOr(current.Review),
                 ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
                 version,
                 at,
@@ -239,7 +239,7 @@ public sealed class PetitionStore(Db db)
         public string Place { get; init; } = "";
         public string? Date { get; init; }
         public string Status { get; init; } = "";
-        public bool RequiresReview { get; init; }
+        public string Review { get; init; } = ReviewSetting.Flagged;
         public string? ClosesAt { get; init; }
         public long Version { get; init; }
         public string Body { get; init; } = "";

@@ -5,7 +5,12 @@ namespace Petitions.Petitions;
 public sealed record PetitionDocument(
     string Slug, string Title, string Addressee, string Place, DateOnly? Date, string Status, bool RequiresReview,
     DateTimeOffset? ClosesAt, int Version, string Body, IReadOnlyList<DemandGroup> DemandGroups, IReadOnlyList<Footnote> Footnotes,
-    long SignatoryCount);
+    long SignatoryCount, string Review)
+{
+    public static PetitionDocument From(Petition p, long signatoryCount) => new(
+        p.Slug, p.Title, p.Addressee, p.Place, p.Date, p.Status, p.RequiresReview, p.ClosesAt, p.Version, p.Body, p.DemandGroups, p.Footnotes,
+        signatoryCount, p.Review);
+}
 
 public sealed record SignatoryDocument(string Organisation, string? City, string? Country, string? CountryName, DateTimeOffset SignedAt);
 
@@ -28,9 +33,7 @@ public static class PetitionsApi
             }
 
             var count = await signatures.CountListedAsync(p.Id, cancellationToken);
-            return TypedResults.Ok(new PetitionDocument(
-                p.Slug, p.Title, p.Addressee, p.Place, p.Date, p.Status, p.RequiresReview, p.ClosesAt, p.Version, p.Body,
-                p.DemandGroups, p.Footnotes, count));
+            return TypedResults.Ok(PetitionDocument.From(p, count));
         }).WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed.");
 
         group.MapGet("/{slug}/signatories", async Task<Results<Ok<List<SignatoryDocument>>, ProblemHttpResult>> (

@@ -19,10 +19,13 @@ public sealed class SignatureContext
     public string Title { get; init; } = "";
     public bool RequiresReview { get; init; }
 
+    /// <summary>The letter's review setting (ReviewSetting).</summary>
+    public string Review { get; init; } = "";
+
     public static Task<SignatureContext?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, long signatureId) =>
         connection.QuerySingleOrDefaultAsync<SignatureContext>("""
             SELECT s.id, s.petition_id AS petitionId, s.status, s.flags, s.contact_email AS contactEmail, o.name AS organisation,
-                   p.slug, p.title, p.requires_review AS requiresReview
+                   p.slug, p.title, p.review = 'all' AS requiresReview, p.review
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id JOIN petitions p ON p.id = s.petition_id
             WHERE s.id = @signatureId
             """, new { signatureId }, transaction);

@@ -42,10 +42,33 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
     public const string PossibleDuplicate = "possible-duplicate";
     public const string LookAlike = "look-alike";
 
+    /// <summary>The sign-on's email was not sent: its address had all the sign-on emails it may get in a day.</summary>
+    public const string EmailCapped = "email-capped";
+
     /// <summary>No address gets more than this many emails about one signature, however often it is submitted.</summary>
     public const int MaxEmailsPerAddress = 5;
 
-    private static readonly string[] FlagsNeedingReview = [PossibleDuplicate, LookAlike];
+    /// <summary>
+    /// No address gets more than this many sign-on emails (confirm, repeat, further contact) in 24 hours,
+    /// whatever the letter or organisation: a new name is a new signature, so the cap above alone would
+    /// let anyone mail anyone.
+    /// </summary>
+    public const int MaxSignOnEmailsPerRecipientPerDay = 5;
+
+    /// <summary>Whether a confirmed sign-on waits for a coordinator, under its letter's review setting.</summary>
+    public static bool NeedsReview(string review, string flags)
+    {
+        var set = flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return review switch
+        {
+            ReviewSetting.All => true,
+            // "Review nothing" trusts names, not deceptions: a link or a name imitating another in a mix of
+            // scripts, once listed, is published under the coalition's name.
+            ReviewSetting.None => set.Contains(LinkLikeText.Flag) || set.Contains(LookAlike),
+            // domain-verified is the one flag that vouches rather than doubts.
+            _ => set.Any(flag => flag != DomainCheck.Verified),
+        };
+    }
 
     /// <param name="petition">The letter, as the caller found it (public and open); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request that passed <see cref="SignRequestValidator"/>, as it arrived.</param>
@@ -59,7 +82,8 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
         // What can be worked out before the writer's turn is, so the writer does only the writing.
         var prepared = new PreparedSignOn(petition, sign, email, source, Names.OrganisationKey(sign.Organisation!), Names.LooseKey(sign.Organisation!),
-            DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!), clock.GetUtcNow());
+            DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!),
+            LinkLikeText.LooksLikeLink(sign.Organisation) || LinkLikeText.LooksLikeLink(sign.ContactName), clock.GetUtcNow());
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
         var outcome = await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, prepared), cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
@@ -143,6 +167,17 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             flags.Add(LookAlike);
         }
 
+        if (sign.LinkLike)
+        {
+            flags.Add(LinkLikeText.Flag);
+        }
+
+        var capped = RecipientCapped(connection, transaction, sign.Email, sign.Now);
+        if (capped)
+        {
+            flags.Add(EmailCapped);
+        }
+
         organisationId ??= Prepared.Command(connection, transaction, """
             INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
             VALUES ($name, $nameKey, $looseKey, $city, $country, $website, $at)
@@ -166,7 +201,13 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             .ScalarInt64()!.Value;
         SignatureStore.RecordAsync(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
 
-        // A new signature has no earlier link to void, and no emails yet to count against the cap.
+        if (capped)
+        {
+            RecordWithheld(connection, transaction, sign.Petition.Id, signatureId, Emails.ConfirmSignOn, sign.Now);
+            return;
+        }
+
+        // A new signature has no earlier link to void, and no emails yet to count against its own cap.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
         outbox.EnqueueAsync(connection, transaction,
             Emails.Confirm(sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
@@ -250,7 +291,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
         }
         else if (signature.Status == SignatureStatus.Pending)
         {
-            var needsReview = signature.RequiresReview || signature.Flags.Split(' ').Intersect(FlagsNeedingReview).Any();
+            var needsReview = NeedsReview(signature.Review, signature.Flags);
             status = await SignatureStore.ApplyAsync(connection, transaction, signature.Id,
                 needsReview ? SignatureAction.ConfirmForReview : SignatureAction.Confirm, "signatory", null, now);
             await (needsReview
@@ -289,8 +330,31 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             return;
         }
 
+        if (RecipientCapped(connection, transaction, email.To, now))
+        {
+            Prepared.Command(connection, transaction, $"""
+                UPDATE signatures SET flags = ltrim(flags || ' ' || '{EmailCapped}') WHERE id = $id AND (' ' || flags || ' ') NOT LIKE '% {EmailCapped} %'
+                """).With("$id", signatureId).ExecuteNonQuery();
+            RecordWithheld(connection, transaction, email.PetitionId ?? petition!.Id, signatureId, email.Kind, now);
+            return;
+        }
+
         await outbox.EnqueueAsync(connection, transaction, email with { PetitionId = email.PetitionId ?? petition?.Id, SignatureId = signatureId }, now);
     }
+
+    // One indexed count (outbox_by_recipient) in the sign-on's own transaction, so sign-ons arriving
+    // together cannot pass the cap between them. Coordinator alerts and later emails are not sign-on emails.
+    private static bool RecipientCapped(SqliteConnection connection, SqliteTransaction transaction, string to, DateTimeOffset now) =>
+        Prepared.Command(connection, transaction, """
+            SELECT count(*) FROM outbox
+            WHERE to_address = $to COLLATE NOCASE AND created_at > $since AND kind IN ('confirm-sign-on', 'already-signed', 'confirm-contact')
+            """).With("$to", to).With("$since", Time.Format(now - TimeSpan.FromDays(1))).ScalarInt64() >= MaxSignOnEmailsPerRecipientPerDay;
+
+    // The sign-on is answered as any other; the coordinators see in its history why no email went.
+    private static void RecordWithheld(SqliteConnection connection, SqliteTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>
+        SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, "system", "email-withheld", null, null,
+            $"No {kind} email was sent: its address has had {MaxSignOnEmailsPerRecipientPerDay} sign-on emails in the last 24 hours, " +
+            "the most any address gets, whatever the letter.", now);
 
     private string Link(string path) => options.Value.PublicBaseUrl.TrimEnd('/') + path;
 
@@ -298,7 +362,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
     /// <summary>A sign-on with everything worked out that does not need the database.</summary>
     private sealed record PreparedSignOn(
         Petition Petition, SignRequest Request, string Email, string Source, string NameKey, string LooseKey, string DomainFlag, bool LookAlike,
-        DateTimeOffset Now);
+        bool LinkLike, DateTimeOffset Now);
 
     private sealed class ExistingSignature
     {

@@ -1,11 +1,13 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Petitions;
 
 /// <summary>
-/// Rate limits per client IP: sign-ons per letter (RateLimiting:SignOnsPerMinutePerIp, 0 turns
+/// Rate limits per client (<see cref="ClientKey"/>): sign-ons per letter (RateLimiting:SignOnsPerMinutePerIp, 0 turns
 /// it off) and attempts at one-time tokens. Rejections are 429 with Retry-After, not the
 /// limiter's default 503.
 /// </summary>
@@ -47,5 +49,32 @@ public static class RateLimits
 
     // Only the connection's own address: X-Forwarded-For is honoured only when a trusted proxy
     // is configured (ForwardedHeadersOptions), never by default.
-    private static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    private static string ClientAddress(HttpContext context) => ClientKey(context.Connection.RemoteIpAddress);
+
+    /// <summary>
+    /// The key a client's requests are counted under: an IPv4 address as it is, an IPv6 address by its
+    /// /64. One subscriber gets a whole /64 (RFC 6177), so keying on the full address would give
+    /// anyone 2^64 fresh keys. An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is its IPv4 address.
+    /// </summary>
+    public static string ClientKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
 }

@@ -137,7 +137,9 @@ public class ReviewTests
             await connection.ExecuteAsync("UPDATE petitions SET requires_review = 1");
         }
 
-        using (var _ = await SignOnClient.PostJsonAsync(visitor, SignOnClient.ValidJson("Reviewed Organisation", "r@reviewed.example.org")))
+        var reviewed = SignOnClient.ValidJson("Reviewed Organisation", "r@reviewed.example.org");
+        reviewed["website"] = "https://www.testorganisatie.nl";
+        using (var _ = await SignOnClient.PostJsonAsync(visitor, reviewed))
         {
         }
 

@@ -155,9 +155,9 @@ public class DedupeTests
     [Test]
     public async Task ANearSpellingIsANewLineFlaggedForReviewNotListedOnConfirmation()
     {
-        await SignAsync("Justiça Aberta", "ana@justica.example.org", country: "BR");
+        await SignAsync("Justiça Aberta", "ana@transparency.cz", country: "BR");
         await ConfirmAllAsync();
-        await SignAsync("Justica Aberta", "rui@justica.example.org", country: "BR");
+        await SignAsync("Justica Aberta", "rui@transparency.cz", country: "BR");
         await ConfirmAllAsync();
 
         var rows = await SignaturesNamedAsync("justica aberta");

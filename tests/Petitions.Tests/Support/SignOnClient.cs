@@ -17,7 +17,8 @@ public static partial class SignOnClient
         ["contactName"] = "Anna de Vries",
         ["contactRole"] = "Director",
         ["contactEmail"] = email,
-        ["website"] = "https://www.testorganisatie.nl",
+        // On the email's own domain: domain-verified, so under the default review setting ("flagged") it lists on confirmation.
+        ["website"] = $"https://www.{email[(email.IndexOf('@', StringComparison.Ordinal) + 1)..]}",
         ["comment"] = "We support this letter.",
         ["consent"] = true,
     };

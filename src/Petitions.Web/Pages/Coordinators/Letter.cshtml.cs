@@ -20,6 +20,8 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
 
     public string? Country { get; private set; }
 
+    public string? Message { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string slug, string? status, string? country, CancellationToken cancellationToken)
     {
         if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
@@ -47,7 +49,18 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
             return BadRequest();
         }
 
-        await review.ResendAsync(Letter.Id, outboxId, corrected, Actor, cancellationToken);
+        try
+        {
+            await review.ResendAsync(Letter.Id, outboxId, corrected, Actor, cancellationToken);
+        }
+        catch (UnknownSignatureException)
+        {
+            // A stale form (sent again from another tab) or a made-up id: the page again, saying so.
+            var page = await OnGetAsync(slug, null, null, cancellationToken);
+            Message = "There is no such failed email on this letter: it may have been sent again already.";
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return page;
+        }
         Response.Headers.Location = $"/coordinators/petitions/{slug}#failed";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
