@@ -38,6 +38,7 @@ public sealed partial class CoordinatorTests : PageTest
 
     private SmtpServer smtp = null!;
     private LiveApp app = null!;
+    private string apiToken = "";
 
     [OneTimeSetUp]
     public async Task StartSmtpAndApp()
@@ -322,7 +323,7 @@ public sealed partial class CoordinatorTests : PageTest
 
     private async Task<Coordinator> AddCoordinatorAsync(string email, string? name)
     {
-        var (coordinator, _) = await app.Services.GetRequiredService<CoordinatorStore>().AddAsync(email, name, []);
+        (var coordinator, apiToken) = await app.Services.GetRequiredService<CoordinatorStore>().AddAsync(email, name, []);
         return coordinator;
     }
 
@@ -366,10 +367,11 @@ public sealed partial class CoordinatorTests : PageTest
     }
 
     /// <summary>The coordinators' JSON list of signatures, through the page's context and so its session cookie.</summary>
-    private static async Task<List<JsonElement>> SignaturesAsync(IPage page, string? status)
+    // The JSON API takes the coordinator's bearer token, never the browser's session cookie.
+    private async Task<List<JsonElement>> SignaturesAsync(IPage page, string? status)
     {
         var path = status is null ? SignaturesApi : $"{SignaturesApi}?status={status}";
-        var response = await page.APIRequest.GetAsync(path);
+        var response = await page.APIRequest.GetAsync(path, new() { Headers = new Dictionary<string, string> { ["Authorization"] = $"Bearer {apiToken}" } });
         Assert.That(response.Status, Is.EqualTo(200), $"GET {path}");
         return (await response.JsonAsync())!.Value.EnumerateArray().ToList();
     }

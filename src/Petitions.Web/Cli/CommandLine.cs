@@ -44,7 +44,7 @@ public static class CommandLine
                 "export" => ["petition", "status", "country", "format", "group-by"],
                 "erase" => ["email"],
                 "backup" => [],
-                _ => ["name", "petition"],
+                _ => ["name", "petition", "expires-days"],
             });
         }
         catch (UsageException exception)
@@ -188,16 +188,32 @@ public static class CommandLine
 
     private static async Task<int> CoordinatorsAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
     {
-        var (verb, email) = arguments.Positionals switch
+        const string Say = "say what to do: coordinators add EMAIL [--name NAME] [--petition SLUG] [--expires-days N], revoke TOKEN-PREFIX|EMAIL, remove EMAIL";
+        return arguments.Positionals switch
         {
-            ["add", var given] => ("add", given),
+            ["add", var email] => await AddCoordinatorAsync(services, arguments, Address(email), output),
             ["add"] => throw new UsageException("add needs an EMAIL"),
-            [] => throw new UsageException("say what to do: coordinators add EMAIL [--name NAME] [--petition SLUG]"),
+            ["revoke", var what] => await RevokeAsync(services, arguments, what, output),
+            ["revoke"] => throw new UsageException("revoke needs a TOKEN-PREFIX or an EMAIL"),
+            ["remove", var email] => await RemoveCoordinatorAsync(services, arguments, Address(email), output),
+            ["remove"] => throw new UsageException("remove needs an EMAIL"),
+            [] => throw new UsageException(Say),
             _ => throw new UsageException($"unknown coordinators command '{string.Join(' ', arguments.Positionals)}'"),
         };
-        if (verb != "add" || !Signatures.EmailAddress.TryNormalise(email, out var address, out _))
+
+        static string Address(string email) => Signatures.EmailAddress.TryNormalise(email, out var address, out _)
+            ? address
+            : throw new UsageException($"'{email}' is not an email address");
+    }
+
+    private static async Task<int> AddCoordinatorAsync(IServiceProvider services, ParsedArguments arguments, string address, TextWriter output)
+    {
+        var lifetime = Coordinators.CoordinatorStore.DefaultTokenLifetime;
+        if (arguments.Optional("expires-days") is { } days)
         {
-            throw new UsageException($"'{email}' is not an email address");
+            lifetime = int.TryParse(days, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 3650
+                ? TimeSpan.FromDays(n)
+                : throw new UsageException("--expires-days must be a whole number of days from 1 to 3650");
         }
 
         var petitionIds = new List<long>();
@@ -208,10 +224,51 @@ public static class CommandLine
         }
 
         var (coordinator, token) = await services.GetRequiredService<Coordinators.CoordinatorStore>()
-            .AddAsync(address, arguments.Optional("name"), petitionIds);
+            .AddAsync(address, arguments.Optional("name"), petitionIds, lifetime);
+        var expires = services.GetRequiredService<TimeProvider>().GetUtcNow() + lifetime;
         await output.WriteLineAsync($"coordinator {coordinator.Id} {coordinator.Email} ({(coordinator.AllPetitions ? "every letter" : "letter " + arguments.Optional("petition"))})");
+        await output.WriteLineAsync(
+            $"API token {token[..Coordinators.CoordinatorStore.TokenPrefixLength]}…, valid until {expires:yyyy-MM-dd} (`coordinators revoke {token[..Coordinators.CoordinatorStore.TokenPrefixLength]}` ends it).");
         await output.WriteLineAsync("API token (shown once, stored only as a hash; send it as Authorization: Bearer TOKEN):");
         await output.WriteLineAsync(token);
+        return 0;
+    }
+
+    private static async Task<int> RevokeAsync(IServiceProvider services, ParsedArguments arguments, string what, TextWriter output)
+    {
+        arguments.NoOptions("revoke");
+        var store = services.GetRequiredService<Coordinators.CoordinatorStore>();
+        if (what.Contains('@', StringComparison.Ordinal))
+        {
+            if (!Signatures.EmailAddress.TryNormalise(what, out var address, out _))
+            {
+                throw new UsageException($"'{what}' is not an email address");
+            }
+
+            var (tokens, sessions) = await store.RevokeAllAsync(address) ?? throw new UsageException($"no coordinator {address}");
+            await output.WriteLineAsync($"revoked {tokens} API token(s) and {sessions} session(s) of {address}");
+            return 0;
+        }
+
+        var (email, problem) = await store.RevokeTokenAsync(what);
+        if (problem is not null)
+        {
+            throw new UsageException(problem);
+        }
+
+        await output.WriteLineAsync($"revoked the API token {what[..Coordinators.CoordinatorStore.TokenPrefixLength]}… of {email}");
+        return 0;
+    }
+
+    private static async Task<int> RemoveCoordinatorAsync(IServiceProvider services, ParsedArguments arguments, string address, TextWriter output)
+    {
+        arguments.NoOptions("remove");
+        if (!await services.GetRequiredService<Coordinators.CoordinatorStore>().RemoveAsync(address))
+        {
+            throw new UsageException($"no coordinator {address}");
+        }
+
+        await output.WriteLineAsync($"removed coordinator {address}: their tokens and sessions are revoked; the history keeps their id");
         return 0;
     }
 
@@ -244,8 +301,14 @@ public static class CommandLine
           export --petition SLUG [--status S] [--country CC] [--format csv|text] [--group-by country]
               the signatories to standard output: CSV (every status unless --status), or the publication
               text (listed ones unless --status)
-          coordinators add EMAIL [--name NAME] [--petition SLUG]
-              a coordinator of every letter (or of one); prints a new API token as the last line
+          coordinators add EMAIL [--name NAME] [--petition SLUG] [--expires-days N]
+              a coordinator of every letter (or of one); prints a new API token as the last line,
+              valid for N days (365 unless given)
+          coordinators revoke TOKEN-PREFIX|EMAIL
+              ends the API token that starts so (its first 8 characters or more), or every API token
+              and browser session of the coordinator with that email
+          coordinators remove EMAIL
+              the coordinator can no longer sign in or act; the history keeps their id
           erase --email ADDRESS
               erases a person's data everywhere (GDPR), the pickup folder's emails naming them too;
               the history keeps that it happened, not who
@@ -318,6 +381,14 @@ internal sealed class ParsedArguments
     };
 
     public IReadOnlyList<string> Positionals => positionals;
+
+    public void NoOptions(string verb)
+    {
+        if (options.Count > 0)
+        {
+            throw new UsageException($"{verb} takes no option --{options.Keys.First()}");
+        }
+    }
 
     public void NoPositionals()
     {

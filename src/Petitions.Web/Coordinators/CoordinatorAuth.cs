@@ -11,7 +11,10 @@ namespace Petitions.Coordinators;
 /// <summary>
 /// Coordinators authenticate with an API token (Authorization: Bearer) or, in the browser, with a
 /// cookie session started from an emailed one-time link. Without credentials every coordinator
-/// route answers 401 — pages and CSV included, never a redirect to a login page.
+/// route answers 401 — pages and CSV included, never a redirect to a login page. The JSON API
+/// (/api/*) takes bearer tokens only: a browser sends the cookie by itself, so a cookie there
+/// would let another site's form act as the coordinator; the pages take the cookie and check
+/// antiforgery tokens on every POST.
 /// </summary>
 public static class CoordinatorAuth
 {
@@ -19,7 +22,11 @@ public static class CoordinatorAuth
     public const string BearerScheme = "Bearer";
     public const string CookieScheme = "CoordinatorCookie";
     public const string Policy = "Coordinator";
+    public const string ApiPolicy = "CoordinatorApi";
     public const string SignInPath = "/coordinators/sign-in";
+
+    /// <summary>The claim of a cookie that names its server-side session (CoordinatorSessions).</summary>
+    public const string SessionClaim = "petitions:session";
 
     public static IServiceCollection AddCoordinatorAuth(this IServiceCollection services)
     {
@@ -34,28 +41,56 @@ public static class CoordinatorAuth
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Strict;
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.ExpireTimeSpan = TimeSpan.FromMinutes(30);
-                options.SlidingExpiration = true;
+                // The server-side session decides (idle and absolute limits, revocation); the
+                // ticket's own expiry is the absolute limit again, for a cookie that outlives its row.
+                options.ExpireTimeSpan = CoordinatorSessions.Lifetime;
+                options.SlidingExpiration = false;
+                options.Events.OnValidatePrincipal = ValidateSessionAsync;
                 options.Events.OnRedirectToLogin = context => Refuse(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden);
             });
+        services.AddSingleton<CoordinatorSessions>();
+        services.AddSingleton<SignInLinks>();
+        services.AddHostedService(sp => sp.GetRequiredService<SignInLinks>());
         services.AddSingleton<IAuthorizationHandler, LetterAccessHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(ClaimTypes.NameIdentifier)
+                .AddRequirements(new LetterAccessRequirement()))
+            .AddPolicy(ApiPolicy, policy => policy.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser().RequireClaim(ClaimTypes.NameIdentifier)
                 .AddRequirements(new LetterAccessRequirement()));
         return services;
+    }
+
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var user = context.Principal;
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<CoordinatorSessions>();
+        if (user?.FindFirstValue(ClaimTypes.NameIdentifier) is null
+            || !await sessions.TouchAsync(user.FindFirstValue(SessionClaim), user.CoordinatorId(), context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieScheme);
+        }
     }
 
     public static long CoordinatorId(this ClaimsPrincipal user) =>
         long.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!, System.Globalization.CultureInfo.InvariantCulture);
 
-    public static ClaimsPrincipal Principal(Coordinator coordinator, string scheme) =>
-        new(new ClaimsIdentity(
+    public static ClaimsPrincipal Principal(Coordinator coordinator, string scheme, string? sessionId = null)
+    {
+        var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, coordinator.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new Claim(ClaimTypes.Email, coordinator.Email),
                 new Claim(ClaimTypes.Name, coordinator.Name ?? coordinator.Email),
-            ], scheme));
+            ], scheme);
+        if (sessionId is not null)
+        {
+            identity.AddClaim(new Claim(SessionClaim, sessionId));
+        }
+
+        return new ClaimsPrincipal(identity);
+    }
 
     private static async Task Refuse(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
@@ -115,28 +150,46 @@ public sealed class ApiTokenHandler(
 public sealed class LetterAccessRequirement : IAuthorizationRequirement;
 
 /// <summary>
+/// Marks a coordinator route that names no letter but shows each coordinator only their own
+/// letters, so any coordinator may use it. Every other route without a letter is for coordinators
+/// of every letter only.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class ScopedToOwnLettersAttribute : Attribute;
+
+/// <summary>
 /// The one place that decides whether a coordinator may act on a letter: before any handler runs,
-/// so a coordinator of another letter gets 403 whatever the request carries. A route without a
-/// letter, or with one that does not exist (the handler answers 404), passes.
+/// so a coordinator of another letter gets 403 whatever the request carries. Where no letter is
+/// named (creating one, the page for a new one, a slug that names none) it refuses by default:
+/// only a coordinator of every letter passes, or any coordinator on a route marked
+/// <see cref="ScopedToOwnLettersAttribute"/>.
 /// </summary>
 public sealed class LetterAccessHandler(PetitionStore petitions, CoordinatorStore coordinators) : AuthorizationHandler<LetterAccessRequirement>
 {
+    /// <summary>The slug of the page that writes a new letter (the validator keeps it from any letter).</summary>
+    public const string NewLetterSlug = "new";
+
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, LetterAccessRequirement requirement)
     {
-        var http = context.Resource as HttpContext;
-        if (http?.GetRouteValue("slug") is not string slug || slug == "new")
-        {
-            context.Succeed(requirement);
-            return;
-        }
-
-        if (!context.User.HasClaim(c => c.Type == ClaimTypes.NameIdentifier))
+        if (context.Resource is not HttpContext http || !context.User.HasClaim(c => c.Type == ClaimTypes.NameIdentifier))
         {
             return;
         }
 
-        var letter = await petitions.FindAsync(slug, http.RequestAborted);
-        if (letter is null || await coordinators.CanActOnAsync(context.User.CoordinatorId(), letter.Id, http.RequestAborted))
+        var coordinatorId = context.User.CoordinatorId();
+        var slug = http.GetRouteValue("slug") as string;
+        if (slug is not null && slug != NewLetterSlug && await petitions.FindAsync(slug, http.RequestAborted) is { } letter)
+        {
+            if (await coordinators.CanActOnAsync(coordinatorId, letter.Id, http.RequestAborted))
+            {
+                context.Succeed(requirement);
+            }
+
+            return;
+        }
+
+        var ownLettersOnly = slug is null && http.GetEndpoint()?.Metadata.GetMetadata<ScopedToOwnLettersAttribute>() is not null;
+        if (ownLettersOnly || await coordinators.ActsOnEveryLetterAsync(coordinatorId, http.RequestAborted))
         {
             context.Succeed(requirement);
         }

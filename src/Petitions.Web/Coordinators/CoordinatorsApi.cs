@@ -25,7 +25,8 @@ public static class CoordinatorsApi
 
     public static RouteGroupBuilder MapCoordinatorsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/petitions").WithTags("Coordinators").RequireAuthorization(CoordinatorAuth.Policy);
+        // Bearer tokens only: see CoordinatorAuth on why /api/* takes no cookie.
+        var group = routes.MapGroup("/api/petitions").WithTags("Coordinators").RequireAuthorization(CoordinatorAuth.ApiPolicy);
 
         group.MapPost("/", CreateAsync).WithSummary("Create a letter.");
         group.MapPut("/{slug}", UpdateAsync).WithSummary("Edit a letter; a change to the text of a published letter is a new version.");
@@ -42,7 +43,9 @@ public static class CoordinatorsApi
         group.MapGet("/{slug}/emails/failed", FailedEmailsAsync).WithSummary("Emails that failed for good.");
         group.MapPost("/{slug}/emails/{id:long}/resend", ResendAsync).WithSummary("Send a failed email again to a corrected address.");
         group.MapGet("/{slug}/publication.txt", PublicationAsync).WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.");
+        // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
+        routes.MapGet("/coordinators/petitions/{slug}/signatures.csv", ExportAsync).RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
         return group;
     }
 

@@ -149,7 +149,7 @@ public class CommandLineTests
     [TestCase(new[] { "coordinators" }, "say what to do")]
     [TestCase(new[] { "coordinators", "add" }, "add needs an EMAIL")]
     [TestCase(new[] { "coordinators", "add", "not-an-email" }, "is not an email address")]
-    [TestCase(new[] { "coordinators", "remove", "a@b.example.org" }, "unknown coordinators command")]
+    [TestCase(new[] { "coordinators", "demote", "a@b.example.org" }, "unknown coordinators command")]
     [TestCase(new[] { "frobnicate" }, "unknown command")]
     [TestCase(new[] { "export", "--petition" }, "--petition needs a value")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "pdf" }, "--format must be csv or text")]

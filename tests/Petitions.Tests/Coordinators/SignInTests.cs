@@ -63,7 +63,7 @@ public partial class SignInTests
         Assert.That(cookie, Does.Contain("httponly").IgnoreCase.And.Contain("samesite=strict").IgnoreCase);
         var home = await browser.GetStringAsync("/coordinators");
         Assert.That(home, Does.Contain("Your letters").And.Contain("/coordinators/petitions/iap-2017"));
-        using var csv = await browser.GetAsync("/api/petitions/iap-2017/signatures.csv");
+        using var csv = await browser.GetAsync("/coordinators/petitions/iap-2017/signatures.csv");
         Assert.That(csv.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 

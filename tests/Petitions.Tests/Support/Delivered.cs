@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
 namespace Petitions.Tests.Support;
@@ -11,6 +12,12 @@ public static partial class Delivered
     public static async Task<IReadOnlyList<MimeMessage>> MessagesAsync(PetitionsApp app, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        // Sign-in links are queued off the request: first let the queue put them in the outbox.
+        using (var queued = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30)))
+        {
+            await app.Services.GetRequiredService<global::Petitions.Coordinators.SignInLinks>().WhenIdleAsync(queued.Token);
+        }
+
         while (true)
         {
             await using (var connection = await app.Db.OpenAsync())

@@ -93,7 +93,7 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
 
     public IReadOnlyDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
 
-    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync([FromRoute] string slug, CancellationToken cancellationToken)
     {
         if (slug == "new")
         {
@@ -110,7 +110,7 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string slug, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostAsync([FromRoute] string slug, CancellationToken cancellationToken)
     {
         var f = Request.Form;
         IsNew = slug == "new";

@@ -3,9 +3,14 @@ using Petitions.Petitions;
 
 namespace Petitions.Pages.Coordinators;
 
+/// <summary>Your letters: any coordinator's, listing only the letters they may act on.</summary>
+[ScopedToOwnLetters]
 public sealed class IndexModel(PetitionStore petitions, CoordinatorStore coordinators) : CoordinatorPage(petitions, coordinators)
 {
     public IReadOnlyList<PetitionSummary> Letters { get; private set; } = [];
+
+    /// <summary>Only a coordinator of every letter writes new ones.</summary>
+    public bool MayWriteLetters { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -21,5 +26,6 @@ public sealed class IndexModel(PetitionStore petitions, CoordinatorStore coordin
         }
 
         Letters = mine;
+        MayWriteLetters = await Coordinators.ActsOnEveryLetterAsync(User.CoordinatorId(), cancellationToken);
     }
 }

@@ -22,7 +22,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
 
     public string? Message { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string slug, string? status, string? country, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync([FromRoute] string slug, string? status, string? country, CancellationToken cancellationToken)
     {
         if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
         {
@@ -37,7 +37,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         return Page();
     }
 
-    public async Task<IActionResult> OnPostResendAsync(string slug, long outboxId, string? address, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostResendAsync([FromRoute] string slug, long outboxId, string? address, CancellationToken cancellationToken)
     {
         if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
         {

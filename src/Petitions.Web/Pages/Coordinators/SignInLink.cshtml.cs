@@ -10,7 +10,7 @@ namespace Petitions.Pages.Coordinators;
 
 /// <summary>The emailed sign-in link: GET shows a button (mail scanners open links), its POST signs in.</summary>
 [EnableRateLimiting(RateLimits.TokenPolicy)]
-public sealed class SignInLinkModel(Db db, CoordinatorStore coordinators, TimeProvider clock) : PageModel
+public sealed class SignInLinkModel(Db db, TimeProvider clock) : PageModel
 {
     public bool Valid { get; private set; }
 
@@ -28,25 +28,28 @@ public sealed class SignInLinkModel(Db db, CoordinatorStore coordinators, TimePr
     {
         NoTraces();
         var now = clock.GetUtcNow();
-        long? coordinatorId = null;
+        Coordinator? coordinator = null;
+        string? sessionId = null;
         await using (var connection = await db.OpenAsync(cancellationToken))
         {
             await using var transaction = Db.BeginWrite(connection);
             var record = await Tokens.FindAsync(connection, transaction, Tokens.SignIn, token);
-            if (record?.StateAt(now) == TokenState.Valid && await Tokens.UseAsync(connection, transaction, record.Id, now))
+            if (record?.StateAt(now) == TokenState.Valid && record.SubjectId is { } coordinatorId
+                && (coordinator = await CoordinatorStore.FindAsync(connection, transaction, coordinatorId)) is not null
+                && await Tokens.UseAsync(connection, transaction, record.Id, now))
             {
-                coordinatorId = record.SubjectId;
+                sessionId = await CoordinatorSessions.StartAsync(connection, transaction, coordinatorId, now);
                 await transaction.CommitAsync(cancellationToken);
             }
         }
 
-        if (coordinatorId is null || await coordinators.FindAsync(coordinatorId.Value, cancellationToken) is not { } coordinator)
+        if (coordinator is null || sessionId is null)
         {
             Response.StatusCode = StatusCodes.Status404NotFound;
             return Page();
         }
 
-        await HttpContext.SignInAsync(CoordinatorAuth.CookieScheme, CoordinatorAuth.Principal(coordinator, CoordinatorAuth.CookieScheme));
+        await HttpContext.SignInAsync(CoordinatorAuth.CookieScheme, CoordinatorAuth.Principal(coordinator, CoordinatorAuth.CookieScheme, sessionId));
         Response.Headers.Location = "/coordinators";
         return StatusCode(StatusCodes.Status303SeeOther);
     }

@@ -21,15 +21,15 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
 
     public string? Message { get; private set; }
 
-    public Task<IActionResult> OnGetAsync(string slug, long id, CancellationToken cancellationToken) => ShowAsync(slug, id, cancellationToken);
+    public Task<IActionResult> OnGetAsync([FromRoute] string slug, [FromRoute] long id, CancellationToken cancellationToken) => ShowAsync(slug, id, cancellationToken);
 
-    public Task<IActionResult> OnPostApproveAsync(string slug, long id, CancellationToken cancellationToken) =>
+    public Task<IActionResult> OnPostApproveAsync([FromRoute] string slug, [FromRoute] long id, CancellationToken cancellationToken) =>
         ActAsync(slug, id, SignatureAction.Approve, null, null, cancellationToken);
 
-    public Task<IActionResult> OnPostRejectAsync(string slug, long id, string? reason, CancellationToken cancellationToken) =>
+    public Task<IActionResult> OnPostRejectAsync([FromRoute] string slug, [FromRoute] long id, string? reason, CancellationToken cancellationToken) =>
         ActAsync(slug, id, SignatureAction.Reject, reason, null, cancellationToken);
 
-    public Task<IActionResult> OnPostWithdrawAsync(string slug, long id, string? reason, string? date, CancellationToken cancellationToken) =>
+    public Task<IActionResult> OnPostWithdrawAsync([FromRoute] string slug, [FromRoute] long id, string? reason, string? date, CancellationToken cancellationToken) =>
         ActAsync(slug, id, SignatureAction.Withdraw, reason,
             DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
                 ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null,
