@@ -42,18 +42,48 @@ public class HeadersTests
         Assert.That(response.Headers.Contains("Referrer-Policy"), Is.True);
     }
 
+    // Whatever a request with a bearer token gets back is the coordinator's: never cached.
     [TestCase("/coordinators")]
-    [TestCase("/coordinators/sign-in")]
     [TestCase("/api/petitions/iap-2017/signatures.csv")]
-    [TestCase("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
-    [TestCase("/withdraw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
-    public async Task CoordinatorAndTokenPagesAreNeverCached(string path)
+    [TestCase("/api/petitions")]
+    public async Task AnAnswerToABearerTokenIsNeverCached(string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new("Bearer", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
         using var response = await client.SendAsync(request);
 
         Assert.That(response.Headers.CacheControl?.NoStore, Is.True, path);
+    }
+
+    [TestCase("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [TestCase("/withdraw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [TestCase("/coordinators/sign-in")]
+    public async Task TokenPagesAreNeverCachedWithoutAnyCredentials(string path)
+    {
+        using var response = await client.GetAsync(path);
+
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True, path);
+    }
+
+    // A browser's session has a cookie and no Authorization header: what it fetches, the CSV
+    // included, must not stay in a shared or disk cache either.
+    [Test]
+    public async Task EverythingACookieSessionFetchesIsNeverCached()
+    {
+        using var browser = await CookieSession.SignInAsync(app, "cache@coalition.example.org", "iap-2017");
+        var letterPage = await browser.GetStringAsync("/coordinators/petitions/iap-2017");
+        var downloads = System.Text.RegularExpressions.Regex.Matches(letterPage, "href=\"(/[^\"]+\\.(?:csv|txt)[^\"]*)\"")
+            .Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).Distinct().ToList();
+        Assert.That(downloads.Where(d => d.Contains(".csv", StringComparison.Ordinal)), Is.Not.Empty, "the letter page links to its CSV");
+
+        foreach (var path in new[] { "/coordinators", "/coordinators/petitions/iap-2017" }.Concat(downloads))
+        {
+            using var response = await browser.GetAsync(path);
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+            Assert.That(response.RequestMessage!.Headers.Authorization, Is.Null, "no bearer header: the session alone");
+            Assert.That(response.Headers.CacheControl?.NoStore, Is.True, path);
+        }
     }
 
     [Test]
