@@ -47,7 +47,16 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
             return BadRequest();
         }
 
-        await review.ResendAsync(Letter.Id, outboxId, corrected, Actor, cancellationToken);
+        try
+        {
+            await review.ResendAsync(Letter.Id, outboxId, corrected, Actor, cancellationToken);
+        }
+        catch (UnknownSignatureException)
+        {
+            // No failed email of this letter by that id (another letter's, or none): as the API answers.
+            return NotFound();
+        }
+
         Response.Headers.Location = $"/coordinators/petitions/{slug}#failed";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
