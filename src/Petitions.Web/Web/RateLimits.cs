@@ -31,21 +31,18 @@ public static class RateLimits
                     detail: "Please wait a moment before trying again.").ExecuteAsync(context.HttpContext);
             };
             limiter.AddPolicy(SignOnPolicy, context => PerMinute(
-                $"{ClientAddress(context)}|{context.Request.RouteValues["slug"]}", signOns));
-            limiter.AddPolicy(TokenPolicy, context => PerMinute(ClientAddress(context), tokens));
+                $"{ClientAddress(context)}|{context.Request.RouteValues["slug"]}", signOns, context));
+            limiter.AddPolicy(TokenPolicy, context => PerMinute(ClientAddress(context), tokens, context));
         });
         return services;
     }
 
-    private static RateLimitPartition<string> PerMinute(string key, int permits) =>
+    // The window is the app's clock's (TimeProvider), not the machine's stopwatch.
+    private static RateLimitPartition<string> PerMinute(string key, int permits, HttpContext context) =>
         permits <= 0
             ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = permits,
-                Window = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-            });
+            : RateLimitPartition.Get(key, _ => new global::Petitions.Web.ClockWindowLimiter(
+                permits, TimeSpan.FromMinutes(1), context.RequestServices.GetRequiredService<TimeProvider>()));
 
     // Only the connection's own address: X-Forwarded-For is honoured only when a trusted proxy
     // is configured (ForwardedHeadersOptions), never by default.

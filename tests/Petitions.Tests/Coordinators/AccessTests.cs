@@ -1,115 +1,227 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Dapper;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Coordinators;
 
-/// <summary>401 without credentials and 403 on another's letter, on every coordinator route, pages and CSV included.</summary>
+/// <summary>
+/// 401 without credentials and 403 on another's letter, on every coordinator route, pages and CSV
+/// included. The routes are the app's own (its EndpointDataSource), not a list kept by hand: a
+/// route added later is tested too, and a write route without a request body here fails the test.
+/// </summary>
 public class AccessTests
 {
+    private const string Letter = "iap-2017";
+    private const string OtherLetter = "another-letter";
+
+    // What each write route is sent: enough that it would change something if it were let through.
+    private static readonly Dictionary<string, (string Body, string ContentType)> Bodies = new()
+    {
+        ["POST /api/petitions"] = ("{\"slug\":\"x-letter\",\"title\":\"X\"}", "application/json"),
+        ["PUT /api/petitions/{slug}"] = ("{\"slug\":\"x\",\"title\":\"Taken Over\"}", "application/json"),
+        ["POST /api/petitions/{slug}/signatures/{id:long}/approve"] = ("{}", "application/json"),
+        ["POST /api/petitions/{slug}/signatures/{id:long}/reject"] = ("{\"reason\":\"x\"}", "application/json"),
+        ["POST /api/petitions/{slug}/signatures/{id:long}/withdraw"] = ("{\"reason\":\"x\"}", "application/json"),
+        ["POST /api/petitions/{slug}/signatures/import"] = ("Access Imported Organisation, London", "text/plain"),
+        ["POST /api/petitions/{slug}/emails/{id:long}/resend"] = ("{\"address\":\"a@b.example.org\"}", "application/json"),
+        ["POST /coordinators/petitions/{slug}?handler=resend"] = ("outboxId={outbox}&address=a%40b.example.org", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=approve"] = ("", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=reject"] = ("reason=x", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=withdraw"] = ("reason=x&date=2026-05-03", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/edit"] = ("title=Taken+Over", "application/x-www-form-urlencoded"),
+    };
+
     private PetitionsApp app = null!;
+    private IReadOnlyList<AppEndpoint> endpoints = null!;
+    private (long Signature, long Outbox) mine;
+    private (long Signature, long Outbox) others;
 
     [OneTimeSetUp]
     public async Task StartApp()
     {
         app = new PetitionsApp();
         app.CreateClient().Dispose();
-        await Coordinator.AddLetterAsync(app, "another-letter");
+        await Coordinator.AddLetterAsync(app, OtherLetter);
+        mine = await ConfirmedSignatureWithAFailedEmailAsync(Letter, "Access Organisation Mine");
+        others = await ConfirmedSignatureWithAFailedEmailAsync(OtherLetter, "Access Organisation Other");
+        endpoints = await AppEndpoints.AllAsync(app.Services);
     }
 
     [OneTimeTearDown]
     public void StopApp() => app.Dispose();
 
-    public static IEnumerable<TestCaseData> Routes()
-    {
-        TestCaseData Route(string method, string path, string? json = null, string? contentType = null) =>
-            new TestCaseData(method, path, json, contentType).SetName($"{{m}}({method} {path})");
+    private IEnumerable<AppEndpoint> CoordinatorRoutes => endpoints.Where(e => e.Coordinator);
 
-        yield return Route("POST", "/api/petitions", "{\"slug\":\"x-letter\",\"title\":\"X\"}");
-        yield return Route("PUT", "/api/petitions/iap-2017", "{\"slug\":\"iap-2017\",\"title\":\"X\"}");
-        yield return Route("GET", "/api/petitions/iap-2017/signatures");
-        yield return Route("GET", "/api/petitions/iap-2017/signatures?status=listed&country=NL");
-        yield return Route("GET", "/api/petitions/iap-2017/signatures/1");
-        yield return Route("POST", "/api/petitions/iap-2017/signatures/1/approve", "{}");
-        yield return Route("POST", "/api/petitions/iap-2017/signatures/1/reject", "{\"reason\":\"x\"}");
-        yield return Route("POST", "/api/petitions/iap-2017/signatures/1/withdraw", "{\"reason\":\"x\"}");
-        yield return Route("GET", "/api/petitions/iap-2017/signatures.csv");
-        yield return Route("GET", "/api/petitions/iap-2017/signatures.csv?status=withdrawn");
-        yield return Route("POST", "/api/petitions/iap-2017/signatures/import", "[Fair Trials](#), London", "text/plain");
-        yield return Route("GET", "/api/petitions/iap-2017/emails/failed");
-        yield return Route("POST", "/api/petitions/iap-2017/emails/1/resend", "{\"address\":\"a@b.example.org\"}");
-        yield return Route("GET", "/api/petitions/iap-2017/publication.txt");
-        yield return Route("GET", "/coordinators/petitions/iap-2017/publication.txt");
-        yield return Route("GET", "/coordinators/petitions/iap-2017");
-        yield return Route("POST", "/coordinators/petitions/iap-2017?handler=resend", "outboxId=1&address=a%40b.example.org", "application/x-www-form-urlencoded");
-        yield return Route("GET", "/coordinators/petitions/iap-2017/signatures/1");
-        yield return Route("POST", "/coordinators/petitions/iap-2017/signatures/1?handler=approve", "", "application/x-www-form-urlencoded");
-        yield return Route("POST", "/coordinators/petitions/iap-2017/signatures/1?handler=withdraw", "reason=x&date=2026-05-03", "application/x-www-form-urlencoded");
-        yield return Route("GET", "/coordinators/petitions/iap-2017/edit");
-        yield return Route("POST", "/coordinators/petitions/iap-2017/edit", "title=X", "application/x-www-form-urlencoded");
-    }
-
-    private static HttpRequestMessage Request(string method, string path, string? body, string? contentType, string accept)
+    [Test]
+    public void TheDerivedListHoldsEveryKnownCoordinatorRouteAndABodyForEveryWrite()
     {
-        var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (body is not null)
+        var keys = CoordinatorRoutes.Select(e => e.Key).ToList();
+        TestContext.Out.WriteLine($"FIGURE coordinator-routes: {keys.Count} derived from the app's endpoints:\n  {string.Join("\n  ", keys)}");
+
+        Assert.That(keys, Is.SupersetOf(Bodies.Keys));
+        Assert.That(keys, Is.SupersetOf(new[]
         {
-            request.Content = new StringContent(body, Encoding.UTF8, contentType ?? "application/json");
-        }
-
-        request.Headers.Accept.ParseAdd(accept);
-        return request;
-    }
-
-    [TestCaseSource(nameof(Routes))]
-    public async Task WithoutCredentialsTheAnswerIs401NotARedirect(string method, string path, string? body, string? contentType)
-    {
-        using var client = app.CreateClient(new() { AllowAutoRedirect = false });
-        foreach (var accept in new[] { "application/json", "text/html", "text/csv" })
-        {
-            using var response = await client.SendAsync(Request(method, path, body, contentType, accept));
-
-            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), $"{accept}: {await response.Content.ReadAsStringAsync()}");
-            Assert.That(response.Headers.Location, Is.Null);
-        }
-    }
-
-    [TestCaseSource(nameof(Routes))]
-    public async Task AnUnknownTokenIs401(string method, string path, string? body, string? contentType)
-    {
-        using var client = app.CreateClient(new() { AllowAutoRedirect = false });
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-
-        using var response = await client.SendAsync(Request(method, path, body, contentType, "application/json"));
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
-    }
-
-    // Any coordinator may write a new letter: every other route acts on one letter.
-    public static IEnumerable<TestCaseData> LetterRoutes() => Routes().Where(r => (string)r.Arguments[1]! != "/api/petitions");
-
-    [TestCaseSource(nameof(LetterRoutes))]
-    public async Task ACoordinatorOfAnotherLetterIs403(string method, string path, string? body, string? contentType)
-    {
-        using var client = await Coordinator.ClientAsync(app, "other@coalition.example.org", "another-letter");
-
-        using var response = await client.SendAsync(Request(method, path, body, contentType, "application/json"));
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), await response.Content.ReadAsStringAsync());
+            "GET /api/petitions/{slug}/signatures", "GET /api/petitions/{slug}/signatures.csv", "GET /api/petitions/{slug}/publication.txt",
+            "GET /coordinators/petitions/{slug}/publication.txt", "GET /coordinators", "GET /coordinators/petitions/{slug}",
+            "GET /coordinators/petitions/{slug}/signatures/{id:long}", "GET /coordinators/petitions/{slug}/edit",
+        }));
+        Assert.That(CoordinatorRoutes.Where(e => e.Writes).Select(e => e.Key), Is.SubsetOf(Bodies.Keys), "a write route this test does not know how to call");
+        Assert.That(endpoints.Where(e => !e.Coordinator).Select(e => e.Template), Has.None.StartsWith("/coordinators/petitions"), "every letter page is a coordinator's");
     }
 
     [Test]
-    public async Task TheCoordinatorOfTheLetterGetsIn()
+    public async Task WithoutCredentialsEveryCoordinatorRouteIs401NotARedirect()
     {
-        using var client = await Coordinator.ClientAsync(app, "mine@coalition.example.org", "iap-2017");
+        using var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        foreach (var route in CoordinatorRoutes)
+        {
+            foreach (var accept in new[] { "application/json", "text/html", "text/csv" })
+            {
+                using var response = await client.SendAsync(Request(route, Letter, mine, accept));
 
-        using var list = await client.GetAsync("/api/petitions/iap-2017/signatures");
-        using var csv = await client.GetAsync("/api/petitions/iap-2017/signatures.csv");
-        using var page = await client.GetAsync("/coordinators/petitions/iap-2017");
+                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), $"{route.Key} {accept}: {await response.Content.ReadAsStringAsync()}");
+                Assert.That(response.Headers.Location, Is.Null, route.Key);
+            }
+        }
+    }
 
-        Assert.That(list.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(csv.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    [Test]
+    public async Task AnUnknownTokenIs401OnEveryCoordinatorRoute()
+    {
+        using var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        foreach (var route in CoordinatorRoutes)
+        {
+            using var response = await client.SendAsync(Request(route, Letter, mine, "application/json"));
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), route.Key);
+        }
+    }
+
+    // Routes that name no letter (the coordinator's home, creating a letter) are the scope tests' (slug `new`, all-letters coordinators).
+    [Test]
+    public async Task ACoordinatorOfAnotherLetterIs403OnEveryRouteOfThisLetterAndChangesNothing()
+    {
+        using var client = await Coordinator.ClientAsync(app, "other@coalition.example.org", OtherLetter);
+        var routes = CoordinatorRoutes.Where(e => e.NamesALetter).ToList();
+        Assert.That(routes.Where(r => r.Writes).ToList(), Has.Count.GreaterThanOrEqualTo(10));
+        foreach (var route in routes)
+        {
+            var before = await DatabaseDump.TakeAsync(app);
+
+            using var response = await client.SendAsync(Request(route, Letter, mine, "application/json"));
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), $"{route.Key}: {await response.Content.ReadAsStringAsync()}");
+            Assert.That(await DatabaseDump.TakeAsync(app), Is.EqualTo(before), $"{route.Key} was refused, and changed nothing");
+        }
+    }
+
+    // A coordinator of this letter, who may act on it, names a signature or an email of another letter in its address.
+    [Test]
+    public async Task AnIdOfAnotherLetterInThisLettersAddressIsNotFoundAndChangesNothing()
+    {
+        using var api = await Coordinator.ClientAsync(app, "cross-api@coalition.example.org", Letter);
+        using var browser = await CookieSession.SignInAsync(app, "cross-page@coalition.example.org", Letter);
+        var antiforgery = SignOnClient.Antiforgery(await browser.GetStringAsync($"/coordinators/petitions/{Letter}"));
+        var routes = CoordinatorRoutes.Where(e => e.NamesALetter && (e.Template.Contains("{id", StringComparison.Ordinal) || Bodies.GetValueOrDefault(e.Key).Body?.Contains("{outbox}", StringComparison.Ordinal) == true)).ToList();
+        Assert.That(routes, Has.Count.GreaterThanOrEqualTo(8));
+        foreach (var route in routes)
+        {
+            var before = await DatabaseDump.TakeAsync(app);
+            using var request = Request(route, Letter, others, "application/json", route.IsPage ? antiforgery : null);
+
+            using var response = await (route.IsPage ? browser : api).SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.That(response.StatusCode, Is.AnyOf(HttpStatusCode.NotFound, HttpStatusCode.Forbidden), $"{route.Key}: {body}");
+            Assert.That(body, Does.Not.Contain("Access Organisation Other"), route.Key);
+            Assert.That(await DatabaseDump.TakeAsync(app), Is.EqualTo(before), $"{route.Key} with another letter's id changed something");
+        }
+
+        // The same requests with this letter's own ids do get through (so the refusals above were about the ids).
+        using var own = await api.GetAsync($"/api/petitions/{Letter}/signatures/{mine.Signature}");
+        Assert.That(own.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task EveryPagePostWithoutTheAntiforgeryTokenIs400AndChangesNothing()
+    {
+        using var browser = await CookieSession.SignInAsync(app, "forgery@coalition.example.org", Letter);
+        var posts = endpoints.Where(e => e.IsPage && e.Method == "POST").ToList();
+        Assert.That(posts.Where(p => p.Coordinator).ToList(), Has.Count.GreaterThanOrEqualTo(5));
+        foreach (var route in posts)
+        {
+            var before = await DatabaseDump.TakeAsync(app);
+            using var request = Request(route, Letter, mine, "text/html");
+
+            using var response = await browser.SendAsync(request);
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), route.Key);
+            Assert.That(await DatabaseDump.TakeAsync(app), Is.EqualTo(before), $"{route.Key} without its token changed something");
+        }
+
+        using var stillSignedIn = await browser.GetAsync("/coordinators");
+        Assert.That(stillSignedIn.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the sign-out without a token did not sign out");
+    }
+
+    [Test]
+    public async Task TheCoordinatorOfTheLetterGetsIntoEveryReadingRoute()
+    {
+        using var client = await Coordinator.ClientAsync(app, "mine@coalition.example.org", Letter);
+        foreach (var route in CoordinatorRoutes.Where(e => !e.Writes))
+        {
+            using var response = await client.SendAsync(Request(route, Letter, mine, "application/json"));
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), route.Key);
+        }
+    }
+
+    private static HttpRequestMessage Request(AppEndpoint route, string slug, (long Signature, long Outbox) ids, string accept, string? antiforgery = null)
+    {
+        var path = route.Path((name, segment) => (name, segment) switch
+        {
+            ("slug", _) => slug,
+            ("id", "signatures") => ids.Signature.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ("id", "emails") => ids.Outbox.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ("token", _) => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            _ => throw new InvalidOperationException($"{route.Key}: no value for the route parameter {{{name}}} after /{segment}/"),
+        });
+        var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
+        request.Headers.Accept.ParseAdd(accept);
+        if (route.Writes)
+        {
+            var (body, contentType) = Bodies.GetValueOrDefault(route.Key, ("", route.IsPage ? "application/x-www-form-urlencoded" : "application/json"));
+            body = body.Replace("{outbox}", ids.Outbox.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            if (antiforgery is not null)
+            {
+                body = (body.Length > 0 ? body + "&" : "") + "__RequestVerificationToken=" + Uri.EscapeDataString(antiforgery);
+            }
+
+            request.Content = new StringContent(body, Encoding.UTF8, contentType);
+        }
+
+        return request;
+    }
+
+    private async Task<(long Signature, long Outbox)> ConfirmedSignatureWithAFailedEmailAsync(string slug, string organisation)
+    {
+        await using var connection = await app.Db.OpenAsync();
+        var at = global::Petitions.Data.Time.Format(DateTimeOffset.UtcNow);
+        var petitionId = await connection.ExecuteScalarAsync<long>("SELECT id FROM petitions WHERE slug = @slug", new { slug });
+        var organisationId = await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO organisations (name, name_key, loose_key, city, country, created_at) VALUES (@organisation, lower(@organisation), lower(@organisation), 'Oslo', 'NO', @at) RETURNING id
+            """, new { organisation, at });
+        var signature = await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO signatures (petition_id, organisation_id, status, source, contact_name, contact_role, contact_email, signed_at, confirmed_at)
+            VALUES (@petitionId, @organisationId, 'confirmed', 'api', 'Kari Nordmann', 'Director', 'kari@access.example.org', @at, @at) RETURNING id
+            """, new { petitionId, organisationId, at });
+        var outbox = await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, text_body, message_id, status, created_at, due_at, failed_at, last_error)
+            VALUES ('confirm-sign-on', @petitionId, @signature, 'kari@access.example.org', 'Confirm', 'Body', @messageId, 'failed', @at, @at, @at, '550 no such user')
+            RETURNING id
+            """, new { petitionId, signature, messageId = $"{Guid.NewGuid():N}@access.example.org", at });
+        return (signature, outbox);
     }
 }

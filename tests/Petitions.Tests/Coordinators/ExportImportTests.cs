@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dapper;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Coordinators;
@@ -107,6 +108,17 @@ public class ExportImportTests
         Assert.That(Columns(again, 0, 1, 2, 3, 12, 13), Is.EqualTo(Columns(exported, 0, 1, 2, 3, 12, 13)));
         Assert.That(Columns(again, 0, 8).Where(r => r.EndsWith("|withdrawn", StringComparison.Ordinal)), Is.EqualTo(new[] { "Fair Trials|withdrawn" }));
         Assert.That(again, Does.Contain("\"'=Formal \"\"letter\"\", 3 May\""), "still neutralised, quotes doubled");
+        // The bytes above look the same whether the import took the export's apostrophe off or kept it
+        // (the export adds none to a value that starts with one): the stored values tell them apart.
+        await using var connection = await app.Db.OpenAsync();
+        var stored = await connection.QuerySingleAsync<(string Reason, string Name)>("""
+            SELECT s.withdrawal_reason, o.name FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            JOIN petitions p ON p.id = s.petition_id WHERE p.slug = 'copy-letter' AND s.status = 'withdrawn'
+            """);
+        var original = await connection.ExecuteScalarAsync<string>("SELECT withdrawal_reason FROM signatures WHERE id = @withdrawn", new { withdrawn });
+        Assert.That(original, Is.EqualTo("=Formal \"letter\", 3 May"), "stored as given; the apostrophe is only the export's");
+        Assert.That(stored.Reason, Is.EqualTo(original), "the import took the export's apostrophe off again");
+        Assert.That(stored.Name, Is.EqualTo("Fair Trials"));
     }
 
     [Test]

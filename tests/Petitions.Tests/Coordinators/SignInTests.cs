@@ -30,9 +30,12 @@ public partial class SignInTests
         app.Dispose();
     }
 
-    private async Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields)
+    private Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields) => PostFormAsync(path, path, fields);
+
+    /// <param name="formPage">The page whose form's antiforgery token is sent.</param>
+    private async Task<HttpResponseMessage> PostFormAsync(string formPage, string path, params (string Name, string Value)[] fields)
     {
-        var page = await browser.GetStringAsync(path);
+        var page = await browser.GetStringAsync(formPage);
         var token = SignOnClient.Antiforgery(page);
         using var form = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).Append(new("__RequestVerificationToken", token)));
         return await browser.PostAsync(path, form);
@@ -88,8 +91,26 @@ public partial class SignInTests
         clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
 
         using var opened = await browser.GetAsync($"/coordinators/sign-in/{token}");
+        // The POST is what signs in, so it is the one that must refuse: with a good antiforgery
+        // token (from the sign-in page, as the expired link's page shows no form).
+        using var posted = await PostFormAsync("/coordinators/sign-in", $"/coordinators/sign-in/{token}");
+        using var after = await browser.GetAsync("/coordinators");
 
         Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(posted.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("petitions.coordinator=", StringComparison.Ordinal)), Is.False);
+        Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [Test]
+    public async Task TheLinkStillSignsInOneSecondBeforeItsFifteenMinutesAreUp()
+    {
+        var token = await AskForALinkAsync();
+        clock.Advance(TimeSpan.FromMinutes(15) - TimeSpan.FromSeconds(1));
+
+        using var posted = await PostFormAsync("/coordinators/sign-in", $"/coordinators/sign-in/{token}");
+
+        Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.SeeOther));
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Security;
@@ -42,18 +43,48 @@ public class HeadersTests
         Assert.That(response.Headers.Contains("Referrer-Policy"), Is.True);
     }
 
+    // Whatever a request with a bearer token gets back is the coordinator's: never cached.
     [TestCase("/coordinators")]
-    [TestCase("/coordinators/sign-in")]
     [TestCase("/api/petitions/iap-2017/signatures.csv")]
-    [TestCase("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
-    [TestCase("/withdraw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
-    public async Task CoordinatorAndTokenPagesAreNeverCached(string path)
+    [TestCase("/api/petitions")]
+    public async Task AnAnswerToABearerTokenIsNeverCached(string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new("Bearer", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
         using var response = await client.SendAsync(request);
 
         Assert.That(response.Headers.CacheControl?.NoStore, Is.True, path);
+    }
+
+    [TestCase("/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [TestCase("/withdraw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [TestCase("/coordinators/sign-in")]
+    public async Task TokenPagesAreNeverCachedWithoutAnyCredentials(string path)
+    {
+        using var response = await client.GetAsync(path);
+
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True, path);
+    }
+
+    // A browser's session has a cookie and no Authorization header: what it fetches, the CSV
+    // included, must not stay in a shared or disk cache either.
+    [Test]
+    public async Task EverythingACookieSessionFetchesIsNeverCached()
+    {
+        using var browser = await CookieSession.SignInAsync(app, "cache@coalition.example.org", "iap-2017");
+        var letterPage = await browser.GetStringAsync("/coordinators/petitions/iap-2017");
+        var downloads = System.Text.RegularExpressions.Regex.Matches(letterPage, "href=\"(/[^\"]+\\.(?:csv|txt)[^\"]*)\"")
+            .Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).Distinct().ToList();
+        Assert.That(downloads.Where(d => d.Contains(".csv", StringComparison.Ordinal)), Is.Not.Empty, "the letter page links to its CSV");
+
+        foreach (var path in new[] { "/coordinators", "/coordinators/petitions/iap-2017" }.Concat(downloads))
+        {
+            using var response = await browser.GetAsync(path);
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+            Assert.That(response.RequestMessage!.Headers.Authorization, Is.Null, "no bearer header: the session alone");
+            Assert.That(response.Headers.CacheControl?.NoStore, Is.True, path);
+        }
     }
 
     [Test]
@@ -94,10 +125,12 @@ public class HeadersTests
         Assert.That(answers, Is.EqualTo(new[] { HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests }));
     }
 
+    // The window is the app's clock's: held still here, all 10,000 fall in one minute however long they take.
     [Test]
     public async Task TenThousandRandomTokensConfirmNothingAndAreRateLimited()
     {
-        using var limited = new PetitionsApp();
+        var clock = new SteppableClock(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+        using var limited = new PetitionsApp(services: s => s.AddSingleton<TimeProvider>(clock));
         using var guesser = limited.CreateClient();
         var answers = new Dictionary<HttpStatusCode, int>();
         for (var i = 0; i < 10_000; i++)
@@ -111,6 +144,18 @@ public class HeadersTests
             $"{answers.GetValueOrDefault(HttpStatusCode.NotFound)} answered 404, {answers.GetValueOrDefault(HttpStatusCode.TooManyRequests)} refused 429");
         Assert.That(answers.Keys, Is.SubsetOf(new[] { HttpStatusCode.NotFound, HttpStatusCode.TooManyRequests }));
         Assert.That(answers[HttpStatusCode.NotFound], Is.LessThanOrEqualTo(30), "only the first few of a minute are even looked at");
-        Assert.That(answers[HttpStatusCode.TooManyRequests], Is.GreaterThanOrEqualTo(9_970));
+        Assert.That(answers[HttpStatusCode.NotFound], Is.EqualTo(30), "the first 30 of the minute are looked at, no more");
+        Assert.That(answers[HttpStatusCode.TooManyRequests], Is.EqualTo(9_970));
+
+        // A clock stepped back opens no new window; a minute on, the next one opens.
+        clock.Set(clock.GetUtcNow() - TimeSpan.FromMinutes(5));
+        using (var back = await guesser.PostAsync("/api/confirmations", System.Net.Http.Json.JsonContent.Create(new { token = new string('A', 43) })))
+        {
+            Assert.That(back.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+        }
+
+        clock.Set(new DateTimeOffset(2026, 11, 28, 12, 1, 0, TimeSpan.Zero));
+        using var later = await guesser.PostAsync("/api/confirmations", System.Net.Http.Json.JsonContent.Create(new { token = new string('A', 43) }));
+        Assert.That(later.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 }

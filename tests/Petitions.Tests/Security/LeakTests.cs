@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Petitions.Tests.Support;
@@ -46,27 +46,51 @@ public class LeakTests
         Assert.That(errorPage, Does.Not.Contain("zz.marker.person"));
     }
 
+    // Not timed (a shared machine's noise is larger than the difference that matters): a repeat
+    // does what a new sign-on does, so it cannot be told apart by its time. The same answer, byte
+    // for byte, and the same writing: one email queued and one fresh link, in a committed write.
     [Test]
-    public async Task ARepeatAndANewSignOnTakeTheSameTime()
+    public async Task ARepeatAndANewSignOnGetTheSameAnswerAndDoTheSameWork()
     {
         using var app = new PetitionsApp();
         using var client = app.CreateClient();
-        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Timing Organisation", "t@timing.example.org")))
+        for (var i = 0; i < 3; i++)
         {
+            using var first = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson($"Timing Organisation {i}", $"t{i}@timing.example.org"));
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         }
 
-        var fresh = new List<double>();
-        var repeat = new List<double>();
-        for (var i = 0; i < 40; i++)
+        var fresh = new List<(string Answer, (long Outbox, long Tokens) Work)>();
+        var repeat = new List<(string Answer, (long Outbox, long Tokens) Work)>();
+        for (var i = 0; i < 3; i++)
         {
-            // Interleaved, so a noisy neighbour slows both alike.
-            fresh.Add(await TimeAsync(client, SignOnClient.ValidJson($"Timing Newcomer {i}", $"n{i}@timing-new.example.org")));
-            repeat.Add(await TimeAsync(client, SignOnClient.ValidJson("Timing Organisation", "t@timing.example.org")));
+            fresh.Add(await SignOnWithWorkAsync(app, client, SignOnClient.ValidJson($"Timing Newcomer {i}", $"n{i}@timing-new.example.org")));
+            repeat.Add(await SignOnWithWorkAsync(app, client, SignOnClient.ValidJson($"Timing Organisation {i}", $"t{i}@timing.example.org")));
         }
 
-        var difference = Math.Abs(Median(fresh) - Median(repeat));
-        TestContext.Out.WriteLine($"FIGURE repeat-vs-new: median new {Median(fresh):F2} ms, repeat {Median(repeat):F2} ms");
-        Assert.That(difference, Is.LessThan(15));
+        Assert.That(fresh.Select(f => f.Answer).Distinct().ToList(), Has.Count.EqualTo(1), "every new sign-on gets the same answer");
+        Assert.That(repeat.Select(r => r.Answer), Has.All.EqualTo(fresh[0].Answer), "a repeat gets it too, byte for byte");
+        Assert.That(fresh.Select(f => f.Work), Has.All.EqualTo((1L, 1L)), "a new sign-on queues one email and issues one link");
+        Assert.That(repeat.Select(r => r.Work), Has.All.EqualTo((1L, 1L)), "so does a repeat: the same work, not a shortcut");
+    }
+
+    /// <returns>The answer (status, content headers and body) and how many outbox rows and links it added.</returns>
+    private static async Task<(string Answer, (long Outbox, long Tokens) Work)> SignOnWithWorkAsync(PetitionsApp app, HttpClient client, object body)
+    {
+        var before = await WorkAsync(app);
+        using var response = await SignOnClient.PostJsonAsync(client, body);
+        var after = await WorkAsync(app);
+        var headers = string.Join("\n", response.Headers.Concat(response.Content.Headers)
+            .Where(h => h.Key != "Date")
+            .Select(h => $"{h.Key}: {string.Join(",", h.Value)}").Order(StringComparer.Ordinal));
+        var answer = $"{(int)response.StatusCode}\n{headers}\n\n{await response.Content.ReadAsStringAsync()}";
+        return (answer, (after.Outbox - before.Outbox, after.Tokens - before.Tokens));
+    }
+
+    private static async Task<(long Outbox, long Tokens)> WorkAsync(PetitionsApp app)
+    {
+        await using var connection = await app.Db.OpenAsync();
+        return (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox"), await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM tokens"));
     }
 
     [Test]
@@ -80,8 +104,14 @@ public class LeakTests
         }
 
         var token = (await Delivered.TokensAsync(app))[0];
-        // Stepped back two hours, then on to one second past the original day: the expiry did not move.
+        // Stepped back two hours, and the app sees that time: the link is looked at then (still valid).
         clock.Set(clock.GetUtcNow() - TimeSpan.FromHours(2));
+        using (var opened = await client.GetAsync($"/confirm/{token}"))
+        {
+            Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the link works while the clock is back");
+        }
+
+        // Then on to one second past the original day: the expiry did not move.
         clock.Set(new DateTimeOffset(2026, 11, 29, 12, 0, 1, TimeSpan.Zero));
 
         using var response = await client.PostAsJsonAsync("/api/confirmations", new { token });
@@ -89,18 +119,4 @@ public class LeakTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Gone));
     }
 
-    private static async Task<double> TimeAsync(HttpClient client, object body)
-    {
-        var watch = Stopwatch.StartNew();
-        using var response = await SignOnClient.PostJsonAsync(client, body);
-        watch.Stop();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        return watch.Elapsed.TotalMilliseconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 }

@@ -52,8 +52,8 @@ public class DiskFullTests
             Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
 
             File.Delete(filler);
-            var names = await StorageRecovery.AssertRecoversAsync(client, server, Path.Combine(disk, "petitions.db"), "After Full", "%Full%");
-            Assert.That(names, Is.SupersetOf(acknowledged.Append("Before Full").Append("After Full")), "nothing acknowledged is lost");
+            var stored = await StorageRecovery.AssertRecoversAsync(client, server, Path.Combine(disk, "petitions.db"), "After Full", "%Full%");
+            StorageRecovery.AssertStoredAreTheAcknowledged(stored, acknowledged.Append("Before Full").Append("After Full"));
             foreach (var answer in answers)
             {
                 answer.Dispose();

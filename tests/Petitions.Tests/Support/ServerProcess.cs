@@ -17,15 +17,24 @@ public sealed class ServerProcess : IDisposable
 
     public Uri BaseUrl { get; }
 
-    public static async Task<ServerProcess> StartAsync(string directory, IDictionary<string, string>? environment = null)
+    /// <param name="wrapper">A program and its arguments to run the server under (such as strace), or null.</param>
+    public static async Task<ServerProcess> StartAsync(string directory, IDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(wrapper?[0] ?? "dotnet")
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (wrapper is not null)
+        {
+            foreach (var argument in wrapper.Skip(1).Append("dotnet"))
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Petitions.Web.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
