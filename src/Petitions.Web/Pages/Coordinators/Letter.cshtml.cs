@@ -61,6 +61,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
             Response.StatusCode = StatusCodes.Status404NotFound;
             return page;
         }
+
         Response.Headers.Location = $"/coordinators/petitions/{slug}#failed";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
