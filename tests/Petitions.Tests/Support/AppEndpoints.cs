@@ -62,5 +62,5 @@ public static class AppEndpoints
         return found.DistinctBy(e => e.Key).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
     }
 
-    private static bool IsCoordinator(IEnumerable<IAuthorizeData> authorize) => authorize.Any(a => a.Policy == CoordinatorAuth.Policy);
+    private static bool IsCoordinator(IEnumerable<IAuthorizeData> authorize) => authorize.Any(a => a.Policy is CoordinatorAuth.Policy or CoordinatorAuth.ApiPolicy);
 }
