@@ -175,11 +175,12 @@ public static class CoordinatorsApi
             }
         }
 
-        var reason = body!.Reason is null ? null : Names.Clean(body.Reason);
-        if (reason is { Length: > 2000 })
+        if (FreeText.ReasonProblem(body!.Reason) is { } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["The reason must be at most 2,000 characters."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [invalid] });
         }
+
+        var reason = FreeText.CleanReason(body.Reason);
 
         try
         {
