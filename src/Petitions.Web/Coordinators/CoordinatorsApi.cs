@@ -178,11 +178,12 @@ public static class CoordinatorsApi
             }
         }
 
-        var reason = body!.Reason is null ? null : Names.Clean(body.Reason);
-        if (reason is { Length: > 2000 })
+        if (FreeText.ReasonProblem(body!.Reason) is { } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["The reason must be at most 2,000 characters."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [invalid] });
         }
+
+        var reason = FreeText.CleanReason(body.Reason);
 
         try
         {
@@ -239,14 +240,14 @@ public static class CoordinatorsApi
                 detail: "Import takes a CSV in the export's format (text/csv) or a list of \"Name, City\" lines (text/plain).");
         }
 
-        const int MaxImportBytes = 16 * 1024 * 1024;
-        if (request.ContentLength > MaxImportBytes)
+        // Counted while reading too: a chunked body has no Content-Length to refuse it by.
+        if (request.ContentLength > SignatoryImport.MaxImportBytes
+            || await SignatoryImport.ReadTextAsync(request.Body, cancellationToken) is not { } text)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The import is too large");
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The import is too large",
+                detail: "An import may be at most 16 MB.");
         }
 
-        using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
-        var text = await reader.ReadToEndAsync(cancellationToken);
         var result = mediaType == "text/csv"
             ? await import.ImportCsvAsync(letter!.Slug, text, Actor(user), cancellationToken)
             : await import.ImportPublishedListAsync(letter!.Slug, text, Actor(user), cancellationToken);

@@ -18,7 +18,7 @@ public static class PublicationText
         {
             foreach (var signatory in signatories)
             {
-                text.Append(signatory.Line).Append('\n');
+                text.Append(Line(signatory)).Append('\n');
             }
 
             return text.ToString();
@@ -38,10 +38,14 @@ public static class PublicationText
             text.Append(group.Key ?? NoCountryHeading).Append('\n');
             foreach (var signatory in group)
             {
-                text.Append(signatory.Line).Append('\n');
+                text.Append(Line(signatory)).Append('\n');
             }
         }
 
         return text.ToString();
     }
+
+    // The text is pasted into documents and spreadsheets: a line that would start a formula gets
+    // the CSV's apostrophe, by the same rule (a name stored before the rules refused it, say).
+    private static string Line(PublicSignatory signatory) => SignatoriesCsv.Neutralise(signatory.Line)!;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using CsvHelper;
+using Petitions.Signatures;
 
 namespace Petitions.Exports;
 
@@ -107,13 +108,6 @@ public static class SignatoriesCsv
 {
     public const string RequiredColumn = "organisation";
 
-    /// <summary>
-    /// The first characters that make a spreadsheet read a cell as a formula: OWASP's list
-    /// (= + - @ tab CR) and, to be safe, LF and NUL, control characters a spreadsheet may pass over
-    /// before it looks for a formula.
-    /// </summary>
-    public const string FormulaTriggers = "=+-@\t\r\n\0";
-
     // Quoting every field means no reader has to guess where a value with spaces, a leading zero
     // or an apostrophe ends. CsvHelper's own injection escaping stays off (its default): it cannot
     // take NUL as a trigger, and one rule in our own code is easier to see than two.
@@ -142,7 +136,7 @@ public static class SignatoriesCsv
 
     /// <summary>
     /// The formula-injection rule, the only one: a value that starts with one of
-    /// <see cref="FormulaTriggers"/> gets a leading apostrophe, which spreadsheets show as text.
+    /// <see cref="FreeText.FormulaTriggers"/> (the one list) gets a leading apostrophe, which spreadsheets show as text.
     /// Anything else, such as <c>a=b</c> or <c> =x</c>, is left as it is.
     /// </summary>
     public static string? Neutralise(string? value) =>
@@ -298,7 +292,7 @@ public static class SignatoriesCsv
     private static int LineOf(long line) => checked((int)line);
 
     private static bool StartsWithTrigger(string? value, int index) =>
-        value is not null && value.Length > index && FormulaTriggers.Contains(value[index], StringComparison.Ordinal);
+        value is not null && value.Length > index && FreeText.FormulaTriggers.Contains(value[index], StringComparison.Ordinal);
 
     /// <summary>The row with every value neutralised; the row itself when none needs it, as nearly all do.</summary>
     private static SignatoryCsvRow NeutraliseRow(SignatoryCsvRow row)

@@ -7,6 +7,9 @@ namespace Petitions.Imports;
 /// <summary>One organisation as a published letter prints it: "Name, City".</summary>
 public sealed record ListedOrganisation(int Line, string Name, string? City);
 
+/// <summary>A line of a published list as written: the name and city before cleaning, or why the line was refused.</summary>
+public sealed record PublishedLine(int Line, string Name, string? City, string? Rejection);
+
 /// <summary>
 /// Reads the list of supporting organisations as letters print it, in Markdown or plain text:
 /// <c>[Name](#), City</c>, <c>[Name](#) (ACRONYM), City</c>, two links on one line, escaped
@@ -16,24 +19,52 @@ public sealed record ListedOrganisation(int Line, string Name, string? City);
 /// </summary>
 public static partial class PublishedList
 {
-    public static IReadOnlyList<ListedOrganisation> Parse(string text)
-    {
-        var result = new List<ListedOrganisation>();
-        var lineNumber = 0;
-        foreach (var raw in text.Split('\n'))
-        {
-            lineNumber++;
-            if (ParseLine(raw) is { } parsed)
-            {
-                result.Add(parsed with { Line = lineNumber });
-            }
-        }
+    /// <summary>
+    /// The longest line read: a name and a city are a few hundred characters at most, and
+    /// anything longer is refused with its line number before it is parsed.
+    /// </summary>
+    public const int MaxLineLength = 4096;
 
-        return result;
+    public static IReadOnlyList<ListedOrganisation> Parse(string text) =>
+        Read(text).Where(l => l.Rejection is null).Select(l => new ListedOrganisation(l.Line, Names.Clean(l.Name), Cleaned(l.City))).ToList();
+
+    /// <summary>
+    /// Every line that holds an organisation, with its name and city as written (Markdown
+    /// resolved, not yet cleaned, so the sign-on's rules can judge the text as sent), or why the
+    /// line was refused. Linear in the length of the text.
+    /// </summary>
+    public static IEnumerable<PublishedLine> Read(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var lineNumber = 0;
+        var start = 0;
+        while (start <= text.Length)
+        {
+            var end = text.IndexOf('\n', start);
+            if (end < 0)
+            {
+                end = text.Length;
+            }
+
+            lineNumber++;
+            if (end - start > MaxLineLength)
+            {
+                yield return new PublishedLine(lineNumber, "", null, $"line: longer than {MaxLineLength} characters");
+            }
+            else if (ReadLine(text[start..end]) is { } read)
+            {
+                yield return read with { Line = lineNumber };
+            }
+
+            start = end + 1;
+        }
     }
 
-    /// <returns>The organisation on the line, or null for a line that holds none (blank, a rule, a heading).</returns>
-    public static ListedOrganisation? ParseLine(string line)
+    /// <returns>The organisation on the line, cleaned, or null for a line that holds none (blank, a rule, a heading).</returns>
+    public static ListedOrganisation? ParseLine(string line) =>
+        ReadLine(line) is { } read ? new ListedOrganisation(0, Names.Clean(read.Name), Cleaned(read.City)) : null;
+
+    private static PublishedLine? ReadLine(string line)
     {
         var trimmed = line.Trim().TrimStart('\uFEFF');
         trimmed = ListMarker().Replace(trimmed, "");
@@ -53,25 +84,24 @@ public static partial class PublishedList
             }
         }
 
-        var name = Names.Clean(comma < 0 ? plain : plain[..comma]);
-        var city = comma < 0 ? null : Names.Clean(plain[(comma + 1)..]);
-        if (name.Length == 0)
-        {
-            return null;
-        }
-
-        return new ListedOrganisation(0, name, string.IsNullOrEmpty(city) ? null : city);
+        var name = (comma < 0 ? plain : plain[..comma]).Trim();
+        var city = comma < 0 ? null : plain[(comma + 1)..].Trim();
+        return Names.Clean(name).Length == 0 ? null : new PublishedLine(0, name, Cleaned(city) is null ? null : city, null);
     }
+
+    private static string? Cleaned(string? text) => text is null ? null : Names.Clean(text) is { Length: > 0 } clean ? clean : null;
 
     /// <summary>
     /// The line's text with Markdown links reduced to their text and escapes resolved, and for
-    /// each character whether it came from inside a link's text.
+    /// each character whether it came from inside a link's text. One pass: the closing bracket
+    /// a "[" needs is searched for once and kept for every "[" before it.
     /// </summary>
     private static (string Plain, List<bool> InLink) Flatten(string line)
     {
         var plain = new StringBuilder(line.Length);
         var inLink = new List<bool>(line.Length);
         var linkDepth = 0;
+        var nextClose = int.MinValue;
         for (var i = 0; i < line.Length; i++)
         {
             var c = line[i];
@@ -81,7 +111,7 @@ public static partial class PublishedList
                 continue;
             }
 
-            if (c == '[' && ClosingBracketOfLink(line, i) >= 0)
+            if (c == '[' && OpensLink(i))
             {
                 linkDepth++;
                 continue;
@@ -111,12 +141,25 @@ public static partial class PublishedList
             plain.Append(c);
             inLink.Add(linkDepth > 0);
         }
+
+        // "[" opens a link only when the first unescaped "]" after it is followed by "(". A scan
+        // for that "]" reads escapes the same way from wherever it starts after a "[", so one
+        // found for an earlier "[" (or none found) holds for every later one before it.
+        bool OpensLink(int open)
+        {
+            if (nextClose != -1 && nextClose <= open)
+            {
+                nextClose = ClosingBracket(line, open + 1);
+            }
+
+            return nextClose >= 0 && nextClose + 1 < line.Length && line[nextClose + 1] == '(';
+        }
     }
 
-    // "[" opens a link only when a "](" follows, honouring escapes: "[Name \(SIM\)](#)".
-    private static int ClosingBracketOfLink(string line, int open)
+    // The first "]" from `from` on that no backslash escapes: "[Name \(SIM\)](#)"; -1 when there is none.
+    private static int ClosingBracket(string line, int from)
     {
-        for (var i = open + 1; i < line.Length; i++)
+        for (var i = from; i < line.Length; i++)
         {
             if (line[i] == '\\')
             {
@@ -126,7 +169,7 @@ public static partial class PublishedList
 
             if (line[i] == ']')
             {
-                return i + 1 < line.Length && line[i + 1] == '(' ? i : -1;
+                return i;
             }
         }
 

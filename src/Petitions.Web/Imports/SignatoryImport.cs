@@ -29,26 +29,76 @@ public sealed class UnknownPetitionException(string slug) : InvalidOperationExce
 
 /// <summary>
 /// Imports signatories gathered elsewhere: the one path for a pasted published list, the
-/// command line and the seed letter. An organisation already on the letter is merged, not
-/// added twice; one whose place needs a person's decision is imported for review (confirmed,
-/// not listed) with its flags.
+/// command line and the seed letter. Each row meets the sign-on's own rules
+/// (<see cref="SignRequestValidator.ForImport"/>) or is rejected with its line. An organisation
+/// already on the letter is merged, not added twice; one whose place needs a person's decision is
+/// imported for review (confirmed, not listed) with its flags. Rows are written in chunks through
+/// the sign-ons' own writer, so sign-ons go on while a long list is imported.
 /// </summary>
-public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider clock)
+public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider clock, GroupCommit writer)
 {
-    public const int MaxNameLength = 300;
+    /// <summary>The most an import may be, in bytes, counted as it is read (a chunked body has no length to trust).</summary>
+    public const int MaxImportBytes = 16 * 1024 * 1024;
 
-    /// <summary>Reads a published "Name, City" list and infers each organisation's country.</summary>
-    public IReadOnlyList<ImportRow> ReadPublishedList(string text)
+    /// <summary>Rows per transaction: small enough that a sign-on waits for one chunk at most, not the whole import.</summary>
+    public const int ChunkSize = 500;
+
+    /// <summary>The body as text, read up to <see cref="MaxImportBytes"/>; null as soon as it is longer.</summary>
+    public static async Task<string?> ReadTextAsync(Stream body, CancellationToken cancellationToken)
     {
-        var listed = PublishedList.Parse(text);
-        var resolved = places.Resolve(listed.Select(o => o.City).ToList());
-        return listed
-            .Select((o, i) => new ImportRow(o.Line, o.Name, resolved[i].City, resolved[i].Country, null, resolved[i].Flags))
+        ArgumentNullException.ThrowIfNull(body);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxImportBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        buffer.Position = 0;
+        using var reader = new StreamReader(buffer, System.Text.Encoding.UTF8);
+        return await reader.ReadToEndAsync(cancellationToken);
+    }
+
+    /// <summary>Reads a published "Name, City" list and infers each organisation's country; lines that break a rule are rejected.</summary>
+    public (IReadOnlyList<ImportRow> Rows, IReadOnlyList<ImportRejection> Rejected) ReadPublishedList(string text)
+    {
+        var rejected = new List<ImportRejection>();
+        var listed = new List<PublishedLine>();
+        foreach (var line in PublishedList.Read(text))
+        {
+            if ((line.Rejection ?? Problems(new SignRequest { Organisation = line.Name, City = line.City }, null)) is { } reason)
+            {
+                rejected.Add(new ImportRejection(line.Line, reason));
+            }
+            else
+            {
+                listed.Add(line);
+            }
+        }
+
+        var resolved = places.Resolve(listed.Select(o => CleanOrNull(o.City)).ToList());
+        var rows = listed
+            .Select((o, i) => new ImportRow(o.Line, Names.Clean(o.Name), resolved[i].City, resolved[i].Country, null, resolved[i].Flags))
             .ToList();
+        return (rows, rejected);
     }
 
     public Task<ImportResult> ImportPublishedListAsync(string slug, string text, string actor, CancellationToken cancellationToken = default) =>
-        ImportAsync(slug, ReadPublishedList(text), [], actor, cancellationToken);
+        ImportPublishedListAsync(slug, text, actor, null, cancellationToken);
+
+    /// <param name="afterEachChunk">Called with the running total once each chunk is committed.</param>
+    public Task<ImportResult> ImportPublishedListAsync(
+        string slug, string text, string actor, Func<ImportResult, Task>? afterEachChunk, CancellationToken cancellationToken = default)
+    {
+        var (rows, rejected) = ReadPublishedList(text);
+        return ImportAsync(slug, rows, rejected, actor, afterEachChunk, cancellationToken);
+    }
 
     /// <summary>
     /// Reads a CSV in the export's own format: the country where it is a valid code (else inferred
@@ -58,7 +108,25 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
     {
         var lines = Exports.SignatoriesCsv.Read(new StringReader(text)).ToList();
         var rejected = lines.Where(l => !l.IsAccepted).Select(l => new ImportRejection(l.Line, l.Reason ?? "malformed")).ToList();
-        var accepted = lines.Where(l => l.IsAccepted).ToList();
+        var accepted = new List<Exports.CsvLine>();
+        foreach (var line in lines.Where(l => l.IsAccepted))
+        {
+            var row = line.Row!;
+            var request = new SignRequest
+            {
+                Organisation = row.Organisation, City = row.City, ContactName = row.ContactName, ContactRole = row.ContactRole,
+                ContactEmail = row.ContactEmail, Website = row.Website,
+            };
+            if (Problems(request, row.WithdrawalReason) is { } reason)
+            {
+                rejected.Add(new ImportRejection(line.Line, reason));
+            }
+            else
+            {
+                accepted.Add(line);
+            }
+        }
+
         var needPlace = accepted.Where(l => !Countries.IsCode(l.Row!.Country?.Trim().ToUpperInvariant())).ToList();
         var resolved = places.Resolve(needPlace.Select(l => CleanOrNull(l.Row!.City)).ToList());
         var byLine = needPlace.Select((l, i) => (l.Line, Place: resolved[i])).ToDictionary(p => p.Line, p => p.Place);
@@ -74,31 +142,76 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
             {
                 Details = new ImportDetails(
                     CleanOrNull(row.ContactName), CleanOrNull(row.ContactRole), CleanOrNull(row.ContactEmail), CleanOrNull(row.Status),
-                    ParseTime(row.SignedAt), ParseTime(row.WithdrawnAt), CleanOrNull(row.WithdrawalReason)),
+                    ParseTime(row.SignedAt), ParseTime(row.WithdrawnAt), FreeText.CleanReason(row.WithdrawalReason)),
             });
         }
 
-        return (rows, rejected);
+        return (rows, rejected.OrderBy(r => r.Line).ToList());
     }
 
-    public Task<ImportResult> ImportCsvAsync(string slug, string text, string actor, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportCsvAsync(string slug, string text, string actor, CancellationToken cancellationToken = default) =>
+        ImportCsvAsync(slug, text, actor, null, cancellationToken);
+
+    /// <param name="afterEachChunk">Called with the running total once each chunk is committed.</param>
+    public Task<ImportResult> ImportCsvAsync(
+        string slug, string text, string actor, Func<ImportResult, Task>? afterEachChunk, CancellationToken cancellationToken = default)
     {
         var (rows, rejected) = ReadCsv(text);
-        return ImportAsync(slug, rows, rejected, actor, cancellationToken);
+        return ImportAsync(slug, rows, rejected, actor, afterEachChunk, cancellationToken);
     }
 
     private async Task<ImportResult> ImportAsync(
-        string slug, IReadOnlyList<ImportRow> rows, IReadOnlyList<ImportRejection> rejectedAlready, string actor, CancellationToken cancellationToken)
+        string slug, IReadOnlyList<ImportRow> rows, IReadOnlyList<ImportRejection> rejectedAlready, string actor,
+        Func<ImportResult, Task>? afterEachChunk, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
-        var petition = await PetitionStore.FindAsync(connection, transaction, slug) ?? throw new UnknownPetitionException(slug);
-        var result = await WriteAsync(connection, transaction, petition.Id, rows, "import", actor, clock.GetUtcNow());
-        await transaction.CommitAsync(cancellationToken);
-        // Every list: an import can give an organisation on other letters its country.
-        PublicListCache.InvalidateAll(db.ConnectionString);
-        return result with { Rejected = rejectedAlready.Concat(result.Rejected).OrderBy(r => r.Line).ToList() };
+        long petitionId;
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            petitionId = (await PetitionStore.FindAsync(connection, null, slug) ?? throw new UnknownPetitionException(slug)).Id;
+        }
+
+        var total = new ImportResult(0, 0, 0, rejectedAlready);
+        foreach (var chunk in rows.Chunk(ChunkSize))
+        {
+            var part = await writer.RunAsync(
+                (connection, transaction) => WriteAsync(connection, transaction, petitionId, chunk, "import", actor, clock.GetUtcNow()), cancellationToken);
+            total = new ImportResult(total.Imported + part.Imported, total.Merged + part.Merged, total.Flagged + part.Flagged,
+                [.. total.Rejected, .. part.Rejected]);
+            // Every list: an import can give an organisation on no other letter its country.
+            PublicListCache.InvalidateAll(db.ConnectionString);
+            if (afterEachChunk is not null)
+            {
+                await afterEachChunk(total);
+            }
+        }
+
+        return total with { Rejected = total.Rejected.OrderBy(r => r.Line).ToList() };
     }
+
+    /// <summary>
+    /// What the sign-on's rules find wrong with a row, as "field: message; …" in the CSV's column
+    /// names, or null. The same rules judge the text as sent and, before it is written, as cleaned.
+    /// </summary>
+    private static string? Problems(SignRequest request, string? withdrawalReason)
+    {
+        var problems = SignRequestValidator.ForImport.Validate(request).Errors
+            .Select(e => $"{Column(e.PropertyName)}: {e.ErrorMessage}")
+            .ToList();
+        if (FreeText.ReasonProblem(withdrawalReason) is { } reason)
+        {
+            problems.Add($"withdrawal_reason: {reason}");
+        }
+
+        return problems.Count == 0 ? null : string.Join("; ", problems.Distinct());
+    }
+
+    private static string Column(string property) => property switch
+    {
+        nameof(SignRequest.ContactName) => "contact_name",
+        nameof(SignRequest.ContactRole) => "contact_role",
+        nameof(SignRequest.ContactEmail) => "contact_email",
+        _ => property.ToLowerInvariant(),
+    };
 
     private static string? CleanOrNull(string? text) => text is null ? null : Names.Clean(text) is { Length: > 0 } clean ? clean : null;
 
@@ -120,7 +233,7 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
                 continue;
             }
 
-            var organisationId = await FindOrCreateOrganisationAsync(connection, transaction, row, now);
+            var organisationId = await FindOrCreateOrganisationAsync(connection, transaction, petitionId, row, now);
             var existing = await connection.ExecuteScalarAsync<long?>(
                 "SELECT id FROM signatures WHERE petition_id = @petitionId AND organisation_id = @organisationId",
                 new { petitionId, organisationId }, transaction);
@@ -164,34 +277,28 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
 
     private static string? Reject(ImportRow row)
     {
-        if (string.IsNullOrWhiteSpace(row.Name))
+        var details = row.Details;
+        var request = new SignRequest
         {
-            return "organisation: a name is required";
+            Organisation = row.Name, City = row.City, ContactName = details?.ContactName, ContactRole = details?.ContactRole,
+            ContactEmail = details?.ContactEmail, Website = row.Website,
+        };
+        if (Problems(request, details?.WithdrawalReason) is { } problems)
+        {
+            return problems;
         }
 
-        if (row.Name.Length > MaxNameLength)
-        {
-            return $"organisation: longer than {MaxNameLength} characters";
-        }
-
-        if (row.Name.Any(char.IsControl) || (row.City?.Any(char.IsControl) ?? false))
-        {
-            return "organisation: control characters are not allowed";
-        }
-
-        if (row.Details?.Status == SignatureStatus.Rejected)
-        {
-            return "status: rejected in the source, not imported";
-        }
-
-        return null;
+        return details?.Status == SignatureStatus.Rejected ? "status: rejected in the source, not imported" : null;
     }
 
     /// <summary>
     /// The organisation with this name key in this country; with no country on either side, the
     /// only one of that name (a list without a city must not split an organisation in two).
+    /// An organisation row is shared by every letter it signs, so an import fills in its missing
+    /// country only while it is on no other letter; otherwise this letter gets a row of its own.
     /// </summary>
-    private static async Task<long> FindOrCreateOrganisationAsync(SqliteConnection connection, SqliteTransaction transaction, ImportRow row, DateTimeOffset now)
+    private static async Task<long> FindOrCreateOrganisationAsync(
+        SqliteConnection connection, SqliteTransaction transaction, long petitionId, ImportRow row, DateTimeOffset now)
     {
         var nameKey = Names.OrganisationKey(row.Name);
         var candidates = (await connection.QueryAsync<(long Id, string? Country)>(
@@ -208,7 +315,8 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
         }
 
         var countryless = candidates.Where(c => c.Country is null).ToList();
-        if (row.Country is not null && countryless.Count == 1 && candidates.Count == 1)
+        if (row.Country is not null && countryless.Count == 1 && candidates.Count == 1
+            && !await OnAnotherLetterAsync(connection, transaction, countryless[0].Id, petitionId))
         {
             await connection.ExecuteAsync("UPDATE organisations SET country = @Country WHERE id = @Id",
                 new { row.Country, countryless[0].Id }, transaction);
@@ -221,4 +329,9 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
             RETURNING id
             """, new { row.Name, nameKey, looseKey = Names.LooseKey(row.Name), row.City, row.Country, row.Website, at = Time.Format(now) }, transaction);
     }
+
+    private static Task<bool> OnAnotherLetterAsync(SqliteConnection connection, SqliteTransaction transaction, long organisationId, long petitionId) =>
+        connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM signatures WHERE organisation_id = @organisationId AND petition_id <> @petitionId)",
+            new { organisationId, petitionId }, transaction);
 }

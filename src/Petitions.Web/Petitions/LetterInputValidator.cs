@@ -1,4 +1,5 @@
 using FluentValidation;
+using Petitions.Signatures;
 
 namespace Petitions.Petitions;
 
@@ -12,10 +13,14 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
             .Matches("^[a-z0-9]+(-[a-z0-9]+)*$").WithMessage("The slug may hold only lower-case letters, digits and single hyphens.")
             .NotEqual("new").WithMessage("\"new\" is kept for writing a new letter; choose another slug.");
         RuleFor(l => l.Title).NotEmpty().WithMessage("The letter needs a title.")
-            .MaximumLength(300).WithMessage("The title must be at most 300 characters.");
-        RuleFor(l => l.Addressee).MaximumLength(300).WithMessage("The addressee must be at most 300 characters.");
-        RuleFor(l => l.Place).MaximumLength(200).WithMessage("The place must be at most 200 characters.");
-        RuleFor(l => l.Body).MaximumLength(100_000).WithMessage("The body must be at most 100,000 characters.");
+            .MaximumLength(300).WithMessage("The title must be at most 300 characters.")
+            .Must(OneLine).WithMessage("The title may not contain control characters.");
+        RuleFor(l => l.Addressee).MaximumLength(300).WithMessage("The addressee must be at most 300 characters.")
+            .Must(OneLine).WithMessage("The addressee may not contain control characters.");
+        RuleFor(l => l.Place).MaximumLength(200).WithMessage("The place must be at most 200 characters.")
+            .Must(OneLine).WithMessage("The place may not contain control characters.");
+        RuleFor(l => l.Body).MaximumLength(100_000).WithMessage("The body must be at most 100,000 characters.")
+            .Must(Lines).WithMessage("The body may not contain control characters other than line breaks and tabs.");
         RuleFor(l => l.Review).Must(r => r is null || ReviewSetting.IsKnown(r))
             .WithMessage("The review setting is none, flagged or all.");
         // Both given: they must say the same, rather than one silently winning.
@@ -26,17 +31,24 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
         RuleForEach(l => l.DemandGroups).ChildRules(group =>
         {
             group.RuleFor(g => g.Lead).NotEmpty().WithMessage("Each demand group needs its lead-in, such as \"We urge the Senate to:\".")
-                .MaximumLength(1000).WithMessage("A lead-in must be at most 1,000 characters.");
+                .MaximumLength(1000).WithMessage("A lead-in must be at most 1,000 characters.")
+                .Must(Lines).WithMessage("A lead-in may not contain control characters other than line breaks and tabs.");
             group.RuleFor(g => g.Demands).NotEmpty().WithMessage("Each demand group needs at least one demand.");
             group.RuleForEach(g => g.Demands).NotEmpty().WithMessage("A demand may not be empty.")
-                .MaximumLength(5000).WithMessage("A demand must be at most 5,000 characters.");
+                .MaximumLength(5000).WithMessage("A demand must be at most 5,000 characters.")
+                .Must(Lines).WithMessage("A demand may not contain control characters other than line breaks and tabs.");
         });
         RuleForEach(l => l.Footnotes).ChildRules(note =>
         {
             note.RuleFor(f => f.Number).GreaterThan(0).WithMessage("Footnotes are numbered from 1.");
-            note.RuleFor(f => f.Text).NotEmpty().WithMessage("A footnote needs its text.");
+            note.RuleFor(f => f.Text).NotEmpty().WithMessage("A footnote needs its text.")
+                .Must(Lines).WithMessage("A footnote may not contain control characters other than line breaks and tabs.");
         });
         RuleFor(l => l.Footnotes).Must(f => f is null || f.Select(n => n.Number).Distinct().Count() == f.Count)
             .WithMessage("Each footnote needs a number of its own.");
     }
+
+    private static bool OneLine(string? text) => !FreeText.HasControlCharacters(text);
+
+    private static bool Lines(string? text) => !FreeText.HasControlCharacters(text, multiLine: true);
 }

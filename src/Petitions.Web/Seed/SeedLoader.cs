@@ -41,7 +41,7 @@ public sealed class SeedLoader(Db db, SignatoryImport import, TimeProvider clock
         var letter = JsonSerializer.Deserialize<LetterInput>(await File.ReadAllTextAsync(Path.Combine(folder, "letter.json"), cancellationToken), Json)
             ?? throw new InvalidOperationException("The seed letter is empty.");
         // The gazetteer is read before the transaction opens, so no write lock is held meanwhile.
-        var rows = import.ReadPublishedList(await File.ReadAllTextAsync(Path.Combine(folder, "organisations.txt"), cancellationToken));
+        var (rows, _) = import.ReadPublishedList(await File.ReadAllTextAsync(Path.Combine(folder, "organisations.txt"), cancellationToken));
         var reviews = ReadReviews(await File.ReadAllLinesAsync(Path.Combine(folder, "reviews.tsv"), cancellationToken));
 
         await using var connection = await db.OpenAsync(cancellationToken);

@@ -52,9 +52,11 @@ public sealed record SignRequest
 }
 
 /// <summary>
-/// The one validator of a sign-on, for the form and the JSON API alike. It reads the request as
-/// sent (control characters and bidi overrides are refused, not silently dropped) and judges
-/// lengths and formula triggers on the text as it would be stored.
+/// The one validator of a sign-on, for the form and the JSON API alike, and of each row an import
+/// brings (<see cref="ForImport"/>: the same rules, without what only a sign-on must carry: a
+/// contact, a country and consent). It reads the request as sent (control characters and bidi
+/// overrides are refused, not silently dropped) and judges lengths and formula triggers on the
+/// text as it would be stored.
 /// </summary>
 public sealed class SignRequestValidator : AbstractValidator<SignRequest>
 {
@@ -67,8 +69,19 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
     public const int MaxEmail = 254;
     public const int MaxEmailLocalPart = 64;
 
+    /// <summary>The rules for a row of an import.</summary>
+    public static readonly SignRequestValidator ForImport = new(signOn: false);
+
     public SignRequestValidator()
+        : this(signOn: true)
     {
+    }
+
+    private SignRequestValidator(bool signOn)
+    {
+        IRuleBuilder<SignRequest, string?> Required(IRuleBuilder<SignRequest, string?> rule, string message) =>
+            signOn ? rule.Must(NotBlank).WithMessage(message) : rule;
+
         RuleFor(r => r.Organisation).Cascade(CascadeMode.Stop)
             .Must(NotBlank).WithMessage("Enter the name of your organisation.")
             .Must(NoControlCharacters).WithMessage("The organisation's name may not contain control characters.")
@@ -82,26 +95,23 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
             .Must(v => Clean(v).Length <= MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
             .Must(NoFormulaStart).WithMessage("The city may not start with = + - or @.");
 
-        RuleFor(r => r.Country).Cascade(CascadeMode.Stop)
-            .Must(NotBlank).WithMessage("Choose your organisation's country.")
-            .Must(v => Countries.IsCode(Clean(v).ToUpperInvariant())).WithMessage("Choose a country from the list (an ISO 3166-1 alpha-2 code such as NL or XK).");
+        Required(RuleFor(r => r.Country).Cascade(CascadeMode.Stop), "Choose your organisation's country.")
+            .Must(v => !NotBlank(v) || Countries.IsCode(Clean(v).ToUpperInvariant()))
+            .WithMessage("Choose a country from the list (an ISO 3166-1 alpha-2 code such as NL or XK).");
 
-        RuleFor(r => r.ContactName).Cascade(CascadeMode.Stop)
-            .Must(NotBlank).WithMessage("Enter the name of the person signing.")
+        Required(RuleFor(r => r.ContactName).Cascade(CascadeMode.Stop), "Enter the name of the person signing.")
             .Must(NoControlCharacters).WithMessage("The name may not contain control characters.")
             .Must(NoBidiOverrides).WithMessage("The name may not contain text-direction overrides.")
             .Must(v => Clean(v).Length <= MaxPerson).WithMessage($"The name must be at most {MaxPerson} characters.")
             .Must(NoFormulaStart).WithMessage("The name may not start with = + - or @.");
 
-        RuleFor(r => r.ContactRole).Cascade(CascadeMode.Stop)
-            .Must(NotBlank).WithMessage("Enter the role of the person signing, such as Director.")
+        Required(RuleFor(r => r.ContactRole).Cascade(CascadeMode.Stop), "Enter the role of the person signing, such as Director.")
             .Must(NoControlCharacters).WithMessage("The role may not contain control characters.")
             .Must(NoBidiOverrides).WithMessage("The role may not contain text-direction overrides.")
             .Must(v => Clean(v).Length <= MaxRole).WithMessage($"The role must be at most {MaxRole} characters.")
             .Must(NoFormulaStart).WithMessage("The role may not start with = + - or @.");
 
-        RuleFor(r => r.ContactEmail).Cascade(CascadeMode.Stop)
-            .Must(NotBlank).WithMessage("Enter an email address: we send a link to confirm the sign-on.")
+        Required(RuleFor(r => r.ContactEmail).Cascade(CascadeMode.Stop), "Enter an email address: we send a link to confirm the sign-on.")
             .Must(NoControlCharacters).WithMessage("The email address may not contain control characters.")
             .Custom((email, context) =>
             {
@@ -117,7 +127,7 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
             .Must(v => string.IsNullOrWhiteSpace(v) || IsWebAddress(Clean(v))).WithMessage("Enter the website as an address starting with http:// or https://.");
 
         RuleFor(r => r.Comment).Cascade(CascadeMode.Stop)
-            .Must(v => v is null || !v.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))).WithMessage("The comment may not contain control characters.")
+            .Must(v => !FreeText.HasControlCharacters(v, multiLine: true)).WithMessage("The comment may not contain control characters.")
             .Must(NoBidiOverrides).WithMessage("The comment may not contain text-direction overrides.")
             .Must(v => (v?.Length ?? 0) <= MaxComment).WithMessage($"The comment must be at most {MaxComment} characters.");
 
@@ -129,22 +139,25 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
                 .WithMessage("This field holds characters that could not be read; send the text as UTF-8.");
         }
 
-        RuleFor(r => r.Consent)
-            .Equal(true).WithMessage("Tick the box to agree that the organisation's name and city are published and the contact details are kept for this letter.");
+        if (signOn)
+        {
+            RuleFor(r => r.Consent)
+                .Equal(true).WithMessage("Tick the box to agree that the organisation's name and city are published and the contact details are kept for this letter.");
+        }
     }
 
     private static string Clean(string? text) => text is null ? "" : Names.Clean(text);
 
     private static bool NotBlank(string? text) => Clean(text).Length > 0;
 
-    private static bool NoControlCharacters(string? text) => text is null || !text.Any(char.IsControl);
+    private static bool NoControlCharacters(string? text) => !FreeText.HasControlCharacters(text);
 
-    // Explicit embeddings, overrides and isolates can make a name read backwards on screen.
-    private static bool NoBidiOverrides(string? text) =>
-        text is null || !text.Any(c => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C');
+    private static bool NoBidiOverrides(string? text) => !FreeText.HasBidiControls(text);
 
-    // A spreadsheet reads a cell that starts with one of these as a formula.
-    private static bool NoFormulaStart(string? text) => Clean(text) is not [('=' or '+' or '-' or '@' or '＝' or '＋' or '－' or '＠'), ..];
+    // A spreadsheet reads a cell that starts with a trigger as a formula. An apostrophe before one
+    // is how a CSV makes it text: as the start of a name it is a formula waiting for the apostrophe to go.
+    private static bool NoFormulaStart(string? text) =>
+        Clean(text) is var clean && !FreeText.StartsWithFormula(clean) && !(clean is ['\'', ..] && FreeText.StartsWithFormula(clean[1..]));
 
     private static bool IsWebAddress(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Contains('.', StringComparison.Ordinal);

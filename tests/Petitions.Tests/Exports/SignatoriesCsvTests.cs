@@ -114,6 +114,10 @@ public class SignatoriesCsvTests
     [TestCase("\r=1", TestName = "AValueStartingWithCarriageReturnGetsALeadingApostrophe")]
     [TestCase("\n=1", TestName = "AValueStartingWithLineFeedGetsALeadingApostrophe")]
     [TestCase("\0=1", TestName = "AValueStartingWithNulGetsALeadingApostrophe")]
+    [TestCase("\uFF1Dcmd|' /C calc'!A0", TestName = "AValueStartingWithFullWidthEqualsGetsALeadingApostrophe")]
+    [TestCase("\uFF0B1", TestName = "AValueStartingWithFullWidthPlusGetsALeadingApostrophe")]
+    [TestCase("\uFF0D1", TestName = "AValueStartingWithFullWidthMinusGetsALeadingApostrophe")]
+    [TestCase("\uFF20SUM(A1)", TestName = "AValueStartingWithFullWidthAtGetsALeadingApostrophe")]
     public async Task AValueStartingWithAFormulaTriggerGetsALeadingApostrophe(string value)
     {
         var text = Text(await Export(Memorial with { ContactRole = value }));

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Dapper;
+using Petitions.Signatures;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Hostile;
@@ -90,19 +92,42 @@ public sealed class FormulaTests
     }
 
     [Test]
-    public async Task FormulasImportedAsNamesAndCitiesAreInertInTheCsv()
+    public async Task FormulasInAnImportedListAreRejectedWithTheirLinesAsTheSignOnRejectsThem()
     {
-        var lines = Formulas.Select((f, i) => string.Create(CultureInfo.InvariantCulture, $"{f}, {f}\nFormula Import {i}, {f}"));
+        // A line break starts a new line of a list, and a comma a city, so those formulas cannot be in one.
+        var formulas = Formulas.Where(f => !f.Contains('\n', StringComparison.Ordinal) && !f.Contains(',', StringComparison.Ordinal))
+            .Append("'=HYPERLINK(\"http://x\")").ToList();
+        var lines = formulas.SelectMany((f, i) => new[] { $"{f}, Oslo", string.Create(CultureInfo.InvariantCulture, $"Formula Import {i}, {f}") }).ToList();
         using var content = new StringContent(string.Join('\n', lines), Encoding.UTF8, "text/plain");
 
         using var response = await coordinator.PostAsync($"/api/petitions/{SignOnClient.Slug}/signatures/import", content);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.That(result.GetProperty("imported").GetInt32(), Is.GreaterThan(Formulas.Count), "the import keeps what a published list prints");
-        var records = await ExportAsync();
-        Assert.That(SpreadsheetCsv.Problems(records), Is.Empty);
-        Assert.That(records.Select(r => r[1]), Does.Contain("'=cmd|' /C calc'!A0"), "the city as imported, with the apostrophe that makes it text");
+        Assert.That(result.GetProperty("imported").GetInt32(), Is.Zero, result.ToString());
+        Assert.That(result.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("line").GetInt32()),
+            Is.EqualTo(Enumerable.Range(1, lines.Count)));
+        Assert.That(SpreadsheetCsv.Problems(await ExportAsync()), Is.Empty);
+    }
+
+    [Test]
+    public async Task ANameStoredBeforeTheRulesIsEscapedInThePublicationText()
+    {
+        await using (var connection = await app.Db.OpenAsync())
+        {
+            // As an import before the rules stored it: straight into the tables.
+            await connection.ExecuteAsync("""
+                INSERT INTO organisations (name, name_key, loose_key, created_at) VALUES ('＝cmd|'' /C calc''!A0', 'legacy cmd', 'legacy cmd', '2026-01-01T00:00:00Z');
+                INSERT INTO signatures (petition_id, organisation_id, status, source, signed_at, confirmed_at, listed_at)
+                VALUES ((SELECT id FROM petitions WHERE slug = 'iap-2017'), last_insert_rowid(), 'listed', 'import',
+                        '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                """);
+        }
+
+        PublicListCache.InvalidateAll(app.Db.ConnectionString);
+        var text = await coordinator.GetStringAsync($"/api/petitions/{SignOnClient.Slug}/publication.txt");
+
+        Assert.That(text.Split('\n'), Does.Contain("'\uFF1Dcmd|' /C calc'!A0"));
     }
 
     [Test]

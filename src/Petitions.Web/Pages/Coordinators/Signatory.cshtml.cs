@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Petitions.Coordinators;
-using Petitions.Organisations;
 using Petitions.Petitions;
 using Petitions.Signatures;
 
@@ -42,9 +41,16 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
             return Page();
         }
 
+        if (FreeText.ReasonProblem(reason) is { } problem)
+        {
+            Message = problem;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
+        }
+
         try
         {
-            await review.ApplyAsync(letter.Id, id, action, Actor, reason is null ? null : Names.Clean(reason) is { Length: > 0 } r ? r[..Math.Min(r.Length, 2000)] : null, at, cancellationToken);
+            await review.ApplyAsync(letter.Id, id, action, Actor, FreeText.CleanReason(reason), at, cancellationToken);
         }
         catch (UnknownSignatureException)
         {

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
-using Petitions.Organisations;
 using Petitions.Signatures;
 
 namespace Petitions.Pages.Withdraw;
@@ -22,6 +21,10 @@ public sealed class WithdrawModel(Review review) : PageModel
 
     public bool ShowForm { get; private set; }
 
+    public string? ReasonError { get; private set; }
+
+    public string? Reason { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken cancellationToken)
     {
         NoTraces();
@@ -39,8 +42,24 @@ public sealed class WithdrawModel(Review review) : PageModel
     public async Task<IActionResult> OnPostAsync(string token, string? reason, CancellationToken cancellationToken)
     {
         NoTraces();
-        var cleaned = reason is null ? null : Names.Clean(reason) is { Length: > 0 } r ? r[..Math.Min(r.Length, 2000)] : null;
-        var (state, signature) = await review.WithdrawByLinkAsync(token, cleaned, cancellationToken);
+        if (FreeText.ReasonProblem(reason) is { } problem)
+        {
+            // The form again, with what is wrong and what was typed: nothing is withdrawn yet.
+            var (peeked, current) = await review.PeekWithdrawalAsync(token, cancellationToken);
+            Describe(current);
+            if (peeked != TokenState.Valid)
+            {
+                return Refused(peeked);
+            }
+
+            ShowForm = true;
+            ReasonError = problem;
+            Reason = reason;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var (state, signature) = await review.WithdrawByLinkAsync(token, FreeText.CleanReason(reason), cancellationToken);
         Describe(signature);
         if (state != TokenState.Valid)
         {
