@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -34,10 +33,6 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
             .ExecuteNonQuery();
         return Task.CompletedTask;
     }
-
-    /// <summary>How many emails a signature has caused so far (a sign-on causes at most a few).</summary>
-    public static Task<long> CountForSignatureAsync(SqliteConnection connection, SqliteTransaction transaction, long signatureId) =>
-        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE signature_id = @signatureId", new { signatureId }, transaction);
 
     /// <summary>Wakes the dispatcher: something committed is waiting.</summary>
     public void Notify()
