@@ -17,7 +17,7 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     private string Domain => domain ??= MailboxAddress.TryParse(options.Value.From, out var from) && from.Domain is { Length: > 0 } d ? d : "localhost";
 
     /// <summary>Queues an email in the caller's transaction; call <see cref="Notify"/> after the commit.</summary>
-    public Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutgoingEmail email, DateTimeOffset now)
+    public void Enqueue(SqliteConnection connection, SqliteTransaction transaction, OutgoingEmail email, DateTimeOffset now)
     {
         // The Message-ID is fixed now, so a message resent after an ambiguous failure keeps it.
         // Version 7 GUIDs start with the time: new IDs go to the end of the unique index on message_id,
@@ -31,7 +31,6 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
             .With("$kind", email.Kind).With("$petitionId", email.PetitionId).With("$signatureId", email.SignatureId).With("$to", email.To)
             .With("$subject", email.Subject).With("$text", email.Text).With("$html", email.Html).With("$messageId", messageId).With("$at", at)
             .ExecuteNonQuery();
-        return Task.CompletedTask;
     }
 
     /// <summary>Wakes the dispatcher: something committed is waiting.</summary>

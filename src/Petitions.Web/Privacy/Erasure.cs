@@ -63,7 +63,7 @@ public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
                 }
 
                 await connection.ExecuteAsync("DELETE FROM tokens WHERE signature_id = @id", new { id }, transaction);
-                await SignatureStore.RecordAsync(connection, transaction, petitionId, id, "system", "erased", null, null,
+                SignatureStore.Record(connection, transaction, petitionId, id, "system", "erased", null, null,
                     "a contact's personal data erased on request", now);
             }
 
@@ -75,7 +75,7 @@ public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
                 await connection.ExecuteAsync("DELETE FROM tokens WHERE contact_id = @contactId; DELETE FROM contacts WHERE id = @contactId",
                     new { contactId }, transaction);
                 var petitionId = await connection.ExecuteScalarAsync<long>("SELECT petition_id FROM signatures WHERE id = @signatureId", new { signatureId }, transaction);
-                await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, "system", "erased", null, null,
+                SignatureStore.Record(connection, transaction, petitionId, signatureId, "system", "erased", null, null,
                     "a further contact's personal data erased on request", now);
             }
 

@@ -56,7 +56,7 @@ public sealed class Purge(Db db, TimeProvider clock, PickupFolder pickup, ILogge
 
             foreach (var letter in stale.GroupBy(s => s.PetitionId))
             {
-                await SignatureStore.RecordAsync(connection, transaction, letter.Key, null, "system", "purged-unconfirmed", null, null,
+                SignatureStore.Record(connection, transaction, letter.Key, null, "system", "purged-unconfirmed", null, null,
                     $"{letter.Count()} unconfirmed sign-on(s) older than {Grace.TotalDays} days after their link expired", now);
             }
 

@@ -107,12 +107,12 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Ti
             await connection.ExecuteAsync(
                 "UPDATE signatures SET contact_email = @newAddress WHERE id = @signatureId AND contact_email = @ToAddress COLLATE NOCASE",
                 new { newAddress, signatureId, failed.ToAddress }, transaction);
-            await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, actor, "email-corrected", null, null,
+            SignatureStore.Record(connection, transaction, petitionId, signatureId, actor, "email-corrected", null, null,
                 $"{failed.Kind} resent to the corrected address", now);
         }
 
         // The failed message was never sent, so its body (and any link in it) was kept for this.
-        await outbox.EnqueueAsync(connection, transaction, new OutgoingEmail(
+        outbox.Enqueue(connection, transaction, new OutgoingEmail(
             failed.Kind, newAddress, failed.Subject, failed.TextBody ?? "", failed.HtmlBody ?? "", petitionId, failed.SignatureId), now);
         await connection.ExecuteAsync("UPDATE outbox SET last_error = last_error || ' (resent to a corrected address)' WHERE id = @outboxId",
             new { outboxId }, transaction);

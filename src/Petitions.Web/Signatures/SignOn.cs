@@ -199,7 +199,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             .With("$email", sign.Email).With("$website", request.Website).With("$comment", request.Comment).With("$version", sign.Petition.Version)
             .With("$consentVersion", ConsentVersion).With("$at", at)
             .ScalarInt64()!.Value;
-        SignatureStore.RecordAsync(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
+        SignatureStore.Record(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
 
         if (capped)
         {
@@ -209,7 +209,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
         // A new signature has no earlier link to void, and no emails yet to count against its own cap.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
-        outbox.EnqueueAsync(connection, transaction,
+        outbox.Enqueue(connection, transaction,
             Emails.Confirm(sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
             {
                 PetitionId = sign.Petition.Id, SignatureId = signatureId,
@@ -253,7 +253,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             """, new { existing.Id, sign.ContactName, sign.ContactRole, email, ConsentVersion, at = Time.Format(now) }, transaction);
         if (contact is null)
         {
-            await SignatureStore.RecordAsync(connection, transaction, petition.Id, existing.Id, "signatory", "contact-added", null, null, null, now);
+            SignatureStore.Record(connection, transaction, petition.Id, existing.Id, "signatory", "contact-added", null, null, null, now);
         }
 
         var contactToken = await Tokens.IssueAsync(connection, transaction, Tokens.Contact, existing.Id, contactId, null, now, Tokens.ConfirmLifetime);
@@ -287,7 +287,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
         {
             await connection.ExecuteAsync("UPDATE contacts SET confirmed_at = @at WHERE id = @ContactId",
                 new { at = Time.Format(now), record.ContactId }, transaction);
-            await SignatureStore.RecordAsync(connection, transaction, signature.PetitionId, signature.Id, "signatory", "contact-confirmed", null, null, null, now);
+            SignatureStore.Record(connection, transaction, signature.PetitionId, signature.Id, "signatory", "contact-confirmed", null, null, null, now);
         }
         else if (signature.Status == SignatureStatus.Pending)
         {
@@ -339,7 +339,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             return;
         }
 
-        await outbox.EnqueueAsync(connection, transaction, email with { PetitionId = email.PetitionId ?? petition?.Id, SignatureId = signatureId }, now);
+        outbox.Enqueue(connection, transaction, email with { PetitionId = email.PetitionId ?? petition?.Id, SignatureId = signatureId }, now);
     }
 
     // One indexed count (outbox_by_recipient) in the sign-on's own transaction, so sign-ons arriving
@@ -352,7 +352,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
     // The sign-on is answered as any other; the coordinators see in its history why no email went.
     private static void RecordWithheld(SqliteConnection connection, SqliteTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>
-        SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, "system", "email-withheld", null, null,
+        SignatureStore.Record(connection, transaction, petitionId, signatureId, "system", "email-withheld", null, null,
             $"No {kind} email was sent: its address has had {MaxSignOnEmailsPerRecipientPerDay} sign-on emails in the last 24 hours, " +
             "the most any address gets, whatever the letter.", now);
 
