@@ -39,6 +39,7 @@ public static class PetitionsServices
         services.AddSingleton<Privacy.Purge>();
         services.AddSingleton<Privacy.Erasure>();
         services.AddSingleton<SignOn>();
+        services.AddSingleton<Confirmation>();
         services.AddSingleton<Notifications>();
         services.AddSingleton<Review>();
         services.AddSingleton<SignatureRecords>();
