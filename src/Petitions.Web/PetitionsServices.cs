@@ -26,6 +26,7 @@ public static class PetitionsServices
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<SignatureStore>();
         services.AddSingleton<PublicListCache>();
+        services.AddSingleton<ListChanges>();
         services.AddSingleton<global::Petitions.Pages.Letters.LetterPageCache>();
         services.AddSingleton<SignatoryImport>();
         services.AddSingleton<SeedLoader>();

@@ -13,7 +13,7 @@ public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int
 /// its contact); otherwise it is withdrawn with <see cref="WithdrawalReason"/>. The history records
 /// the erasure without the address, and the deleted bytes are overwritten (secure_delete, WAL checkpoint).
 /// </summary>
-public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
+public sealed class Erasure(Db db, ListChanges changes, TimeProvider clock, PickupFolder pickup)
 {
     /// <summary>Why a signature whose contact was erased, with no confirmed contact left, is withdrawn.</summary>
     public const string WithdrawalReason = "contact erased on request";
@@ -53,12 +53,12 @@ public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
                         new { id }, transaction);
                     if (SignatureStatus.CanApply(SignatureAction.Withdraw, status))
                     {
-                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Withdraw, "system", WithdrawalReason, now);
+                        await SignatureStore.ApplyAsync(connection, transaction, changes, id, SignatureAction.Withdraw, "system", WithdrawalReason, now);
                         unlisted++;
                     }
                     else if (SignatureStatus.CanApply(SignatureAction.Reject, status))
                     {
-                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Reject, "system", WithdrawalReason, now);
+                        await SignatureStore.ApplyAsync(connection, transaction, changes, id, SignatureAction.Reject, "system", WithdrawalReason, now);
                     }
                 }
 
@@ -83,7 +83,7 @@ public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
             await transaction.CommitAsync(cancellationToken);
             foreach (var petitionId in signed.Select(s => s.PetitionId).Distinct())
             {
-                PublicListCache.Invalidate(db.ConnectionString, petitionId);
+                changes.Changed(petitionId);
             }
 
             // Old page images live on in the WAL until it is checkpointed and truncated.

@@ -20,7 +20,7 @@ public sealed record ConfirmResult(ConfirmOutcome Outcome, string? Status = null
 /// The link in a sign-on's (or a further contact's) email: looking at it, and using it to confirm,
 /// which lists the organisation or puts it before the coordinators under the letter's review setting.
 /// </summary>
-public sealed class Confirmation(Db db, Outbox outbox, Notifications notifications, TimeProvider clock)
+public sealed class Confirmation(Db db, Outbox outbox, Notifications notifications, ListChanges changes, TimeProvider clock)
 {
     /// <summary>Whether a confirmed sign-on waits for a coordinator, under its letter's review setting.</summary>
     public static bool NeedsReview(string review, string flags)
@@ -69,7 +69,7 @@ public sealed class Confirmation(Db db, Outbox outbox, Notifications notificatio
         else if (signature.Status == SignatureStatus.Pending)
         {
             var needsReview = NeedsReview(signature.Review, signature.Flags);
-            status = await SignatureStore.ApplyAsync(connection, transaction, signature.Id,
+            status = await SignatureStore.ApplyAsync(connection, transaction, changes, signature.Id,
                 needsReview ? SignatureAction.ConfirmForReview : SignatureAction.Confirm, "signatory", null, now);
             await (needsReview
                 ? notifications.AwaitingReviewAsync(connection, transaction, signature, now)

@@ -97,7 +97,7 @@ public sealed class SignatureStore(Db db)
     /// </summary>
     /// <returns>The new status.</returns>
     public static async Task<string> ApplyAsync(
-        SqliteConnection connection, SqliteTransaction transaction, long signatureId, SignatureAction action,
+        SqliteConnection connection, SqliteTransaction transaction, ListChanges changes, long signatureId, SignatureAction action,
         string actor, string? reason, DateTimeOffset at)
     {
         var current = await connection.QuerySingleOrDefaultAsync<StatusRow>(
@@ -124,7 +124,7 @@ public sealed class SignatureStore(Db db)
         if (current.Status == SignatureStatus.Listed || to == SignatureStatus.Listed)
         {
             // Before the commit: the cache reads this letter again once its commit window has passed too.
-            PublicListCache.Invalidate(connection.ConnectionString, current.PetitionId);
+            changes.Changed(current.PetitionId);
         }
 
         return to;
