@@ -26,6 +26,7 @@ public static class PetitionsServices
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<SignatureStore>();
         services.AddSingleton<PublicListCache>();
+        services.AddSingleton<ListChanges>();
         services.AddSingleton<global::Petitions.Pages.Letters.LetterPageCache>();
         services.AddSingleton<SignatoryImport>();
         services.AddSingleton<SeedLoader>();
@@ -39,6 +40,7 @@ public static class PetitionsServices
         services.AddSingleton<Privacy.Purge>();
         services.AddSingleton<Privacy.Erasure>();
         services.AddSingleton<SignOn>();
+        services.AddSingleton<Confirmation>();
         services.AddSingleton<Notifications>();
         services.AddSingleton<Review>();
         services.AddSingleton<SignatureRecords>();

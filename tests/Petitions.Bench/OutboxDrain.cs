@@ -71,7 +71,7 @@ public static class OutboxDrain
             {
                 var email = Emails.Confirm($"drain{i}@drain.bench.example.org", "Petition to the International Association of Prosecutors",
                     $"Drain Organisation {i}", $"http://127.0.0.1:5080/confirm/{Guid.NewGuid():N}{Guid.NewGuid():N}"[..75]);
-                await outbox.EnqueueAsync(connection, transaction, email, now);
+                outbox.Enqueue(connection, transaction, email, now);
             }
 
             await transaction.CommitAsync();
@@ -100,7 +100,7 @@ public static class OutboxDrain
                     {
                         var email = Emails.Confirm($"arrival{produced}@drain.bench.example.org", "Petition to the International Association of Prosecutors",
                             $"Arrival Organisation {produced}", $"http://127.0.0.1:5080/confirm/{Guid.NewGuid():N}{Guid.NewGuid():N}"[..75]);
-                        await outbox.EnqueueAsync(connection, transaction, email, now);
+                        outbox.Enqueue(connection, transaction, email, now);
                     }
 
                     await transaction.CommitAsync();

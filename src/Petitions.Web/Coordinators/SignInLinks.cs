@@ -100,7 +100,7 @@ public sealed partial class SignInLinks(
 
         // IssueFirst, not IssueAsync: earlier links stay valid, so a flood of requests cannot void the one the coordinator is about to use.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.SignIn, null, null, coordinator.Id, now, LinkLifetime);
-        await outbox.EnqueueAsync(connection, transaction, Emails.SignIn(coordinator.Email, notifications.Link($"/coordinators/sign-in/{token}")), now);
+        outbox.Enqueue(connection, transaction, Emails.SignIn(coordinator.Email, notifications.Link($"/coordinators/sign-in/{token}")), now);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }

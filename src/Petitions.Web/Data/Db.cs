@@ -80,25 +80,6 @@ public sealed class Db
         }
     }
 
-    /// <summary>Free space on the database's disk, when the database is a file.</summary>
-    public long? FreeBytes()
-    {
-        var source = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
-        if (string.IsNullOrEmpty(source) || source.StartsWith("file:", StringComparison.Ordinal) || source == ":memory:")
-        {
-            return null;
-        }
-
-        try
-        {
-            return new DriveInfo(Path.GetDirectoryName(Path.GetFullPath(source))!).AvailableFreeSpace;
-        }
-        catch (Exception exception) when (exception is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
     // FULL: an acknowledged sign-on must survive power loss, not only a crash of the process.
     // secure_delete: what is deleted or overwritten (an erased person, a sent email's link) is
     // zeroed in the file, not left behind in free space.

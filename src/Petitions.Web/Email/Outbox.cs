@@ -9,6 +9,10 @@ namespace Petitions.Email;
 /// <summary>An email to send: written to the outbox in the transaction of the change that caused it.</summary>
 public sealed record OutgoingEmail(string Kind, string To, string Subject, string Text, string Html, long? PetitionId = null, long? SignatureId = null);
 
+/// <summary>
+/// The outbox table and its SQL: emails are queued in the transaction of the change that caused them,
+/// and the dispatcher (<see cref="OutboxDispatcher"/>) claims, records and releases them through here.
+/// </summary>
 public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
 {
     private readonly SemaphoreSlim signal = new(0, 1);
@@ -18,7 +22,7 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     private string Domain => domain ??= MailboxAddress.TryParse(options.Value.From, out var from) && from.Domain is { Length: > 0 } d ? d : "localhost";
 
     /// <summary>Queues an email in the caller's transaction; call <see cref="Notify"/> after the commit.</summary>
-    public Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutgoingEmail email, DateTimeOffset now)
+    public void Enqueue(SqliteConnection connection, SqliteTransaction transaction, OutgoingEmail email, DateTimeOffset now)
     {
         // The Message-ID is fixed now, so a message resent after an ambiguous failure keeps it.
         // Version 7 GUIDs start with the time: new IDs go to the end of the unique index on message_id,
@@ -32,12 +36,52 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
             .With("$kind", email.Kind).With("$petitionId", email.PetitionId).With("$signatureId", email.SignatureId).With("$to", email.To)
             .With("$subject", email.Subject).With("$text", email.Text).With("$html", email.Html).With("$messageId", messageId).With("$at", at)
             .ExecuteNonQuery();
-        return Task.CompletedTask;
     }
 
-    /// <summary>How many emails a signature has caused so far (a sign-on causes at most a few).</summary>
-    public static Task<long> CountForSignatureAsync(SqliteConnection connection, SqliteTransaction transaction, long signatureId) =>
-        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE signature_id = @signatureId", new { signatureId }, transaction);
+    /// <summary>
+    /// Marks <paramref name="sent"/> sent (their bodies, which hold one-time links, dropped), then
+    /// claims up to <paramref name="claim"/> due rows, oldest first, leased until <paramref name="leaseUntil"/>.
+    /// </summary>
+    public static async Task<List<OutboxMessage>> RecordSentAndClaimAsync(
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyCollection<long> sent, int claim, DateTimeOffset now, DateTimeOffset leaseUntil)
+    {
+        if (sent.Count > 0)
+        {
+            await connection.ExecuteAsync("""
+                UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
+                                  text_body = NULL, html_body = NULL, last_error = NULL
+                WHERE id IN @sent
+                """, new { at = Time.Format(now), sent }, transaction);
+        }
+
+        return claim == 0 ? [] : (await connection.QueryAsync<OutboxMessage>("""
+            UPDATE outbox SET lease_until = @leaseUntil
+            WHERE id IN (
+                SELECT id FROM outbox
+                WHERE status = 'pending' AND due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                ORDER BY due_at, id LIMIT @claim)
+            RETURNING id, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody,
+                      message_id AS messageId, attempts
+            """, new { now = Time.Format(now), leaseUntil = Time.Format(leaseUntil), claim }, transaction)).OrderBy(r => r.Id).ToList();
+    }
+
+    /// <summary>A message the server refused for good: it stays failed, for a coordinator to see.</summary>
+    public static Task MarkFailedAsync(SqliteConnection connection, SqliteTransaction transaction, long id, int attempts, string error, DateTimeOffset now) =>
+        connection.ExecuteAsync("""
+            UPDATE outbox SET status = 'failed', failed_at = @at, attempts = @attempts, lease_until = NULL, last_error = @error
+            WHERE id = @id
+            """, new { at = Time.Format(now), attempts, error, id }, transaction);
+
+    /// <summary>A message that may go on a later try: due again at <paramref name="due"/>, its lease given up.</summary>
+    public static Task RetryLaterAsync(SqliteConnection connection, SqliteTransaction transaction, long id, int attempts, string error, DateTimeOffset due) =>
+        connection.ExecuteAsync("""
+            UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @id
+            """, new { due = Time.Format(due), attempts, error, id }, transaction);
+
+    /// <summary>Gives up the lease on claimed rows that were not sent, so they go on the next claim.</summary>
+    /// <returns>How many rows were released.</returns>
+    public static Task<int> ReleaseAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyCollection<long> ids) =>
+        connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction);
 
     /// <summary>Wakes the dispatcher: something committed is waiting.</summary>
     public void Notify()
@@ -59,4 +103,16 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
 
     /// <summary>Blocks the calling thread (a dispatcher's lane) until <see cref="Notify"/> or the timeout.</summary>
     internal bool Wait(TimeSpan timeout, CancellationToken cancellationToken) => signal.Wait(timeout, cancellationToken);
+}
+
+/// <summary>A claimed outbox row: what the dispatcher needs to send it.</summary>
+public sealed class OutboxMessage
+{
+    public long Id { get; init; }
+    public string ToAddress { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public string? TextBody { get; init; }
+    public string? HtmlBody { get; init; }
+    public string MessageId { get; init; } = "";
+    public long Attempts { get; init; }
 }

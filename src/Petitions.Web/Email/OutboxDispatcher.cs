@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Dapper;
 using Microsoft.Data.Sqlite;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -240,7 +239,7 @@ public sealed class OutboxDispatcher(
         return capped * (0.8 + (Random.Shared.NextDouble() * 0.4));
     }
 
-    private MimeMessage Compose(OutboxRow row)
+    private MimeMessage Compose(OutboxMessage row)
     {
         var message = new MimeMessage { MessageId = row.MessageId, Subject = row.Subject };
         message.From.Add(new MailboxAddress(from.Value.Name, from.Value.Address));
@@ -255,7 +254,7 @@ public sealed class OutboxDispatcher(
     /// those messages again after the lease, with the same Message-ID, so the receiver can tell.
     /// </summary>
     /// <remarks>Called on a lane's thread, which waits for the commit.</remarks>
-    private List<OutboxRow> RecordAndClaim(List<long> sent, int claim, CancellationToken cancellationToken)
+    private List<OutboxMessage> RecordAndClaim(List<long> sent, int claim, CancellationToken cancellationToken)
     {
         if (sent.Count == 0 && claim == 0)
         {
@@ -266,35 +265,13 @@ public sealed class OutboxDispatcher(
         // fsyncs) instead of contending with them for SQLite's write lock.
         var now = clock.GetUtcNow();
         var recorded = sent.ToList();
-        return writer.RunAsync((connection, transaction) => RecordAndClaimAsync(connection, transaction, recorded, claim, now), cancellationToken)
+        return writer.RunAsync(
+                (connection, transaction) => Outbox.RecordSentAndClaimAsync(connection, transaction, recorded, claim, now, now + Lease), cancellationToken)
             .GetAwaiter().GetResult();
     }
 
-    private static async Task<List<OutboxRow>> RecordAndClaimAsync(SqliteConnection connection, SqliteTransaction transaction, List<long> sent, int claim, DateTimeOffset now)
-    {
-        if (sent.Count > 0)
-        {
-            await connection.ExecuteAsync("""
-                UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
-                                  text_body = NULL, html_body = NULL, last_error = NULL
-                WHERE id IN @sent
-                """, new { at = Time.Format(now), sent }, transaction);
-        }
-
-        var due = claim == 0 ? [] : (await connection.QueryAsync<OutboxRow>("""
-            UPDATE outbox SET lease_until = @leaseUntil
-            WHERE id IN (
-                SELECT id FROM outbox
-                WHERE status = 'pending' AND due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
-                ORDER BY due_at, id LIMIT @claim)
-            RETURNING id, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody,
-                      message_id AS messageId, attempts
-            """, new { now = Time.Format(now), leaseUntil = Time.Format(now + Lease), claim }, transaction)).OrderBy(r => r.Id).ToList();
-        return due;
-    }
-
     /// <summary>Records one failure for each row, in one transaction (on a lane's thread, which waits for it).</summary>
-    private void RecordFailures(IReadOnlyList<OutboxRow> rows, Exception exception, CancellationToken cancellationToken)
+    private void RecordFailures(IReadOnlyList<OutboxMessage> rows, Exception exception, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
@@ -312,7 +289,7 @@ public sealed class OutboxDispatcher(
     }
 
     private async Task RecordFailuresAsync(
-        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxRow> rows, Exception exception, string error, bool permanent, DateTimeOffset now)
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxMessage> rows, Exception exception, string error, bool permanent, DateTimeOffset now)
     {
         foreach (var row in rows)
         {
@@ -321,18 +298,13 @@ public sealed class OutboxDispatcher(
             {
                 // The log gets the kind of failure only: a server's message often quotes the recipient's address.
                 logger.LogWarning("Email {Id} failed permanently ({Kind}).", row.Id, Kind(exception));
-                await connection.ExecuteAsync("""
-                    UPDATE outbox SET status = 'failed', failed_at = @at, attempts = @attempts, lease_until = NULL, last_error = @error
-                    WHERE id = @Id
-                    """, new { at = Time.Format(now), attempts, error, row.Id }, transaction);
+                await Outbox.MarkFailedAsync(connection, transaction, row.Id, attempts, error, now);
                 continue;
             }
 
             var delay = Backoff(attempts);
             logger.LogInformation("Email {Id} will be retried in {Delay} ({Kind}).", row.Id, delay, Kind(exception));
-            await connection.ExecuteAsync("""
-                UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @Id
-                """, new { due = Time.Format(now + delay), attempts, error, row.Id }, transaction);
+            await Outbox.RetryLaterAsync(connection, transaction, row.Id, attempts, error, now + delay);
         }
     }
 
@@ -344,8 +316,7 @@ public sealed class OutboxDispatcher(
             return;
         }
 
-        writer.RunAsync((connection, transaction) =>
-            connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction), cancellationToken)
+        writer.RunAsync((connection, transaction) => Outbox.ReleaseAsync(connection, transaction, ids), cancellationToken)
             .GetAwaiter().GetResult();
     }
 
@@ -367,7 +338,7 @@ public sealed class OutboxDispatcher(
         public IMailSession? Session { get; set; }
 
         /// <summary>Claimed (leased) and not yet sent, in order.</summary>
-        public List<OutboxRow> Claimed { get; } = [];
+        public List<OutboxMessage> Claimed { get; } = [];
 
         /// <summary>Sent and not yet recorded: recorded with the next claim.</summary>
         public List<long> Sent { get; } = [];
@@ -385,16 +356,5 @@ public sealed class OutboxDispatcher(
                 session.Dispose();
             }
         }
-    }
-
-    private sealed class OutboxRow
-    {
-        public long Id { get; init; }
-        public string ToAddress { get; init; } = "";
-        public string Subject { get; init; } = "";
-        public string? TextBody { get; init; }
-        public string? HtmlBody { get; init; }
-        public string MessageId { get; init; } = "";
-        public long Attempts { get; init; }
     }
 }

@@ -13,7 +13,7 @@ public sealed record ErasureResult(int Signatures, int Contacts, int Emails, int
 /// its contact); otherwise it is withdrawn with <see cref="WithdrawalReason"/>. The history records
 /// the erasure without the address, and the deleted bytes are overwritten (secure_delete, WAL checkpoint).
 /// </summary>
-public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
+public sealed class Erasure(Db db, ListChanges changes, TimeProvider clock, PickupFolder pickup)
 {
     /// <summary>Why a signature whose contact was erased, with no confirmed contact left, is withdrawn.</summary>
     public const string WithdrawalReason = "contact erased on request";
@@ -53,17 +53,17 @@ public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
                         new { id }, transaction);
                     if (SignatureStatus.CanApply(SignatureAction.Withdraw, status))
                     {
-                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Withdraw, "system", WithdrawalReason, now);
+                        await SignatureStore.ApplyAsync(connection, transaction, changes, id, SignatureAction.Withdraw, "system", WithdrawalReason, now);
                         unlisted++;
                     }
                     else if (SignatureStatus.CanApply(SignatureAction.Reject, status))
                     {
-                        await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Reject, "system", WithdrawalReason, now);
+                        await SignatureStore.ApplyAsync(connection, transaction, changes, id, SignatureAction.Reject, "system", WithdrawalReason, now);
                     }
                 }
 
                 await connection.ExecuteAsync("DELETE FROM tokens WHERE signature_id = @id", new { id }, transaction);
-                await SignatureStore.RecordAsync(connection, transaction, petitionId, id, "system", "erased", null, null,
+                SignatureStore.Record(connection, transaction, petitionId, id, "system", "erased", null, null,
                     "a contact's personal data erased on request", now);
             }
 
@@ -75,7 +75,7 @@ public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
                 await connection.ExecuteAsync("DELETE FROM tokens WHERE contact_id = @contactId; DELETE FROM contacts WHERE id = @contactId",
                     new { contactId }, transaction);
                 var petitionId = await connection.ExecuteScalarAsync<long>("SELECT petition_id FROM signatures WHERE id = @signatureId", new { signatureId }, transaction);
-                await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, "system", "erased", null, null,
+                SignatureStore.Record(connection, transaction, petitionId, signatureId, "system", "erased", null, null,
                     "a further contact's personal data erased on request", now);
             }
 
@@ -83,7 +83,7 @@ public sealed class Erasure(Db db, TimeProvider clock, PickupFolder pickup)
             await transaction.CommitAsync(cancellationToken);
             foreach (var petitionId in signed.Select(s => s.PetitionId).Distinct())
             {
-                PublicListCache.Invalidate(db.ConnectionString, petitionId);
+                changes.Changed(petitionId);
             }
 
             // Old page images live on in the WAL until it is checkpointed and truncated.

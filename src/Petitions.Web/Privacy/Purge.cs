@@ -9,7 +9,7 @@ namespace Petitions.Privacy;
 /// the signature, its contact data, tokens and emails are deleted. The letter's history records
 /// how many were purged, without who. Each run also prunes the pickup folder's old emails.
 /// </summary>
-public sealed class Purge(Db db, TimeProvider clock, PickupFolder pickup, ILogger<Purge> logger) : BackgroundService
+public sealed class Purge(Db db, ListChanges changes, TimeProvider clock, PickupFolder pickup, ILogger<Purge> logger) : BackgroundService
 {
     public static readonly TimeSpan Grace = TimeSpan.FromDays(7);
 
@@ -56,7 +56,7 @@ public sealed class Purge(Db db, TimeProvider clock, PickupFolder pickup, ILogge
 
             foreach (var letter in stale.GroupBy(s => s.PetitionId))
             {
-                await SignatureStore.RecordAsync(connection, transaction, letter.Key, null, "system", "purged-unconfirmed", null, null,
+                SignatureStore.Record(connection, transaction, letter.Key, null, "system", "purged-unconfirmed", null, null,
                     $"{letter.Count()} unconfirmed sign-on(s) older than {Grace.TotalDays} days after their link expired", now);
             }
 
@@ -65,7 +65,7 @@ public sealed class Purge(Db db, TimeProvider clock, PickupFolder pickup, ILogge
             // Unconfirmed sign-ons were never listed, but organisations went with them: the lists are read again all the same.
             foreach (var letter in stale.Select(s => s.PetitionId).Distinct())
             {
-                PublicListCache.Invalidate(db.ConnectionString, letter);
+                changes.Changed(letter);
             }
         }
 

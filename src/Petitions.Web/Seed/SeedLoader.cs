@@ -14,7 +14,7 @@ namespace Petitions.Seed;
 /// install can be signed at once. Its organisations go through the same import as a pasted
 /// list; the ones the import flags are then approved as a coordinator did (reviews.tsv).
 /// </summary>
-public sealed class SeedLoader(Db db, SignatoryImport import, TimeProvider clock, IOptions<PetitionsOptions> options, ILogger<SeedLoader> logger)
+public sealed class SeedLoader(Db db, SignatoryImport import, ListChanges changes, TimeProvider clock, IOptions<PetitionsOptions> options, ILogger<SeedLoader> logger)
 {
     public const string Slug = "iap-2017";
     public const string Actor = "seed";
@@ -63,7 +63,7 @@ public sealed class SeedLoader(Db db, SignatoryImport import, TimeProvider clock
                 """, new { petitionId, key = Names.OrganisationKey(name) }, transaction);
             if (signatureId is { } id)
             {
-                await SignatureStore.ApplyAsync(connection, transaction, id, SignatureAction.Approve, Actor, note, now);
+                await SignatureStore.ApplyAsync(connection, transaction, changes, id, SignatureAction.Approve, Actor, note, now);
             }
         }
 

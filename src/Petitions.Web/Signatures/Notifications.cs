@@ -48,7 +48,7 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
         }
 
         var token = await Tokens.IssueAsync(connection, transaction, Tokens.Withdraw, signature.Id, null, null, now, WithdrawLinkLifetime);
-        await QueueAsync(connection, transaction, signature, Emails.Listed(
+        Queue(connection, transaction, signature, Emails.Listed(
             signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
     }
 
@@ -56,12 +56,12 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
     {
         if (signature.ContactEmail is not null)
         {
-            await QueueAsync(connection, transaction, signature, Emails.Review(signature.ContactEmail, signature.Title, signature.Organisation), now);
+            Queue(connection, transaction, signature, Emails.Review(signature.ContactEmail, signature.Title, signature.Organisation), now);
         }
 
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
-            await QueueAsync(connection, transaction, signature,
+            Queue(connection, transaction, signature,
                 Emails.NewForReview(coordinator, signature.Title, signature.Organisation, Link($"/coordinators/petitions/{signature.Slug}")), now);
         }
     }
@@ -71,12 +71,12 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
     {
         if (signature.ContactEmail is not null)
         {
-            await QueueAsync(connection, transaction, signature, Emails.Withdrawn(signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
+            Queue(connection, transaction, signature, Emails.Withdrawn(signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
         }
 
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
-            await QueueAsync(connection, transaction, signature, Emails.WithdrawalNotice(
+            Queue(connection, transaction, signature, Emails.WithdrawalNotice(
                 coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
                 Link($"/coordinators/petitions/{signature.Slug}/signatures/{signature.Id}")), now);
         }
@@ -84,6 +84,6 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
 
     public string Link(string path) => options.Value.PublicBaseUrl.TrimEnd('/') + path;
 
-    private Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, OutgoingEmail email, DateTimeOffset now) =>
-        outbox.EnqueueAsync(connection, transaction, email with { PetitionId = signature.PetitionId, SignatureId = signature.Id }, now);
+    private void Queue(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, OutgoingEmail email, DateTimeOffset now) =>
+        outbox.Enqueue(connection, transaction, email with { PetitionId = signature.PetitionId, SignatureId = signature.Id }, now);
 }

@@ -9,8 +9,8 @@ namespace Petitions.Signatures;
 /// Each letter's public list (<see cref="PublicList"/>, with its HTML), kept between requests.
 /// </summary>
 /// <remarks>
-/// <para>Every write that changes what a list shows tells the cache (<see cref="Invalidate(string, long)"/>:
-/// a status change in <see cref="SignatureStore.ApplyAsync"/>, an import, an erasure, the purge, a letter's
+/// <para>Every write that changes what a list shows tells the cache through <see cref="ListChanges"/>
+/// (a status change in <see cref="SignatureStore.ApplyAsync"/>, an import, an erasure, the purge, a letter's
 /// edit), and the next request reads the list again. Nothing is counted in a shared row: a hot row every
 /// sign-on updated and every page read waited on is what brought e-petitions down.</para>
 /// <para>Writes by another process (the command line's import and erase) cannot tell this one, so a list
@@ -120,8 +120,8 @@ public sealed class PublicListCache : IDisposable
         }
     }
 
-    /// <summary>Tells the caches of this database, in this process, that a letter's list changed.</summary>
-    public static void Invalidate(string connectionString, long petitionId)
+    /// <summary>Tells the caches of this database, in this process, that a letter's list changed: writers say so through <see cref="ListChanges"/>.</summary>
+    internal static void Invalidate(string connectionString, long petitionId)
     {
         foreach (var cache in Live.Keys)
         {
@@ -133,7 +133,7 @@ public sealed class PublicListCache : IDisposable
     }
 
     /// <summary>Tells the caches of this database, in this process, that any list may have changed.</summary>
-    public static void InvalidateAll(string connectionString)
+    internal static void InvalidateAll(string connectionString)
     {
         foreach (var cache in Live.Keys)
         {

@@ -10,7 +10,7 @@ public sealed class UnknownSignatureException(long id) : InvalidOperationExcepti
 /// What coordinators (and signatories, by their withdrawal link) do to a signature after it is
 /// confirmed: approve, reject, withdraw. Each is one transaction with its emails.
 /// </summary>
-public sealed class Review(Db db, Notifications notifications, Outbox outbox, TimeProvider clock)
+public sealed class Review(Db db, Notifications notifications, Outbox outbox, ListChanges changes, TimeProvider clock)
 {
     /// <param name="at">When it happened, as a formal letter dates a withdrawal; now if not given.</param>
     /// <returns>The new status.</returns>
@@ -27,7 +27,7 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Ti
             throw new UnknownSignatureException(signatureId);
         }
 
-        var status = await SignatureStore.ApplyAsync(connection, transaction, signatureId, action, actor, reason, at ?? now);
+        var status = await SignatureStore.ApplyAsync(connection, transaction, changes, signatureId, action, actor, reason, at ?? now);
         switch (action)
         {
             case SignatureAction.Approve:
@@ -85,7 +85,7 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Ti
             return (TokenState.Used, signature);
         }
 
-        await SignatureStore.ApplyAsync(connection, transaction, signature.Id, SignatureAction.Withdraw, "signatory", reason, now);
+        await SignatureStore.ApplyAsync(connection, transaction, changes, signature.Id, SignatureAction.Withdraw, "signatory", reason, now);
         await notifications.WithdrawnAsync(connection, transaction, signature, reason, now, now);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
@@ -107,12 +107,12 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Ti
             await connection.ExecuteAsync(
                 "UPDATE signatures SET contact_email = @newAddress WHERE id = @signatureId AND contact_email = @ToAddress COLLATE NOCASE",
                 new { newAddress, signatureId, failed.ToAddress }, transaction);
-            await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, actor, "email-corrected", null, null,
+            SignatureStore.Record(connection, transaction, petitionId, signatureId, actor, "email-corrected", null, null,
                 $"{failed.Kind} resent to the corrected address", now);
         }
 
         // The failed message was never sent, so its body (and any link in it) was kept for this.
-        await outbox.EnqueueAsync(connection, transaction, new OutgoingEmail(
+        outbox.Enqueue(connection, transaction, new OutgoingEmail(
             failed.Kind, newAddress, failed.Subject, failed.TextBody ?? "", failed.HtmlBody ?? "", petitionId, failed.SignatureId), now);
         await connection.ExecuteAsync("UPDATE outbox SET last_error = last_error || ' (resent to a corrected address)' WHERE id = @outboxId",
             new { outboxId }, transaction);

@@ -15,22 +15,12 @@ public enum SignOnOutcome
     NotOpen,
 }
 
-public enum ConfirmOutcome
-{
-    Confirmed,
-    Unknown,
-    Expired,
-}
-
-/// <summary>What a confirmation did, and the letter it belongs to.</summary>
-public sealed record ConfirmResult(ConfirmOutcome Outcome, string? Status = null, string? Title = null, string? Slug = null);
-
 /// <summary>
 /// The way a sign-on travels, for the form and the JSON API alike: one transaction writes the
-/// organisation, the signature and its email; confirming moves it on. A repeat of a sign-on is
+/// organisation, the signature and its email; <see cref="Confirmation"/> moves it on. A repeat of a sign-on is
 /// answered exactly like a new one, and only the email differs.
 /// </summary>
-public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notifications notifications, TimeProvider clock, IOptions<PetitionsOptions> options)
+public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock, IOptions<PetitionsOptions> options)
 {
     /// <summary>The consent text shown beside the checkbox; its version is stored with each sign-on.</summary>
     public const string ConsentVersion = "2026-11-consent-1";
@@ -54,21 +44,6 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
     /// let anyone mail anyone.
     /// </summary>
     public const int MaxSignOnEmailsPerRecipientPerDay = 5;
-
-    /// <summary>Whether a confirmed sign-on waits for a coordinator, under its letter's review setting.</summary>
-    public static bool NeedsReview(string review, string flags)
-    {
-        var set = flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return review switch
-        {
-            ReviewSetting.All => true,
-            // "Review nothing" trusts names, not deceptions: a link or a name imitating another in a mix of
-            // scripts, once listed, is published under the coalition's name.
-            ReviewSetting.None => set.Contains(LinkLikeText.Flag) || set.Contains(LookAlike),
-            // domain-verified is the one flag that vouches rather than doubts.
-            _ => set.Any(flag => flag != DomainCheck.Verified),
-        };
-    }
 
     /// <param name="petition">The letter, as the caller found it (public and open); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request that passed <see cref="SignRequestValidator"/>, as it arrived.</param>
@@ -199,7 +174,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             .With("$email", sign.Email).With("$website", request.Website).With("$comment", request.Comment).With("$version", sign.Petition.Version)
             .With("$consentVersion", ConsentVersion).With("$at", at)
             .ScalarInt64()!.Value;
-        SignatureStore.RecordAsync(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
+        SignatureStore.Record(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
 
         if (capped)
         {
@@ -209,7 +184,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
         // A new signature has no earlier link to void, and no emails yet to count against its own cap.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
-        outbox.EnqueueAsync(connection, transaction,
+        outbox.Enqueue(connection, transaction,
             Emails.Confirm(sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
             {
                 PetitionId = sign.Petition.Id, SignatureId = signatureId,
@@ -253,71 +228,11 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             """, new { existing.Id, sign.ContactName, sign.ContactRole, email, ConsentVersion, at = Time.Format(now) }, transaction);
         if (contact is null)
         {
-            await SignatureStore.RecordAsync(connection, transaction, petition.Id, existing.Id, "signatory", "contact-added", null, null, null, now);
+            SignatureStore.Record(connection, transaction, petition.Id, existing.Id, "signatory", "contact-added", null, null, null, now);
         }
 
         var contactToken = await Tokens.IssueAsync(connection, transaction, Tokens.Contact, existing.Id, contactId, null, now, Tokens.ConfirmLifetime);
         await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
-    }
-
-    /// <summary>Confirms a sign-on (or a further contact) from the token in its email.</summary>
-    public async Task<ConfirmResult> ConfirmAsync(string? token, CancellationToken cancellationToken = default)
-    {
-        var now = clock.GetUtcNow();
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = Db.BeginWrite(connection);
-        var record = await Tokens.FindAsync(connection, transaction, Tokens.Confirm, token)
-            ?? await Tokens.FindAsync(connection, transaction, Tokens.Contact, token);
-        switch (record?.StateAt(now))
-        {
-            case null or TokenState.Unknown or TokenState.Used:
-                return new ConfirmResult(ConfirmOutcome.Unknown);
-            case TokenState.Expired:
-                return new ConfirmResult(ConfirmOutcome.Expired);
-        }
-
-        if (!await Tokens.UseAsync(connection, transaction, record!.Id, now))
-        {
-            return new ConfirmResult(ConfirmOutcome.Unknown);
-        }
-
-        var signature = (await SignatureContext.LoadAsync(connection, transaction, record.SignatureId!.Value))!;
-        var status = signature.Status;
-        if (record.Purpose == Tokens.Contact)
-        {
-            await connection.ExecuteAsync("UPDATE contacts SET confirmed_at = @at WHERE id = @ContactId",
-                new { at = Time.Format(now), record.ContactId }, transaction);
-            await SignatureStore.RecordAsync(connection, transaction, signature.PetitionId, signature.Id, "signatory", "contact-confirmed", null, null, null, now);
-        }
-        else if (signature.Status == SignatureStatus.Pending)
-        {
-            var needsReview = NeedsReview(signature.Review, signature.Flags);
-            status = await SignatureStore.ApplyAsync(connection, transaction, signature.Id,
-                needsReview ? SignatureAction.ConfirmForReview : SignatureAction.Confirm, "signatory", null, now);
-            await (needsReview
-                ? notifications.AwaitingReviewAsync(connection, transaction, signature, now)
-                : notifications.ListedAsync(connection, transaction, signature, now));
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        outbox.Notify();
-        return new ConfirmResult(ConfirmOutcome.Confirmed, status, signature.Title, signature.Slug);
-    }
-
-    /// <summary>The letter a confirmation link belongs to, without using the link (mail scanners open links).</summary>
-    public async Task<(TokenState State, string? Title, string? Slug)> PeekAsync(string? token, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        var record = await Tokens.FindAsync(connection, null, Tokens.Confirm, token)
-            ?? await Tokens.FindAsync(connection, null, Tokens.Contact, token);
-        if (record is null)
-        {
-            return (TokenState.Unknown, null, null);
-        }
-
-        var letter = await connection.QuerySingleAsync<(string Title, string Slug)>(
-            "SELECT p.title, p.slug FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.id = @SignatureId", new { record.SignatureId });
-        return (record.StateAt(clock.GetUtcNow()), letter.Title, letter.Slug);
     }
 
     private async Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, Petition? petition, long signatureId, OutgoingEmail email, DateTimeOffset now)
@@ -339,7 +254,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
             return;
         }
 
-        await outbox.EnqueueAsync(connection, transaction, email with { PetitionId = email.PetitionId ?? petition?.Id, SignatureId = signatureId }, now);
+        outbox.Enqueue(connection, transaction, email with { PetitionId = email.PetitionId ?? petition?.Id, SignatureId = signatureId }, now);
     }
 
     // One indexed count (outbox_by_recipient) in the sign-on's own transaction, so sign-ons arriving
@@ -352,7 +267,7 @@ public sealed class SignOn(Db db, GroupCommit writer, Outbox outbox, Notificatio
 
     // The sign-on is answered as any other; the coordinators see in its history why no email went.
     private static void RecordWithheld(SqliteConnection connection, SqliteTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>
-        SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, "system", "email-withheld", null, null,
+        SignatureStore.Record(connection, transaction, petitionId, signatureId, "system", "email-withheld", null, null,
             $"No {kind} email was sent: its address has had {MaxSignOnEmailsPerRecipientPerDay} sign-on emails in the last 24 hours, " +
             "the most any address gets, whatever the letter.", now);
 

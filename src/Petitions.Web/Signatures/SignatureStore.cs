@@ -97,7 +97,7 @@ public sealed class SignatureStore(Db db)
     /// </summary>
     /// <returns>The new status.</returns>
     public static async Task<string> ApplyAsync(
-        SqliteConnection connection, SqliteTransaction transaction, long signatureId, SignatureAction action,
+        SqliteConnection connection, SqliteTransaction transaction, ListChanges changes, long signatureId, SignatureAction action,
         string actor, string? reason, DateTimeOffset at)
     {
         var current = await connection.QuerySingleOrDefaultAsync<StatusRow>(
@@ -120,20 +120,20 @@ public sealed class SignatureStore(Db db)
         await connection.ExecuteAsync(
             $"UPDATE signatures SET status = @to, {stamp} WHERE id = @signatureId",
             new { to, at = time, reason, signatureId }, transaction);
-        await RecordAsync(connection, transaction, current.PetitionId, signatureId, actor, "status", current.Status, to, reason, at);
+        Record(connection, transaction, current.PetitionId, signatureId, actor, "status", current.Status, to, reason, at);
         if (current.Status == SignatureStatus.Listed || to == SignatureStatus.Listed)
         {
             // Before the commit: the cache reads this letter again once its commit window has passed too.
-            PublicListCache.Invalidate(connection.ConnectionString, current.PetitionId);
+            changes.Changed(current.PetitionId);
         }
 
         return to;
     }
 
-    public static Task RecordAsync(
+    /// <summary>Adds an event to a letter's history (and its signature's, when there is one).</summary>
+    public static void Record(
         SqliteConnection connection, SqliteTransaction transaction, long petitionId, long? signatureId, string actor,
-        string kind, string? from, string? to, string? reason, DateTimeOffset at)
-    {
+        string kind, string? from, string? to, string? reason, DateTimeOffset at) =>
         Prepared.Command(connection, transaction, """
             INSERT INTO events (petition_id, signature_id, at, actor, kind, from_status, to_status, reason)
             VALUES ($petitionId, $signatureId, $at, $actor, $kind, $from, $to, $reason)
@@ -141,6 +141,16 @@ public sealed class SignatureStore(Db db)
             .With("$petitionId", petitionId).With("$signatureId", signatureId).With("$at", Time.Format(at)).With("$actor", actor)
             .With("$kind", kind).With("$from", from).With("$to", to).With("$reason", reason)
             .ExecuteNonQuery();
+
+    /// <summary>
+    /// <see cref="Record"/> for the signatory import, whose file is being reworked on another branch;
+    /// it goes once the import calls <see cref="Record"/>.
+    /// </summary>
+    public static Task RecordAsync(
+        SqliteConnection connection, SqliteTransaction transaction, long petitionId, long? signatureId, string actor,
+        string kind, string? from, string? to, string? reason, DateTimeOffset at)
+    {
+        Record(connection, transaction, petitionId, signatureId, actor, kind, from, to, reason, at);
         return Task.CompletedTask;
     }
 

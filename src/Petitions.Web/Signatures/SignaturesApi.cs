@@ -81,7 +81,7 @@ public static class SignaturesApi
         };
     }
 
-    private static async Task<IResult> ConfirmAsync(HttpRequest request, SignOn signOn, CancellationToken cancellationToken)
+    private static async Task<IResult> ConfirmAsync(HttpRequest request, Confirmation confirmation, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<ConfirmationRequest>(request, 4096, Json, cancellationToken);
         if (problem is not null)
@@ -94,7 +94,7 @@ public static class SignaturesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The token from the email is required."] });
         }
 
-        var result = await signOn.ConfirmAsync(body.Token, cancellationToken);
+        var result = await confirmation.ConfirmAsync(body.Token, cancellationToken);
         return result.Outcome switch
         {
             ConfirmOutcome.Confirmed => TypedResults.Ok(new ConfirmationResult(result.Status!)),

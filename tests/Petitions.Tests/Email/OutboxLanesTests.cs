@@ -44,7 +44,7 @@ public class OutboxLanesTests
             for (var i = 0; i < count; i++)
             {
                 var email = Emails.Confirm($"{tag}{i}@lanes-test.example.org", "The letter", $"Organisation {tag} {i}", $"http://localhost/confirm/{tag}{i}");
-                await outbox.EnqueueAsync(connection, transaction, email, DateTimeOffset.UtcNow);
+                outbox.Enqueue(connection, transaction, email, DateTimeOffset.UtcNow);
             }
 
             await transaction.CommitAsync();

@@ -10,7 +10,7 @@ namespace Petitions.Pages.Confirm;
 /// must not confirm anything); the POST of that button confirms.
 /// </summary>
 [EnableRateLimiting(RateLimits.TokenPolicy)]
-public sealed class ConfirmModel(SignOn signOn) : PageModel
+public sealed class ConfirmModel(Confirmation confirmation) : PageModel
 {
     public string Heading { get; private set; } = "Confirm your signature";
 
@@ -25,7 +25,7 @@ public sealed class ConfirmModel(SignOn signOn) : PageModel
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken cancellationToken)
     {
         NoTraces();
-        var (state, title, slug) = await signOn.PeekAsync(token, cancellationToken);
+        var (state, title, slug) = await confirmation.PeekAsync(token, cancellationToken);
         Slug = slug;
         switch (state)
         {
@@ -43,7 +43,7 @@ public sealed class ConfirmModel(SignOn signOn) : PageModel
     public async Task<IActionResult> OnPostAsync(string token, CancellationToken cancellationToken)
     {
         NoTraces();
-        var result = await signOn.ConfirmAsync(token, cancellationToken);
+        var result = await confirmation.ConfirmAsync(token, cancellationToken);
         Slug = result.Slug;
         switch (result.Outcome)
         {

@@ -84,7 +84,7 @@ public sealed record LetterForm(
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }
 
-public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore coordinators, IValidator<LetterInput> validator, Db db, TimeProvider clock)
+public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore coordinators, IValidator<LetterInput> validator, Db db, ListChanges changes, TimeProvider clock)
     : CoordinatorPage(petitions, coordinators)
 {
     public bool IsNew { get; private set; }
@@ -165,7 +165,7 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
 
         if (!IsNew)
         {
-            PublicListCache.Invalidate(db.ConnectionString, current!.Id);
+            changes.Changed(current!.Id);
         }
 
         Response.Headers.Location = $"/coordinators/petitions/{Uri.EscapeDataString(letter!.Slug)}";
