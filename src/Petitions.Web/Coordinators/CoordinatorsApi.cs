@@ -120,7 +120,7 @@ public static class CoordinatorsApi
             await transaction.CommitAsync(cancellationToken);
         }
 
-        PublicListCache.Invalidate(db.ConnectionString, current!.Id);
+        services.GetRequiredService<ListChanges>().Changed(current!.Id);
 
         var updated = (await services.GetRequiredService<PetitionStore>().FindAsync(slug, cancellationToken))!;
         var count = await services.GetRequiredService<SignatureStore>().CountListedAsync(updated.Id, cancellationToken);

@@ -35,7 +35,7 @@ public sealed class UnknownPetitionException(string slug) : InvalidOperationExce
 /// imported for review (confirmed, not listed) with its flags. Rows are written in chunks through
 /// the sign-ons' own writer, so sign-ons go on while a long list is imported.
 /// </summary>
-public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider clock, GroupCommit writer)
+public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider clock, GroupCommit writer, ListChanges changes)
 {
     /// <summary>The most an import may be, in bytes, counted as it is read (a chunked body has no length to trust).</summary>
     public const int MaxImportBytes = 16 * 1024 * 1024;
@@ -178,7 +178,7 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
             total = new ImportResult(total.Imported + part.Imported, total.Merged + part.Merged, total.Flagged + part.Flagged,
                 [.. total.Rejected, .. part.Rejected]);
             // Every list: an import can give an organisation on no other letter its country.
-            PublicListCache.InvalidateAll(db.ConnectionString);
+            changes.ChangedAll();
             if (afterEachChunk is not null)
             {
                 await afterEachChunk(total);
@@ -263,7 +263,7 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
                     withdrawnAt = withdrawn ? Time.Format(details!.WithdrawnAt ?? now) : null,
                     withdrawalReason = withdrawn ? details!.WithdrawalReason : null,
                 }, transaction);
-            await SignatureStore.RecordAsync(connection, transaction, petitionId, signatureId, actor, "imported", null, status,
+            SignatureStore.Record(connection, transaction, petitionId, signatureId, actor, "imported", null, status,
                 row.Flags.Count == 0 ? null : string.Join(' ', row.Flags), now);
             imported++;
             if (row.Flags.Count > 0)

@@ -15,4 +15,7 @@ namespace Petitions.Signatures;
 public sealed class ListChanges(Db db)
 {
     public void Changed(long petitionId) => PublicListCache.Invalidate(db.ConnectionString, petitionId);
+
+    /// <summary>Every letter's list may show something else (an organisation's own row changed).</summary>
+    public void ChangedAll() => PublicListCache.InvalidateAll(db.ConnectionString);
 }

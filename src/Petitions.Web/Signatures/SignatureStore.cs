@@ -142,18 +142,6 @@ public sealed class SignatureStore(Db db)
             .With("$kind", kind).With("$from", from).With("$to", to).With("$reason", reason)
             .ExecuteNonQuery();
 
-    /// <summary>
-    /// <see cref="Record"/> for the signatory import, whose file is being reworked on another branch;
-    /// it goes once the import calls <see cref="Record"/>.
-    /// </summary>
-    public static Task RecordAsync(
-        SqliteConnection connection, SqliteTransaction transaction, long petitionId, long? signatureId, string actor,
-        string kind, string? from, string? to, string? reason, DateTimeOffset at)
-    {
-        Record(connection, transaction, petitionId, signatureId, actor, kind, from, to, reason, at);
-        return Task.CompletedTask;
-    }
-
     private sealed class StatusRow
     {
         public long PetitionId { get; init; }
