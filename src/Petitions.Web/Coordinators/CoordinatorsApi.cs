@@ -29,35 +29,31 @@ public static class CoordinatorsApi
         var group = routes.MapGroup("/api/petitions").WithTags("Coordinators").RequireAuthorization(CoordinatorAuth.ApiPolicy);
 
         group.MapPost("/", CreateAsync).WithSummary("Create a letter.");
-        group.MapPut("/{slug}", UpdateAsync).WithSummary("Edit a letter; a change to the text of a published letter is a new version.");
-        group.MapGet("/{slug}/signatures", ListAsync).WithSummary("Every signature of a letter, with contact data, filtered by status and country.");
-        group.MapGet("/{slug}/signatures/{id:long}", DetailAsync).WithSummary("One signatory with its further contacts and history.");
-        group.MapPost("/{slug}/signatures/{id:long}/approve", (string slug, long id, HttpRequest request, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
-            TransitionAsync(slug, id, SignatureAction.Approve, request, user, services, ct)).WithSummary("List a confirmed signature.");
-        group.MapPost("/{slug}/signatures/{id:long}/reject", (string slug, long id, HttpRequest request, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
-            TransitionAsync(slug, id, SignatureAction.Reject, request, user, services, ct)).WithSummary("Reject a signature, with a reason.");
-        group.MapPost("/{slug}/signatures/{id:long}/withdraw", (string slug, long id, HttpRequest request, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
-            TransitionAsync(slug, id, SignatureAction.Withdraw, request, user, services, ct)).WithSummary("Record a withdrawal with its reason and date.");
-        group.MapGet("/{slug}/signatures.csv", ExportAsync).WithSummary("The signatures as CSV for Excel and LibreOffice.");
-        group.MapPost("/{slug}/signatures/import", ImportAsync).WithSummary("Import a CSV in the export's format, or a pasted list of \"Name, City\" lines.");
-        group.MapGet("/{slug}/emails/failed", FailedEmailsAsync).WithSummary("Emails that failed for good.");
-        group.MapPost("/{slug}/emails/{id:long}/resend", ResendAsync).WithSummary("Send a failed email again to a corrected address.");
-        group.MapGet("/{slug}/publication.txt", PublicationAsync).WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.");
+        // Every route below names a letter: the filter finds it once, or answers 404.
+        var letter = group.MapGroup("/{slug}").AddEndpointFilter<LetterFromRoute>();
+        letter.MapPut("", UpdateAsync).WithSummary("Edit a letter; a change to the text of a published letter is a new version.");
+        letter.MapGet("/signatures", ListAsync).WithSummary("Every signature of a letter, with contact data, filtered by status and country.");
+        letter.MapGet("/signatures/{id:long}", DetailAsync).WithSummary("One signatory with its further contacts and history.");
+        letter.MapPost("/signatures/{id:long}/approve", (long id, HttpContext context, CancellationToken ct) =>
+            TransitionAsync(id, SignatureAction.Approve, context, ct)).WithSummary("List a confirmed signature.");
+        letter.MapPost("/signatures/{id:long}/reject", (long id, HttpContext context, CancellationToken ct) =>
+            TransitionAsync(id, SignatureAction.Reject, context, ct)).WithSummary("Reject a signature, with a reason.");
+        letter.MapPost("/signatures/{id:long}/withdraw", (long id, HttpContext context, CancellationToken ct) =>
+            TransitionAsync(id, SignatureAction.Withdraw, context, ct)).WithSummary("Record a withdrawal with its reason and date.");
+        letter.MapGet("/signatures.csv", ExportAsync).WithSummary("The signatures as CSV for Excel and LibreOffice.");
+        letter.MapPost("/signatures/import", ImportAsync).WithSummary("Import a CSV in the export's format, or a pasted list of \"Name, City\" lines.");
+        letter.MapGet("/emails/failed", FailedEmailsAsync).WithSummary("Emails that failed for good.");
+        letter.MapPost("/emails/{id:long}/resend", ResendAsync).WithSummary("Send a failed email again to a corrected address.");
+        letter.MapGet("/publication.txt", PublicationAsync).WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.");
         // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
-        routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
-        routes.MapGet("/coordinators/petitions/{slug}/signatures.csv", ExportAsync).RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
+        routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
+            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
+        routes.MapGet("/coordinators/petitions/{slug}/signatures.csv", ExportAsync).AddEndpointFilter<LetterFromRoute>()
+            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
         return group;
     }
 
     public static string Actor(ClaimsPrincipal user) => $"coordinator:{user.CoordinatorId().ToString(CultureInfo.InvariantCulture)}";
-
-    /// <summary>The letter, or the 404 to answer. Whether the coordinator may act on it was decided before (LetterAccessHandler).</summary>
-    public static async Task<(Petition? Letter, IResult? Refusal)> LetterForAsync(string slug, ClaimsPrincipal user, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        _ = user;
-        var letter = await services.GetRequiredService<PetitionStore>().FindAsync(slug, cancellationToken);
-        return letter is null ? (null, PetitionsApi.NotFound(slug)) : (letter, null);
-    }
 
     private static async Task<IResult> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, IValidator<LetterInput> validator, Db db, TimeProvider clock, IServiceProvider services,
@@ -90,14 +86,10 @@ public static class CoordinatorsApi
     }
 
     private static async Task<IResult> UpdateAsync(
-        string slug, HttpRequest request, ClaimsPrincipal user, IValidator<LetterInput> validator, Db db, TimeProvider clock, IServiceProvider services,
-        CancellationToken cancellationToken)
+        string slug, HttpContext context, HttpRequest request, ClaimsPrincipal user, IValidator<LetterInput> validator, Db db, TimeProvider clock,
+        IServiceProvider services, CancellationToken cancellationToken)
     {
-        var (current, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var current = LetterFromRoute.Letter(context);
 
         var (letter, problem) = await JsonBody.ReadAsync<LetterInput>(request, 256 * 1024, Json, cancellationToken);
         if (problem is not null)
@@ -116,11 +108,11 @@ public static class CoordinatorsApi
         await using (var connection = await db.OpenAsync(cancellationToken))
         {
             await using var transaction = Db.BeginWrite(connection);
-            await PetitionStore.UpdateAsync(connection, transaction, current!, letter, clock.GetUtcNow(), Actor(user));
+            await PetitionStore.UpdateAsync(connection, transaction, current, letter, clock.GetUtcNow(), Actor(user));
             await transaction.CommitAsync(cancellationToken);
         }
 
-        services.GetRequiredService<ListChanges>().Changed(current!.Id);
+        services.GetRequiredService<ListChanges>().Changed(current.Id);
 
         var updated = (await services.GetRequiredService<PetitionStore>().FindAsync(slug, cancellationToken))!;
         var count = await services.GetRequiredService<SignatureStore>().CountListedAsync(updated.Id, cancellationToken);
@@ -128,50 +120,38 @@ public static class CoordinatorsApi
     }
 
     private static async Task<IResult> ListAsync(
-        string slug, string? status, string? country, ClaimsPrincipal user, SignatureRecords records, IServiceProvider services, CancellationToken cancellationToken)
+        string? status, string? country, HttpContext context, SignatureRecords records, CancellationToken cancellationToken)
     {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var letter = LetterFromRoute.Letter(context);
 
         if (Filters(status, country) is { } bad)
         {
             return bad;
         }
 
-        return TypedResults.Ok(await records.ListAsync(letter!.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken));
+        return TypedResults.Ok(await records.ListAsync(letter.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken));
     }
 
     private static async Task<IResult> DetailAsync(
-        string slug, long id, ClaimsPrincipal user, SignatureRecords records, IServiceProvider services, CancellationToken cancellationToken)
+        long id, HttpContext context, SignatureRecords records, CancellationToken cancellationToken)
     {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var letter = LetterFromRoute.Letter(context);
 
-        var signature = await records.FindAsync(letter!.Id, id, cancellationToken);
+        var signature = await records.FindAsync(letter.Id, id, cancellationToken);
         return signature is null
             ? NoSuchSignature(id)
             : TypedResults.Ok(new SignatoryDetail(signature, await records.ContactsAsync(id, cancellationToken), await records.HistoryAsync(id, cancellationToken)));
     }
 
     private static async Task<IResult> TransitionAsync(
-        string slug, long id, SignatureAction action, HttpRequest request, ClaimsPrincipal user, IServiceProvider services, CancellationToken cancellationToken)
+        long id, SignatureAction action, HttpContext context, CancellationToken cancellationToken)
     {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var letter = LetterFromRoute.Letter(context);
 
         TransitionRequest? body = new(null, null);
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
-            (body, var problem) = await JsonBody.ReadAsync<TransitionRequest>(request, 16 * 1024, Json, cancellationToken);
+            (body, var problem) = await JsonBody.ReadAsync<TransitionRequest>(context.Request, 16 * 1024, Json, cancellationToken);
             if (problem is not null)
             {
                 return problem;
@@ -187,7 +167,7 @@ public static class CoordinatorsApi
 
         try
         {
-            await services.GetRequiredService<Review>().ApplyAsync(letter!.Id, id, action, Actor(user), reason, body.At, cancellationToken);
+            await context.RequestServices.GetRequiredService<Review>().ApplyAsync(letter.Id, id, action, Actor(context.User), reason, body.At, cancellationToken);
         }
         catch (UnknownSignatureException)
         {
@@ -198,18 +178,13 @@ public static class CoordinatorsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible in this state", detail: exception.Message);
         }
 
-        return TypedResults.Ok(await services.GetRequiredService<SignatureRecords>().FindAsync(letter.Id, id, cancellationToken));
+        return TypedResults.Ok(await context.RequestServices.GetRequiredService<SignatureRecords>().FindAsync(letter.Id, id, cancellationToken));
     }
 
     private static async Task<IResult> ExportAsync(
-        string slug, string? status, string? country, HttpContext context, ClaimsPrincipal user, SignatureExport export, TimeProvider clock,
-        IServiceProvider services, CancellationToken cancellationToken)
+        string slug, string? status, string? country, HttpContext context, SignatureExport export, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var letter = LetterFromRoute.Letter(context);
 
         if (Filters(status, country) is { } bad)
         {
@@ -220,18 +195,14 @@ public static class CoordinatorsApi
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
         context.Response.Headers.CacheControl = "no-store";
-        await export.WriteCsvAsync(context.Response.Body, letter!.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken);
+        await export.WriteCsvAsync(context.Response.Body, letter.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken);
         return Results.Empty;
     }
 
     private static async Task<IResult> ImportAsync(
-        string slug, HttpRequest request, ClaimsPrincipal user, SignatoryImport import, IServiceProvider services, CancellationToken cancellationToken)
+        HttpContext context, HttpRequest request, ClaimsPrincipal user, SignatoryImport import, CancellationToken cancellationToken)
     {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var letter = LetterFromRoute.Letter(context);
 
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType is not ("text/csv" or "text/plain"))
@@ -249,26 +220,19 @@ public static class CoordinatorsApi
         }
 
         var result = mediaType == "text/csv"
-            ? await import.ImportCsvAsync(letter!.Slug, text, Actor(user), cancellationToken)
-            : await import.ImportPublishedListAsync(letter!.Slug, text, Actor(user), cancellationToken);
+            ? await import.ImportCsvAsync(letter.Slug, text, Actor(user), cancellationToken)
+            : await import.ImportPublishedListAsync(letter.Slug, text, Actor(user), cancellationToken);
         return TypedResults.Ok(result);
     }
 
     private static async Task<IResult> FailedEmailsAsync(
-        string slug, ClaimsPrincipal user, SignatureRecords records, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        return refusal ?? TypedResults.Ok(await records.FailedEmailsAsync(letter!.Id, cancellationToken));
-    }
+        HttpContext context, SignatureRecords records, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await records.FailedEmailsAsync(LetterFromRoute.Letter(context).Id, cancellationToken));
 
     private static async Task<IResult> ResendAsync(
-        string slug, long id, HttpRequest request, ClaimsPrincipal user, Review review, IServiceProvider services, CancellationToken cancellationToken)
+        long id, HttpContext context, HttpRequest request, ClaimsPrincipal user, Review review, CancellationToken cancellationToken)
     {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var letter = LetterFromRoute.Letter(context);
 
         var (body, problem) = await JsonBody.ReadAsync<ResendRequest>(request, 4096, Json, cancellationToken);
         if (problem is not null)
@@ -283,7 +247,7 @@ public static class CoordinatorsApi
 
         try
         {
-            await review.ResendAsync(letter!.Id, id, address, Actor(user), cancellationToken);
+            await review.ResendAsync(letter.Id, id, address, Actor(user), cancellationToken);
         }
         catch (UnknownSignatureException)
         {
@@ -294,16 +258,12 @@ public static class CoordinatorsApi
     }
 
     private static async Task<IResult> PublicationAsync(
-        string slug, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "group-by")] string? groupBy, ClaimsPrincipal user, SignatureStore signatures,
-        IServiceProvider services, CancellationToken cancellationToken)
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "group-by")] string? groupBy, HttpContext context, SignatureStore signatures,
+        CancellationToken cancellationToken)
     {
-        var (letter, refusal) = await LetterForAsync(slug, user, services, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        var letter = LetterFromRoute.Letter(context);
 
-        var listed = await signatures.ListPublicAsync(letter!.Id, cancellationToken: cancellationToken);
+        var listed = await signatures.ListPublicAsync(letter.Id, cancellationToken: cancellationToken);
         return TypedResults.Text(PublicationText.Render(listed, groupByCountry: groupBy == "country"), "text/plain; charset=utf-8");
     }
 

@@ -145,6 +145,29 @@ public class AccessTests
         Assert.That(own.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
+    // The API's routes that name a letter find it in one place (LetterFromRoute): each answers the same 404 for one that is not there.
+    [Test]
+    public async Task EveryApiRouteOfALetterThatIsNotThereIsTheSame404AndChangesNothing()
+    {
+        using var client = await Coordinator.ClientAsync(app, "every-letter@coalition.example.org");
+        var routes = CoordinatorRoutes.Where(e => e.NamesALetter && !e.IsPage).ToList();
+        Assert.That(routes, Has.Count.GreaterThanOrEqualTo(13));
+        foreach (var route in routes)
+        {
+            var before = await DatabaseDump.TakeAsync(app);
+
+            using var response = await client.SendAsync(Request(route, "no-such-letter", mine, "application/json"));
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), $"{route.Key}: {body}");
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), route.Key);
+            using var problem = System.Text.Json.JsonDocument.Parse(body);
+            Assert.That(problem.RootElement.GetProperty("title").GetString(), Is.EqualTo("No such letter"), route.Key);
+            Assert.That(problem.RootElement.GetProperty("detail").GetString(), Is.EqualTo("There is no letter 'no-such-letter'."), route.Key);
+            Assert.That(await DatabaseDump.TakeAsync(app), Is.EqualTo(before), $"{route.Key} for a letter that is not there changed something");
+        }
+    }
+
     [Test]
     public async Task EveryPagePostWithoutTheAntiforgeryTokenIs400AndChangesNothing()
     {
