@@ -45,6 +45,15 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     /// </summary>
     public const int MaxSignOnEmailsPerRecipientPerDay = 5;
 
+    /// <summary>
+    /// Whether a letter takes a sign-on now: a missing or draft letter is unknown, one that is not
+    /// open is refused. The one rule, for the callers' early answer and the writer's in its transaction.
+    /// </summary>
+    public static SignOnOutcome Admits(Petition? letter, DateTimeOffset now) =>
+        letter is null || letter.Status == PetitionStatus.Draft ? SignOnOutcome.UnknownPetition
+        : letter.AcceptsSignOns(now) ? SignOnOutcome.Accepted
+        : SignOnOutcome.NotOpen;
+
     /// <param name="petition">The letter, as the caller found it (public and open); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request that passed <see cref="SignRequestValidator"/>, as it arrived.</param>
     public async Task<SignOnOutcome> SignAsync(Petition petition, SignRequest request, string source, CancellationToken cancellationToken = default)
@@ -87,14 +96,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 ClosesAt = reader.IsDBNull(1) ? null : Time.Parse(reader.GetString(1)),
                 Version = reader.GetInt32(2),
             };
-            if (current.Status == PetitionStatus.Draft)
+            if (Admits(current, now) is not SignOnOutcome.Accepted and var refused)
             {
-                return SignOnOutcome.UnknownPetition;
-            }
-
-            if (!current.AcceptsSignOns(now))
-            {
-                return SignOnOutcome.NotOpen;
+                return refused;
             }
 
             sign = sign with { Petition = current };

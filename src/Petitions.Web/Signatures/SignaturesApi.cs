@@ -56,15 +56,11 @@ public static class SignaturesApi
             return problem;
         }
 
+        // Refused before the fields are judged, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
         var petition = await petitions.FindAsync(slug, cancellationToken);
-        if (petition is null || petition.Status == PetitionStatus.Draft)
+        if (SignOn.Admits(petition, clock.GetUtcNow()) is not SignOnOutcome.Accepted and var refused)
         {
-            return PetitionsApi.NotFound(slug);
-        }
-
-        if (!petition.AcceptsSignOns(clock.GetUtcNow()))
-        {
-            return NotOpen(slug);
+            return Refusal(refused, slug);
         }
 
         var validation = await validator.ValidateAsync(body!, cancellationToken);
@@ -73,12 +69,10 @@ public static class SignaturesApi
             return ValidationProblem(validation);
         }
 
-        return await signOn.SignAsync(petition, body!, "api", cancellationToken) switch
-        {
-            SignOnOutcome.Accepted => TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted),
-            SignOnOutcome.UnknownPetition => PetitionsApi.NotFound(slug),
-            _ => NotOpen(slug),
-        };
+        var outcome = await signOn.SignAsync(petition!, body!, "api", cancellationToken);
+        return outcome == SignOnOutcome.Accepted
+            ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)
+            : Refusal(outcome, slug);
     }
 
     private static async Task<IResult> ConfirmAsync(HttpRequest request, Confirmation confirmation, CancellationToken cancellationToken)
@@ -114,7 +108,8 @@ public static class SignaturesApi
             .GroupBy(e => JsonNamingPolicy.CamelCase.ConvertName(e.PropertyName))
             .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
 
-    private static ProblemHttpResult NotOpen(string slug) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This letter is not open for signatures",
+    private static ProblemHttpResult Refusal(SignOnOutcome outcome, string slug) => outcome == SignOnOutcome.UnknownPetition
+        ? PetitionsApi.NotFound(slug)
+        : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This letter is not open for signatures",
             detail: $"The letter '{slug}' is closed or not yet open.");
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Signatures;
@@ -40,6 +41,59 @@ public class SignOnApiTests
         using var json = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson());
 
         Assert.That(json.StatusCode, Is.EqualTo(expected));
+        Assert.That(await SignOnClient.CountsAsync(app), Is.EqualTo(before));
+    }
+
+    // The letter is refused before the body is judged: a closed letter is 409 and a draft 404 whatever was typed.
+    [TestCase("UPDATE petitions SET status = 'closed'", HttpStatusCode.Conflict)]
+    [TestCase("UPDATE petitions SET status = 'draft'", HttpStatusCode.NotFound)]
+    public async Task ALetterThatIsNotOpenRefusesAnInvalidSignOnByTheLetterNotTheFields(string change, HttpStatusCode expected)
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        var token = SignOnClient.Antiforgery(await client.GetStringAsync("/petitions/iap-2017"));
+        await SetLetterAsync(app, change);
+        var before = await SignOnClient.CountsAsync(app);
+        var invalid = SignOnClient.ValidJson();
+        invalid["organisation"] = "";
+        invalid["contactEmail"] = "not an address";
+
+        using var json = await SignOnClient.PostJsonAsync(client, invalid);
+        using var form = new FormUrlEncodedContent(invalid.Select(p => new KeyValuePair<string, string>(p.Key, p.Value?.ToString() ?? ""))
+            .Append(new("__RequestVerificationToken", token)));
+        using var posted = await client.PostAsync("/petitions/iap-2017/sign", form);
+        using var honeypot = new FormUrlEncodedContent(SignOnClient.ValidJson().Select(p => new KeyValuePair<string, string>(p.Key, p.Value?.ToString() ?? ""))
+            .Append(new("fax", "filled by a script")).Append(new("__RequestVerificationToken", token)));
+        using var trapped = await client.PostAsync("/petitions/iap-2017/sign", honeypot);
+
+        Assert.That(json.StatusCode, Is.EqualTo(expected), await json.Content.ReadAsStringAsync());
+        Assert.That(json.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That(posted.StatusCode, Is.EqualTo(expected));
+        Assert.That(trapped.StatusCode, Is.EqualTo(expected));
+        Assert.That(await SignOnClient.CountsAsync(app), Is.EqualTo(before));
+    }
+
+    // The check that counts is the writer's, in its transaction: the letter may close between the caller's look and the write.
+    [TestCase("UPDATE petitions SET status = 'closed'", global::Petitions.Signatures.SignOnOutcome.NotOpen)]
+    [TestCase("UPDATE petitions SET closes_at = '2020-01-01T00:00:00.0000000Z'", global::Petitions.Signatures.SignOnOutcome.NotOpen)]
+    [TestCase("UPDATE petitions SET status = 'draft'", global::Petitions.Signatures.SignOnOutcome.UnknownPetition)]
+    public async Task ALetterClosedAfterTheCallerLookedTakesNoSignature(string change, global::Petitions.Signatures.SignOnOutcome expected)
+    {
+        using var app = new PetitionsApp();
+        app.CreateClient().Dispose();
+        var letter = await app.Services.GetRequiredService<global::Petitions.Petitions.PetitionStore>().FindAsync("iap-2017");
+        Assert.That(letter!.AcceptsSignOns(DateTimeOffset.UtcNow), Is.True, "the letter was open when the caller looked");
+        await SetLetterAsync(app, change);
+        var before = await SignOnClient.CountsAsync(app);
+        var request = new global::Petitions.Signatures.SignRequest
+        {
+            Organisation = "Stichting Laat", City = "Utrecht", Country = "NL", ContactName = "Anna de Vries", ContactRole = "Director",
+            ContactEmail = "anna@laat.example.org", Consent = true,
+        };
+
+        var outcome = await app.Services.GetRequiredService<global::Petitions.Signatures.SignOn>().SignAsync(letter, request, "api");
+
+        Assert.That(outcome, Is.EqualTo(expected));
         Assert.That(await SignOnClient.CountsAsync(app), Is.EqualTo(before));
     }
 

@@ -41,15 +41,11 @@ public sealed class SignModel(
             Consent = form["consent"].Contains("true"),
         };
 
+        // Refused before the honeypot and the fields, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
         var letter = await petitions.FindAsync(slug, cancellationToken);
-        if (letter is null || letter.Status == PetitionStatus.Draft)
+        if (SignOn.Admits(letter, clock.GetUtcNow()) is not SignOnOutcome.Accepted and var refused)
         {
-            return NotFound();
-        }
-
-        if (!letter.AcceptsSignOns(clock.GetUtcNow()))
-        {
-            return StatusCode(StatusCodes.Status409Conflict);
+            return Refusal(refused);
         }
 
         // The honeypot: people cannot see the field, scripts fill it in. Same answer, nothing stored.
@@ -78,13 +74,12 @@ public sealed class SignModel(
             return Page();
         }
 
-        return await signOn.SignAsync(letter, request, "form", cancellationToken) switch
-        {
-            SignOnOutcome.Accepted => SeeOther(slug),
-            SignOnOutcome.UnknownPetition => NotFound(),
-            _ => StatusCode(StatusCodes.Status409Conflict),
-        };
+        var outcome = await signOn.SignAsync(letter!, request, "form", cancellationToken);
+        return outcome == SignOnOutcome.Accepted ? SeeOther(slug) : Refusal(outcome);
     }
+
+    private StatusCodeResult Refusal(SignOnOutcome outcome) =>
+        outcome == SignOnOutcome.UnknownPetition ? NotFound() : StatusCode(StatusCodes.Status409Conflict);
 
     private StatusCodeResult SeeOther(string slug)
     {
