@@ -7,28 +7,8 @@ using Petitions.Tests.Support;
 namespace Petitions.Tests.Coordinators;
 
 /// <summary>The state machine through the coordinators' API, every action from every state; withdrawals as events.</summary>
-public class ReviewTests
+public class ReviewTests : AppWithCoordinator
 {
-    private PetitionsApp app = null!;
-    private HttpClient coordinator = null!;
-    private HttpClient visitor = null!;
-
-    [SetUp]
-    public async Task StartApp()
-    {
-        app = new PetitionsApp();
-        visitor = app.CreateClient(new() { AllowAutoRedirect = false });
-        coordinator = await Coordinator.ClientAsync(app);
-    }
-
-    [TearDown]
-    public void StopApp()
-    {
-        coordinator.Dispose();
-        visitor.Dispose();
-        app.Dispose();
-    }
-
     [TestCase("approve", "pending", HttpStatusCode.Conflict, "pending")]
     [TestCase("approve", "confirmed", HttpStatusCode.OK, "listed")]
     [TestCase("approve", "listed", HttpStatusCode.Conflict, "listed")]

@@ -13,29 +13,9 @@ namespace Petitions.Tests.Hostile;
 /// letter's fields. Each is refused naming the field, and nothing changes; a reason has one rule
 /// everywhere, length included (refused, never cut short).
 /// </summary>
-public class ControlCharacterTests
+public class ControlCharacterTests : AppWithCoordinator
 {
     public static readonly string[] Controls = ["\u001B]0;owned\u0007", "nul\0", "c1\u009B31m", "del\u007F", "next\u0085line"];
-
-    private PetitionsApp app = null!;
-    private HttpClient coordinator = null!;
-    private HttpClient visitor = null!;
-
-    [SetUp]
-    public async Task StartApp()
-    {
-        app = new PetitionsApp();
-        visitor = app.CreateClient(new() { AllowAutoRedirect = false });
-        coordinator = await Coordinator.ClientAsync(app);
-    }
-
-    [TearDown]
-    public void StopApp()
-    {
-        coordinator.Dispose();
-        visitor.Dispose();
-        app.Dispose();
-    }
 
     public static IEnumerable<TestCaseData> BadReasons() =>
         from action in new[] { "withdraw", "reject" }

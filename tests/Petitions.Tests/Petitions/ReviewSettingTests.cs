@@ -10,29 +10,9 @@ namespace Petitions.Tests.Petitions;
 /// A letter's review setting: none, flagged (the default) or all; and names that look like links,
 /// which go to review under every setting and which no email repeats.
 /// </summary>
-public class ReviewSettingTests
+public class ReviewSettingTests : AppWithCoordinator
 {
     private const string Link = "Claim your prize at https://scam.example/1";
-
-    private PetitionsApp app = null!;
-    private HttpClient coordinator = null!;
-    private HttpClient visitor = null!;
-
-    [SetUp]
-    public async Task StartApp()
-    {
-        app = new PetitionsApp();
-        visitor = app.CreateClient(new() { AllowAutoRedirect = false });
-        coordinator = await Coordinator.ClientAsync(app);
-    }
-
-    [TearDown]
-    public void StopApp()
-    {
-        coordinator.Dispose();
-        visitor.Dispose();
-        app.Dispose();
-    }
 
     private static Dictionary<string, object?> Letter(string slug, object? requiresReview = null, string? review = null)
     {
