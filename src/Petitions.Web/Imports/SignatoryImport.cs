@@ -233,7 +233,9 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
                 continue;
             }
 
-            var organisationId = await FindOrCreateOrganisationAsync(connection, transaction, petitionId, row, now);
+            // An organisation row is shared by every letter it signs: only the import may fill in a missing country, for this letter.
+            var (organisationId, _) = OrganisationStore.FindOrCreate(connection, transaction,
+                OrganisationDraft.Of(row.Name, row.City, row.Country, row.Website), now, importingInto: petitionId);
             var existing = await connection.ExecuteScalarAsync<long?>(
                 "SELECT id FROM signatures WHERE petition_id = @petitionId AND organisation_id = @organisationId",
                 new { petitionId, organisationId }, transaction);
@@ -245,26 +247,16 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
 
             // A withdrawal travels with the list: it stays withdrawn, with its date and reason.
             var details = row.Details;
-            var withdrawn = details?.Status == SignatureStatus.Withdrawn;
-            var status = withdrawn ? SignatureStatus.Withdrawn : row.Flags.Count == 0 ? SignatureStatus.Listed : SignatureStatus.Confirmed;
-            var at = Time.Format(now);
-            var signedAt = details?.SignedAt is { } signed ? Time.Format(signed) : at;
-            var signatureId = await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email, website,
-                                        signed_at, confirmed_at, listed_at, withdrawn_at, withdrawal_reason)
-                VALUES (@petitionId, @organisationId, @status, @source, @flags, @ContactName, @ContactRole, @ContactEmail, @Website,
-                        @signedAt, @at, CASE WHEN @status = 'listed' THEN @at END, @withdrawnAt, @withdrawalReason)
-                RETURNING id
-                """, new
+            var action = details?.Status == SignatureStatus.Withdrawn ? SignatureAction.ImportWithdrawn
+                : row.Flags.Count == 0 ? SignatureAction.Import : SignatureAction.ImportForReview;
+            var email = details?.ContactEmail is { } given && EmailAddress.TryNormalise(given, out var normal, out _) ? normal : null;
+            SignatureStore.Create(connection, transaction,
+                new SignatureDraft(petitionId, organisationId, source, string.Join(' ', row.Flags), details?.ContactName, details?.ContactRole,
+                    email, row.Website, details?.SignedAt ?? now)
                 {
-                    petitionId, organisationId, status, source, flags = string.Join(' ', row.Flags), details?.ContactName, details?.ContactRole,
-                    ContactEmail = details?.ContactEmail is { } email && Signatures.EmailAddress.TryNormalise(email, out var normal, out _) ? normal : null,
-                    row.Website, signedAt, at,
-                    withdrawnAt = withdrawn ? Time.Format(details!.WithdrawnAt ?? now) : null,
-                    withdrawalReason = withdrawn ? details!.WithdrawalReason : null,
-                }, transaction);
-            SignatureStore.Record(connection, transaction, petitionId, signatureId, actor, "imported", null, status,
-                row.Flags.Count == 0 ? null : string.Join(' ', row.Flags), now);
+                    WithdrawnAt = details?.WithdrawnAt, WithdrawalReason = details?.WithdrawalReason,
+                },
+                action, actor, row.Flags.Count == 0 ? null : string.Join(' ', row.Flags), now);
             imported++;
             if (row.Flags.Count > 0)
             {
@@ -290,48 +282,4 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
 
         return details?.Status == SignatureStatus.Rejected ? "status: rejected in the source, not imported" : null;
     }
-
-    /// <summary>
-    /// The organisation with this name key in this country; with no country on either side, the
-    /// only one of that name (a list without a city must not split an organisation in two).
-    /// An organisation row is shared by every letter it signs, so an import fills in its missing
-    /// country only while it is on no other letter; otherwise this letter gets a row of its own.
-    /// </summary>
-    private static async Task<long> FindOrCreateOrganisationAsync(
-        SqliteConnection connection, SqliteTransaction transaction, long petitionId, ImportRow row, DateTimeOffset now)
-    {
-        var nameKey = Names.OrganisationKey(row.Name);
-        var candidates = (await connection.QueryAsync<(long Id, string? Country)>(
-            "SELECT id, country FROM organisations WHERE name_key = @nameKey", new { nameKey }, transaction)).ToList();
-        var sameCountry = candidates.Where(c => c.Country == row.Country).ToList();
-        if (sameCountry.Count == 1)
-        {
-            return sameCountry[0].Id;
-        }
-
-        if (row.Country is null && candidates.Count == 1)
-        {
-            return candidates[0].Id;
-        }
-
-        var countryless = candidates.Where(c => c.Country is null).ToList();
-        if (row.Country is not null && countryless.Count == 1 && candidates.Count == 1
-            && !await OnAnotherLetterAsync(connection, transaction, countryless[0].Id, petitionId))
-        {
-            await connection.ExecuteAsync("UPDATE organisations SET country = @Country WHERE id = @Id",
-                new { row.Country, countryless[0].Id }, transaction);
-            return countryless[0].Id;
-        }
-
-        return await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
-            VALUES (@Name, @nameKey, @looseKey, @City, @Country, @Website, @at)
-            RETURNING id
-            """, new { row.Name, nameKey, looseKey = Names.LooseKey(row.Name), row.City, row.Country, row.Website, at = Time.Format(now) }, transaction);
-    }
-
-    private static Task<bool> OnAnotherLetterAsync(SqliteConnection connection, SqliteTransaction transaction, long organisationId, long petitionId) =>
-        connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM signatures WHERE organisation_id = @organisationId AND petition_id <> @petitionId)",
-            new { organisationId, petitionId }, transaction);
 }

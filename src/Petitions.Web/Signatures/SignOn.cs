@@ -104,9 +104,11 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             sign = sign with { Petition = current };
         }
 
-        var organisationId = Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = $nameKey AND country = $country")
-            .With("$nameKey", sign.NameKey).With("$country", sign.Request.Country).ScalarInt64();
-        var existing = organisationId is null ? null : await connection.QuerySingleOrDefaultAsync<ExistingSignature>("""
+        var request = sign.Request;
+        var (organisationId, created) = OrganisationStore.FindOrCreate(connection, transaction,
+            new OrganisationDraft(request.Organisation!, sign.NameKey, sign.LooseKey, request.City, request.Country, request.Website), now);
+        // An organisation created just now has no signature yet, on this letter or any.
+        var existing = created ? null : await connection.QuerySingleOrDefaultAsync<ExistingSignature>("""
             SELECT id, status, contact_email AS contactEmail FROM signatures WHERE petition_id = @Id AND organisation_id = @organisationId
             """, new { sign.Petition.Id, organisationId }, transaction);
 
@@ -122,9 +124,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         return SignOnOutcome.Accepted;
     }
 
-    private void SignNew(SqliteConnection connection, SqliteTransaction transaction, PreparedSignOn sign, long? organisationId)
+    private void SignNew(SqliteConnection connection, SqliteTransaction transaction, PreparedSignOn sign, long organisationId)
     {
-        var at = Time.Format(sign.Now);
         var request = sign.Request;
         var flags = new List<string>(3) { sign.DomainFlag };
         // The same name spelt otherwise (accents, a missing country) on this letter already: a person decides.
@@ -157,28 +158,13 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             flags.Add(EmailCapped);
         }
 
-        organisationId ??= Prepared.Command(connection, transaction, """
-            INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
-            VALUES ($name, $nameKey, $looseKey, $city, $country, $website, $at)
-            RETURNING id
-            """)
-            .With("$name", request.Organisation).With("$nameKey", sign.NameKey).With("$looseKey", sign.LooseKey).With("$city", request.City)
-            .With("$country", request.Country).With("$website", request.Website).With("$at", at)
-            .ScalarInt64();
-
-        var signatureId = Prepared.Command(connection, transaction, """
-            INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
-                                    website, comment, petition_version, consent_version, consented_at, signed_at)
-            VALUES ($petitionId, $organisationId, 'pending', $source, $flags, $contactName, $contactRole, $email,
-                    $website, $comment, $version, $consentVersion, $at, $at)
-            RETURNING id
-            """)
-            .With("$petitionId", sign.Petition.Id).With("$organisationId", organisationId).With("$source", sign.Source)
-            .With("$flags", string.Join(' ', flags)).With("$contactName", request.ContactName).With("$contactRole", request.ContactRole)
-            .With("$email", sign.Email).With("$website", request.Website).With("$comment", request.Comment).With("$version", sign.Petition.Version)
-            .With("$consentVersion", ConsentVersion).With("$at", at)
-            .ScalarInt64()!.Value;
-        SignatureStore.Record(connection, transaction, sign.Petition.Id, signatureId, "signatory", "signed", null, SignatureStatus.Pending, null, sign.Now);
+        var signatureId = SignatureStore.Create(connection, transaction,
+            new SignatureDraft(sign.Petition.Id, organisationId, sign.Source, string.Join(' ', flags), request.ContactName, request.ContactRole,
+                sign.Email, request.Website, sign.Now)
+            {
+                Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
+            },
+            SignatureAction.Sign, "signatory", null, sign.Now);
 
         if (capped)
         {

@@ -13,6 +13,25 @@ public sealed record PublicSignatory(string Organisation, string? City, string? 
     public string Line => (City ?? CountryName) is { } place ? $"{Organisation}, {place}" : Organisation;
 }
 
+/// <summary>A signature to create: who signs which letter for which organisation, as the sign-on or the import has it.</summary>
+public sealed record SignatureDraft(
+    long PetitionId, long OrganisationId, string Source, string Flags, string? ContactName, string? ContactRole, string? ContactEmail,
+    string? Website, DateTimeOffset SignedAt)
+{
+    public string? Comment { get; init; }
+
+    /// <summary>The version of the letter's text signed; a sign-on knows it, an import does not.</summary>
+    public int? PetitionVersion { get; init; }
+
+    public string? ConsentVersion { get; init; }
+    public DateTimeOffset? ConsentedAt { get; init; }
+
+    /// <summary>For a withdrawal that travels with an imported list: when (else now) and why.</summary>
+    public DateTimeOffset? WithdrawnAt { get; init; }
+
+    public string? WithdrawalReason { get; init; }
+}
+
 public sealed class SignatureStore(Db db)
 {
     /// <summary>How a person expects a list of names sorted: by letters, ignoring case and accents.</summary>
@@ -128,6 +147,51 @@ public sealed class SignatureStore(Db db)
         }
 
         return to;
+    }
+
+    /// <summary>
+    /// Creates a signature in the status a creating action of <see cref="SignatureStatus"/> gives it
+    /// (<see cref="SignatureAction.Sign"/> or an import's), stamps that status's times and records the event.
+    /// The only writer of a new signature.
+    /// </summary>
+    /// <returns>The new signature's id.</returns>
+    public static long Create(
+        SqliteConnection connection, SqliteTransaction transaction, SignatureDraft draft, SignatureAction action, string actor, string? reason,
+        DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (!SignatureStatus.Creates(action))
+        {
+            throw new ArgumentException($"{action} does not create a signature.", nameof(action));
+        }
+
+        var status = SignatureStatus.TargetOf(action);
+        var at = Time.Format(now);
+        var withdrawn = status == SignatureStatus.Withdrawn;
+        // Prepared: a sign-on creates one on the hot path. An imported signature was confirmed by its source.
+        var signatureId = Prepared.Command(connection, transaction, """
+            INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
+                                    website, comment, petition_version, consent_version, consented_at, signed_at,
+                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason)
+            VALUES ($petitionId, $organisationId, $status, $source, $flags, $contactName, $contactRole, $email,
+                    $website, $comment, $version, $consentVersion, $consentedAt, $signedAt,
+                    $confirmedAt, $listedAt, $withdrawnAt, $withdrawalReason)
+            RETURNING id
+            """)
+            .With("$petitionId", draft.PetitionId).With("$organisationId", draft.OrganisationId).With("$status", status)
+            .With("$source", draft.Source).With("$flags", draft.Flags).With("$contactName", draft.ContactName)
+            .With("$contactRole", draft.ContactRole).With("$email", draft.ContactEmail).With("$website", draft.Website)
+            .With("$comment", draft.Comment).With("$version", draft.PetitionVersion).With("$consentVersion", draft.ConsentVersion)
+            .With("$consentedAt", draft.ConsentedAt is { } consented ? Time.Format(consented) : null)
+            .With("$signedAt", Time.Format(draft.SignedAt))
+            .With("$confirmedAt", status == SignatureStatus.Pending ? null : at)
+            .With("$listedAt", status == SignatureStatus.Listed ? at : null)
+            .With("$withdrawnAt", withdrawn ? Time.Format(draft.WithdrawnAt ?? now) : null)
+            .With("$withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
+            .ScalarInt64()!.Value;
+        Record(connection, transaction, draft.PetitionId, signatureId, actor, action == SignatureAction.Sign ? "signed" : "imported",
+            null, status, reason, now);
+        return signatureId;
     }
 
     /// <summary>Adds an event to a letter's history (and its signature's, when there is one).</summary>
