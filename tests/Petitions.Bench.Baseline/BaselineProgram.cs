@@ -47,7 +47,7 @@ public static class BaselineProgram
             return problem;
         }
 
-        var validation = await validator.ValidateAsync(body!, cancellationToken);
+        var validation = await validator.ValidateAsync(body!.Cleaned(), cancellationToken);
         return validation.IsValid
             ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)
             : SignaturesApi.ValidationProblem(validation);

@@ -59,7 +59,7 @@ public static class WritePath
                     Organisation = $"Write Path {tag} {worker} {n}", City = "Utrecht", Country = "NL", ContactName = "Bench Person",
                     ContactRole = "Director", ContactEmail = $"w{worker}x{n}@{tag}.bench.example.org", Website = $"https://{tag}.bench.example.org",
                     Consent = true,
-                };
+                }.Cleaned();
                 var started = Stopwatch.GetTimestamp();
                 var outcome = await signOn.SignAsync(petition, request, "api");
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

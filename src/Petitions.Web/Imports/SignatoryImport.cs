@@ -194,7 +194,7 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
     /// </summary>
     private static string? Problems(SignRequest request, string? withdrawalReason)
     {
-        var problems = SignRequestValidator.ForImport.Validate(request).Errors
+        var problems = SignRequestValidator.ForImport.Validate(request.Cleaned()).Errors
             .Select(e => $"{Column(e.PropertyName)}: {e.ErrorMessage}")
             .ToList();
         if (FreeText.ReasonProblem(withdrawalReason) is { } reason)

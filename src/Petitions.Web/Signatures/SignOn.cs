@@ -55,10 +55,10 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         : SignOnOutcome.NotOpen;
 
     /// <param name="petition">The letter, as the caller found it (public and open); its state is checked again when the sign-on is written.</param>
-    /// <param name="request">A request that passed <see cref="SignRequestValidator"/>, as it arrived.</param>
+    /// <param name="request">A request, cleaned (<see cref="SignRequest.Cleaned"/>), that passed <see cref="SignRequestValidator"/>.</param>
     public async Task<SignOnOutcome> SignAsync(Petition petition, SignRequest request, string source, CancellationToken cancellationToken = default)
     {
-        var sign = request.Cleaned();
+        var sign = request.IsCleaned ? request : throw new ArgumentException("The request was not cleaned.", nameof(request));
         if (!EmailAddress.TryNormalise(sign.ContactEmail, out var email, out _))
         {
             throw new ArgumentException("The request was not validated.", nameof(request));

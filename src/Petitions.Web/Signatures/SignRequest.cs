@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using FluentValidation;
 using MimeKit;
 using Petitions.Organisations;
@@ -21,8 +22,22 @@ public sealed record SignRequest
     public string? Comment { get; init; }
     public bool Consent { get; init; }
 
-    /// <summary>The request as it is stored: NFC, invisible characters removed, white space collapsed.</summary>
-    public SignRequest Cleaned() => new()
+    /// <summary>
+    /// On a cleaned request, the request as it was sent: cleaning drops control characters and
+    /// bidi overrides that the validator must still refuse. Null on a request as it arrived.
+    /// </summary>
+    [JsonIgnore]
+    public SignRequest? Sent { get; private init; }
+
+    /// <summary>Whether this is the request as it is stored (made by <see cref="Cleaned"/>).</summary>
+    [JsonIgnore]
+    public bool IsCleaned => Sent is not null;
+
+    /// <summary>
+    /// The request as it is stored: NFC, invisible characters removed, white space collapsed. Done
+    /// once, where the request comes in; the validator and the sign-on take the result as it is.
+    /// </summary>
+    public SignRequest Cleaned() => IsCleaned ? this : new()
     {
         Organisation = CleanOrNull(Organisation),
         City = CleanOrNull(City),
@@ -33,6 +48,7 @@ public sealed record SignRequest
         Website = CleanOrNull(Website),
         Comment = Comment is null ? null : CleanComment(Comment),
         Consent = Consent,
+        Sent = this,
     };
 
     private static string? CleanOrNull(string? text) => text is null ? null : Names.Clean(text) is { Length: > 0 } clean ? clean : null;
@@ -54,9 +70,9 @@ public sealed record SignRequest
 /// <summary>
 /// The one validator of a sign-on, for the form and the JSON API alike, and of each row an import
 /// brings (<see cref="ForImport"/>: the same rules, without what only a sign-on must carry: a
-/// contact, a country and consent). It reads the request as sent (control characters and bidi
-/// overrides are refused, not silently dropped) and judges lengths and formula triggers on the
-/// text as it would be stored.
+/// contact, a country and consent). It judges a cleaned request (<see cref="SignRequest.Cleaned"/>):
+/// lengths and formula triggers on the text as it will be stored, and control characters and bidi
+/// overrides on the text as sent (<see cref="SignRequest.Sent"/>), so they are refused, not silently dropped.
 /// </summary>
 public sealed class SignRequestValidator : AbstractValidator<SignRequest>
 {
@@ -84,52 +100,54 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
 
         RuleFor(r => r.Organisation).Cascade(CascadeMode.Stop)
             .Must(NotBlank).WithMessage("Enter the name of your organisation.")
-            .Must(NoControlCharacters).WithMessage("The organisation's name may not contain control characters.")
-            .Must(NoBidiOverrides).WithMessage("The organisation's name may not contain text-direction overrides.")
-            .Must(v => Clean(v).Length <= MaxName).WithMessage($"The organisation's name must be at most {MaxName} characters.")
+            .Must((r, _) => NoControlCharacters(Sent(r).Organisation)).WithMessage("The organisation's name may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).Organisation)).WithMessage("The organisation's name may not contain text-direction overrides.")
+            .Must(v => Length(v) <= MaxName).WithMessage($"The organisation's name must be at most {MaxName} characters.")
             .Must(NoFormulaStart).WithMessage("The organisation's name may not start with = + - or @.");
 
         RuleFor(r => r.City).Cascade(CascadeMode.Stop)
-            .Must(NoControlCharacters).WithMessage("The city may not contain control characters.")
-            .Must(NoBidiOverrides).WithMessage("The city may not contain text-direction overrides.")
-            .Must(v => Clean(v).Length <= MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
+            .Must((r, _) => NoControlCharacters(Sent(r).City)).WithMessage("The city may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).City)).WithMessage("The city may not contain text-direction overrides.")
+            .Must(v => Length(v) <= MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
             .Must(NoFormulaStart).WithMessage("The city may not start with = + - or @.");
 
         Required(RuleFor(r => r.Country).Cascade(CascadeMode.Stop), "Choose your organisation's country.")
-            .Must(v => !NotBlank(v) || Countries.IsCode(Clean(v).ToUpperInvariant()))
+            .Must(v => v is null || Countries.IsCode(v))
             .WithMessage("Choose a country from the list (an ISO 3166-1 alpha-2 code such as NL or XK).");
 
         Required(RuleFor(r => r.ContactName).Cascade(CascadeMode.Stop), "Enter the name of the person signing.")
-            .Must(NoControlCharacters).WithMessage("The name may not contain control characters.")
-            .Must(NoBidiOverrides).WithMessage("The name may not contain text-direction overrides.")
-            .Must(v => Clean(v).Length <= MaxPerson).WithMessage($"The name must be at most {MaxPerson} characters.")
+            .Must((r, _) => NoControlCharacters(Sent(r).ContactName)).WithMessage("The name may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).ContactName)).WithMessage("The name may not contain text-direction overrides.")
+            .Must(v => Length(v) <= MaxPerson).WithMessage($"The name must be at most {MaxPerson} characters.")
             .Must(NoFormulaStart).WithMessage("The name may not start with = + - or @.");
 
         Required(RuleFor(r => r.ContactRole).Cascade(CascadeMode.Stop), "Enter the role of the person signing, such as Director.")
-            .Must(NoControlCharacters).WithMessage("The role may not contain control characters.")
-            .Must(NoBidiOverrides).WithMessage("The role may not contain text-direction overrides.")
-            .Must(v => Clean(v).Length <= MaxRole).WithMessage($"The role must be at most {MaxRole} characters.")
+            .Must((r, _) => NoControlCharacters(Sent(r).ContactRole)).WithMessage("The role may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).ContactRole)).WithMessage("The role may not contain text-direction overrides.")
+            .Must(v => Length(v) <= MaxRole).WithMessage($"The role must be at most {MaxRole} characters.")
             .Must(NoFormulaStart).WithMessage("The role may not start with = + - or @.");
 
         Required(RuleFor(r => r.ContactEmail).Cascade(CascadeMode.Stop), "Enter an email address: we send a link to confirm the sign-on.")
-            .Must(NoControlCharacters).WithMessage("The email address may not contain control characters.")
+            .Must((r, _) => NoControlCharacters(Sent(r).ContactEmail)).WithMessage("The email address may not contain control characters.")
             .Custom((email, context) =>
             {
-                if (!EmailAddress.TryNormalise(email, out _, out var problem) && problem is not null)
+                if (!EmailAddress.TryNormaliseClean(email, out _, out var problem) && problem is not null)
                 {
                     context.AddFailure(problem);
                 }
             });
 
+        // A website of invisible characters only cleans to nothing, but something was sent that is not an address.
         RuleFor(r => r.Website).Cascade(CascadeMode.Stop)
-            .Must(NoControlCharacters).WithMessage("The website may not contain control characters.")
-            .Must(v => Clean(v).Length <= MaxWebsite).WithMessage($"The website must be at most {MaxWebsite} characters.")
-            .Must(v => string.IsNullOrWhiteSpace(v) || IsWebAddress(Clean(v))).WithMessage("Enter the website as an address starting with http:// or https://.");
+            .Must((r, _) => NoControlCharacters(Sent(r).Website)).WithMessage("The website may not contain control characters.")
+            .Must(v => Length(v) <= MaxWebsite).WithMessage($"The website must be at most {MaxWebsite} characters.")
+            .Must((r, v) => v is null ? string.IsNullOrWhiteSpace(Sent(r).Website) : IsWebAddress(v)).WithMessage("Enter the website as an address starting with http:// or https://.");
 
+        // The comment's length is judged as sent: what the person typed is what the limit shows them.
         RuleFor(r => r.Comment).Cascade(CascadeMode.Stop)
-            .Must(v => !FreeText.HasControlCharacters(v, multiLine: true)).WithMessage("The comment may not contain control characters.")
-            .Must(NoBidiOverrides).WithMessage("The comment may not contain text-direction overrides.")
-            .Must(v => (v?.Length ?? 0) <= MaxComment).WithMessage($"The comment must be at most {MaxComment} characters.");
+            .Must((r, _) => !FreeText.HasControlCharacters(Sent(r).Comment, multiLine: true)).WithMessage("The comment may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).Comment)).WithMessage("The comment may not contain text-direction overrides.")
+            .Must((r, _) => (Sent(r).Comment?.Length ?? 0) <= MaxComment).WithMessage($"The comment must be at most {MaxComment} characters.");
 
         // U+FFFD is what a reader makes of bytes that are not UTF-8: the text that was meant is lost.
         foreach (var field in new System.Linq.Expressions.Expression<Func<SignRequest, string?>>[]
@@ -146,9 +164,17 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
         }
     }
 
-    private static string Clean(string? text) => text is null ? "" : Names.Clean(text);
+    /// <summary>A request that was not cleaned would be judged on text other than what is stored.</summary>
+    protected override bool PreValidate(ValidationContext<SignRequest> context, FluentValidation.Results.ValidationResult result) =>
+        context.InstanceToValidate.IsCleaned ? true
+        : throw new ArgumentException("Clean the request (SignRequest.Cleaned) before it is validated.", nameof(context));
 
-    private static bool NotBlank(string? text) => Clean(text).Length > 0;
+    private static SignRequest Sent(SignRequest cleaned) => cleaned.Sent!;
+
+    private static int Length(string? clean) => clean?.Length ?? 0;
+
+    // Cleaning leaves null, never an empty or blank string.
+    private static bool NotBlank(string? clean) => clean is not null;
 
     private static bool NoControlCharacters(string? text) => !FreeText.HasControlCharacters(text);
 
@@ -156,8 +182,8 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
 
     // A spreadsheet reads a cell that starts with a trigger as a formula. An apostrophe before one
     // is how a CSV makes it text: as the start of a name it is a formula waiting for the apostrophe to go.
-    private static bool NoFormulaStart(string? text) =>
-        Clean(text) is var clean && !FreeText.StartsWithFormula(clean) && !(clean is ['\'', ..] && FreeText.StartsWithFormula(clean[1..]));
+    private static bool NoFormulaStart(string? clean) =>
+        !FreeText.StartsWithFormula(clean) && !(clean is ['\'', ..] && FreeText.StartsWithFormula(clean[1..]));
 
     private static bool IsWebAddress(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Contains('.', StringComparison.Ordinal);
@@ -169,10 +195,15 @@ public static class EmailAddress
     /// <returns>True with the address in canonical form; false with what is wrong (null when nothing was given).</returns>
     public static bool TryNormalise(string? text, out string address, out string? problem)
     {
+        return TryNormaliseClean(text is null ? null : Names.Clean(text), out address, out problem);
+    }
+
+    /// <summary><see cref="TryNormalise"/> of text that is cleaned already (<see cref="Names.Clean"/>).</summary>
+    public static bool TryNormaliseClean(string? candidate, out string address, out string? problem)
+    {
         address = "";
         problem = null;
-        var candidate = text is null ? "" : Names.Clean(text);
-        if (candidate.Length == 0)
+        if (string.IsNullOrEmpty(candidate))
         {
             return false;
         }

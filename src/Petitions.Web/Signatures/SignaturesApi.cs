@@ -63,13 +63,14 @@ public static class SignaturesApi
             return Refusal(refused, slug);
         }
 
-        var validation = await validator.ValidateAsync(body!, cancellationToken);
+        var sign = body!.Cleaned();
+        var validation = await validator.ValidateAsync(sign, cancellationToken);
         if (!validation.IsValid)
         {
             return ValidationProblem(validation);
         }
 
-        var outcome = await signOn.SignAsync(petition!, body!, "api", cancellationToken);
+        var outcome = await signOn.SignAsync(petition!, sign, "api", cancellationToken);
         return outcome == SignOnOutcome.Accepted
             ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)
             : Refusal(outcome, slug);

@@ -89,7 +89,7 @@ public class SignOnApiTests
         {
             Organisation = "Stichting Laat", City = "Utrecht", Country = "NL", ContactName = "Anna de Vries", ContactRole = "Director",
             ContactEmail = "anna@laat.example.org", Consent = true,
-        };
+        }.Cleaned();
 
         var outcome = await app.Services.GetRequiredService<global::Petitions.Signatures.SignOn>().SignAsync(letter, request, "api");
 

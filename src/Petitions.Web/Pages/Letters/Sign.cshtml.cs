@@ -55,7 +55,9 @@ public sealed class SignModel(
             return SeeOther(slug);
         }
 
-        var validation = await validator.ValidateAsync(request, cancellationToken);
+        // The page shows again what was typed; the rules and the sign-on take it cleaned.
+        var sign = request.Cleaned();
+        var validation = await validator.ValidateAsync(sign, cancellationToken);
         var errors = SignaturesApi.Errors(validation);
         // A field sent twice is not one answer: say so rather than join or pick one.
         foreach (var (field, _) in SignFormView.Fields)
@@ -74,7 +76,7 @@ public sealed class SignModel(
             return Page();
         }
 
-        var outcome = await signOn.SignAsync(letter!, request, "form", cancellationToken);
+        var outcome = await signOn.SignAsync(letter!, sign, "form", cancellationToken);
         return outcome == SignOnOutcome.Accepted ? SeeOther(slug) : Refusal(outcome);
     }
 
