@@ -59,7 +59,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     public async Task<SignOnOutcome> SignAsync(Petition petition, SignRequest request, string source, CancellationToken cancellationToken = default)
     {
         var sign = request.IsCleaned ? request : throw new ArgumentException("The request was not cleaned.", nameof(request));
-        if (!EmailAddress.TryNormalise(sign.ContactEmail, out var email, out _))
+        if (!EmailAddress.TryNormaliseClean(sign.ContactEmail, out var email, out _))
         {
             throw new ArgumentException("The request was not validated.", nameof(request));
         }
