@@ -19,8 +19,7 @@ public static class PetitionsServices
     {
         services.Configure<PetitionsOptions>(configuration.GetSection("Petitions"));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new Db(
-            sp.GetRequiredService<IConfiguration>().GetConnectionString("Petitions") is { Length: > 0 } cs ? cs : DefaultConnectionString));
+        services.AddSingleton(sp => CreateDb(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(Gazetteer.Default);
         services.AddSingleton<PlaceResolver>();
         services.AddSingleton<PetitionStore>();
@@ -50,11 +49,34 @@ public static class PetitionsServices
         return services;
     }
 
+    /// <summary>
+    /// The configured database: <c>Database:Provider</c> is <c>sqlite</c> (the default, a file) or
+    /// <c>postgres</c>, whose <c>ConnectionStrings:Petitions</c> is then an Npgsql connection string.
+    /// </summary>
+    public static Db CreateDb(IConfiguration configuration)
+    {
+        var provider = configuration["Database:Provider"];
+        var dialect = provider?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "sqlite" => Dialect.Sqlite,
+            "postgres" or "postgresql" => Dialect.Postgres,
+            _ => throw new InvalidOperationException($"Database:Provider is '{provider}'; it must be sqlite or postgres."),
+        };
+        var connectionString = configuration.GetConnectionString("Petitions");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            connectionString = dialect == Dialect.Sqlite ? DefaultConnectionString
+                : throw new InvalidOperationException("Database:Provider is postgres: set ConnectionStrings:Petitions to an Npgsql connection string (Host=...;Database=...;Username=...).");
+        }
+
+        return new Db(connectionString, dialect);
+    }
+
     /// <summary>Migrations, then the seed letter when it is missing: before anything is served.</summary>
     public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         var db = services.GetRequiredService<Db>();
-        await Migrator.ApplyAsync(db, Migrator.Embedded(), cancellationToken);
+        await Migrator.ApplyAsync(db, Migrator.Embedded(db.Dialect), cancellationToken);
         await BackfillLooseKeysAsync(db, cancellationToken);
         await services.GetRequiredService<SeedLoader>().LoadAsync(cancellationToken);
     }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -64,7 +65,7 @@ public static class Prepare
         var seed = JsonSerializer.Deserialize<LetterInput>(await File.ReadAllTextAsync(letterJson), Json)
             ?? throw new UsageException($"{letterJson} holds no letter");
 
-        await using var connection = await db.OpenAsync();
+        await using var connection = (SqliteConnection)await db.OpenAsync();
         // A bulk load: no journal to speak of and no syncs; WAL (the app's mode) again afterwards.
         await connection.ExecuteAsync("PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000;");
         connection.CreateFunction("bench_org_key", (string name) => Names.OrganisationKey(name), isDeterministic: true);
@@ -112,7 +113,7 @@ public static class Prepare
         return 0;
     }
 
-    private static async Task CreateWordTablesAsync(SqliteConnection connection, SqliteTransaction transaction)
+    private static async Task CreateWordTablesAsync(DbConnection connection, DbTransaction transaction)
     {
         await connection.ExecuteAsync("""
             CREATE TEMP TABLE bench_first (i INTEGER PRIMARY KEY, w TEXT NOT NULL);
@@ -135,7 +136,7 @@ public static class Prepare
         }
     }
 
-    private static async Task PreloadAsync(SqliteConnection connection, SqliteTransaction transaction, long petitionId, long count, bool allListed, DateTimeOffset start)
+    private static async Task PreloadAsync(DbConnection connection, DbTransaction transaction, long petitionId, long count, bool allListed, DateTimeOffset start)
     {
         var organisationBase = await connection.ExecuteScalarAsync<long>("SELECT ifnull(max(id), 0) FROM organisations", transaction: transaction);
         var signatureBase = await connection.ExecuteScalarAsync<long>("SELECT ifnull(max(id), 0) FROM signatures", transaction: transaction);

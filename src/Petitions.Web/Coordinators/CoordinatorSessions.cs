@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Dapper;
@@ -23,7 +24,7 @@ public sealed class CoordinatorSessions(Db db, TimeProvider clock)
     private static readonly TimeSpan TouchGranularity = TimeSpan.FromMinutes(1);
 
     /// <returns>The session id to keep in the cookie; the database keeps only its hash.</returns>
-    public static async Task<string> StartAsync(SqliteConnection connection, SqliteTransaction transaction, long coordinatorId, DateTimeOffset now)
+    public static async Task<string> StartAsync(DbConnection connection, DbTransaction transaction, long coordinatorId, DateTimeOffset now)
     {
         var bytes = RandomNumberGenerator.GetBytes(32);
         var at = Time.Format(now);

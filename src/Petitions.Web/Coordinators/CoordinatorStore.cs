@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Dapper;
@@ -146,13 +147,13 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
         }
 
         await RevokeAllAsync(connection, transaction, id.Value, now);
-        await connection.ExecuteAsync("UPDATE coordinators SET removed_at = @now, all_petitions = 0 WHERE id = @id", new { now = Time.Format(now), id }, transaction);
+        await connection.ExecuteAsync("UPDATE coordinators SET removed_at = @now, all_petitions = @everyLetter WHERE id = @id", new { now = Time.Format(now), everyLetter = false, id }, transaction);
         await connection.ExecuteAsync("DELETE FROM coordinator_petitions WHERE coordinator_id = @id", new { id }, transaction);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
 
-    private static async Task<(int Tokens, int Sessions)> RevokeAllAsync(SqliteConnection connection, SqliteTransaction transaction, long id, DateTimeOffset now)
+    private static async Task<(int Tokens, int Sessions)> RevokeAllAsync(DbConnection connection, DbTransaction transaction, long id, DateTimeOffset now)
     {
         var at = Time.Format(now);
         var tokens = await connection.ExecuteAsync("UPDATE api_tokens SET revoked_at = @at WHERE coordinator_id = @id AND revoked_at IS NULL", new { at, id }, transaction);
@@ -166,7 +167,7 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM coordinators WHERE id = @coordinatorId AND all_petitions = 1 AND removed_at IS NULL)", new { coordinatorId });
+            "SELECT EXISTS (SELECT 1 FROM coordinators WHERE id = @coordinatorId AND all_petitions AND removed_at IS NULL)", new { coordinatorId });
     }
 
     public async Task<Coordinator?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -182,7 +183,7 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
         return await FindAsync(connection, null, id);
     }
 
-    public static async Task<Coordinator?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, long id)
+    public static async Task<Coordinator?> FindAsync(DbConnection connection, DbTransaction? transaction, long id)
     {
         var row = await connection.QuerySingleOrDefaultAsync<CoordinatorRow>(
             "SELECT id, email, name, all_petitions AS allPetitions FROM coordinators WHERE id = @id AND removed_at IS NULL", new { id }, transaction);
@@ -194,21 +195,21 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>("""
-            SELECT EXISTS (SELECT 1 FROM coordinators c WHERE c.id = @coordinatorId AND c.removed_at IS NULL AND (c.all_petitions = 1
+            SELECT EXISTS (SELECT 1 FROM coordinators c WHERE c.id = @coordinatorId AND c.removed_at IS NULL AND (c.all_petitions
                 OR EXISTS (SELECT 1 FROM coordinator_petitions cp WHERE cp.coordinator_id = c.id AND cp.petition_id = @petitionId)))
             """, new { coordinatorId, petitionId });
     }
 
     /// <summary>The addresses of everyone who coordinates a letter, for alerts.</summary>
-    public static async Task<IReadOnlyList<string>> EmailsForAsync(SqliteConnection connection, SqliteTransaction transaction, long petitionId) =>
+    public static async Task<IReadOnlyList<string>> EmailsForAsync(DbConnection connection, DbTransaction transaction, long petitionId) =>
         (await connection.QueryAsync<string>("""
             SELECT c.email FROM coordinators c
-            WHERE c.removed_at IS NULL AND (c.all_petitions = 1 OR EXISTS (SELECT 1 FROM coordinator_petitions cp WHERE cp.coordinator_id = c.id AND cp.petition_id = @petitionId))
+            WHERE c.removed_at IS NULL AND (c.all_petitions OR EXISTS (SELECT 1 FROM coordinator_petitions cp WHERE cp.coordinator_id = c.id AND cp.petition_id = @petitionId))
             ORDER BY c.id
             """, new { petitionId }, transaction)).ToList();
 
     /// <summary>A letter a coordinator created is theirs to act on.</summary>
-    public static Task GrantAsync(SqliteConnection connection, SqliteTransaction transaction, long coordinatorId, long petitionId) =>
+    public static Task GrantAsync(DbConnection connection, DbTransaction transaction, long coordinatorId, long petitionId) =>
         connection.ExecuteAsync("INSERT OR IGNORE INTO coordinator_petitions (coordinator_id, petition_id) VALUES (@coordinatorId, @petitionId)",
             new { coordinatorId, petitionId }, transaction);
 

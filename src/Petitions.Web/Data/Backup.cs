@@ -2,7 +2,10 @@ using Microsoft.Data.Sqlite;
 
 namespace Petitions.Data;
 
-/// <summary>An online backup through SQLite's backup API: a consistent copy while the service keeps writing.</summary>
+/// <summary>
+/// An online backup: through SQLite's backup API a consistent copy while the service keeps writing;
+/// on PostgreSQL through pg_dump, the server's own tool, when it is installed.
+/// </summary>
 public static class Backup
 {
     public static async Task CopyToAsync(Db db, string path, CancellationToken cancellationToken = default)
@@ -13,6 +16,12 @@ public static class Backup
             throw new IOException($"{target} exists already; a backup never overwrites a file.");
         }
 
+        if (db.IsPostgres)
+        {
+            await PgDumpAsync(db, target, cancellationToken);
+            return;
+        }
+
         Privacy.PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
         // Created 0600 before SQLite opens it (an empty file is a new database to SQLite), so the copy
         // of everyone's data is never readable by others, whatever the umask; CreateNew keeps the
@@ -21,7 +30,7 @@ public static class Backup
         {
         }
 
-        await using var source = await db.OpenAsync(cancellationToken);
+        await using var source = (SqliteConnection)await db.OpenAsync(cancellationToken);
         await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = target, Pooling = false }.ToString());
         await destination.OpenAsync(cancellationToken);
         source.BackupDatabase(destination);
@@ -36,5 +45,53 @@ public static class Backup
         {
             throw new InvalidOperationException($"The backup failed its integrity check: {result}");
         }
+    }
+
+    /// <summary>pg_dump's custom format (restore with pg_restore), one consistent snapshot; its password from the connection string.</summary>
+    private static async Task PgDumpAsync(Db db, string target, CancellationToken cancellationToken)
+    {
+        var pgDump = FindPgDump() ?? throw new IOException(
+            "On PostgreSQL a backup is pg_dump's job, and pg_dump is not installed here: install the postgresql-client package, " +
+            "or run pg_dump -Fc against the database yourself.");
+        var cs = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString);
+        Privacy.PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
+        await using (var _ = Privacy.PrivateFiles.CreateFile(target))
+        {
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo(pgDump)
+        {
+            RedirectStandardError = true,
+            ArgumentList = { "--format=custom", "--no-password", "--file", target, "--host", cs.Host ?? "localhost", "--port", cs.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dbname", cs.Database ?? "postgres" },
+        };
+        if (cs.Username is { Length: > 0 } user)
+        {
+            start.ArgumentList.Add("--username");
+            start.ArgumentList.Add(user);
+        }
+
+        if (cs.Password is { Length: > 0 } password)
+        {
+            start.Environment["PGPASSWORD"] = password;
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var errors = await process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            File.Delete(target);
+            throw new IOException($"pg_dump failed ({process.ExitCode}): {errors.Trim()}");
+        }
+    }
+
+    private static string? FindPgDump()
+    {
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "pg_dump"))
+            .Concat(Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal).Select(d => Path.Combine(d, "bin", "pg_dump"))
+                : []);
+        return candidates.FirstOrDefault(File.Exists);
     }
 }

@@ -13,8 +13,14 @@ public sealed class DatabaseUnavailable(ILogger<DatabaseUnavailable> logger) : I
     // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
     private static readonly int[] Temporary = [5, 6, 8, 10, 13, 14];
 
+    // PostgreSQL: connection exceptions (08), insufficient resources such as a full disk (53),
+    // operator intervention such as a shutdown (57P), a read-only server (25006, a standby).
+    private static readonly string[] TemporaryPostgresClasses = ["08", "53", "57P"];
+
     public static bool IsTemporary(Exception exception) =>
         exception is SqliteException sqlite && Temporary.Contains(sqlite.SqliteErrorCode)
+        || exception is Npgsql.PostgresException postgres && (postgres.SqlState == "25006" || TemporaryPostgresClasses.Any(c => postgres.SqlState.StartsWith(c, StringComparison.Ordinal)))
+        || exception is Npgsql.NpgsqlException { IsTransient: true } and not Npgsql.PostgresException
         || exception.InnerException is { } inner && IsTemporary(inner);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)

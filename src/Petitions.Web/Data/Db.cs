@@ -1,16 +1,33 @@
 using System.Data;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Petitions.Data;
 
 /// <summary>
-/// Opens SQLite connections with the pragmas every unit of work needs. Pooling makes a
-/// new connection per unit of work cheap, so nothing holds one open between requests.
+/// Opens connections to the configured database: a SQLite file (the default) with the pragmas every
+/// unit of work needs, or a PostgreSQL server through one pooled data source. Pooling makes a new
+/// connection per unit of work cheap, so nothing holds one open between requests.
 /// </summary>
 public sealed class Db
 {
-    public Db(string connectionString)
+    // One per process, for the process's life (the service's Db is a singleton): not disposed.
+    private readonly NpgsqlDataSource? postgres;
+
+    public Db(string connectionString, Dialect dialect = Dialect.Sqlite)
     {
+        Dialect = dialect;
+        if (dialect == Dialect.Postgres)
+        {
+            // synchronous_commit=on whatever the server's default: an acknowledged sign-on is on disk.
+            var npgsql = new NpgsqlConnectionStringBuilder(connectionString);
+            npgsql.Options = string.Join(' ', new[] { npgsql.Options, "-c synchronous_commit=on" }.Where(o => !string.IsNullOrWhiteSpace(o)));
+            postgres = NpgsqlDataSource.Create(npgsql);
+            ConnectionString = connectionString;
+            return;
+        }
+
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (builder.Mode is not SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource)
             && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal) && builder.DataSource != ":memory:")
@@ -57,12 +74,25 @@ public sealed class Db
 
     public string ConnectionString { get; }
 
+    public Dialect Dialect { get; }
+
+    public bool IsPostgres => Dialect == Dialect.Postgres;
+
+    /// <summary>Picks the dialect's text: most SQL is the same on both, these few words are not.</summary>
+    public string Sql(string sqlite, string postgresText) => IsPostgres ? postgresText : sqlite;
+
     /// <summary>SQLite handles that have had the pragmas below.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
 
     /// <summary>Whether the database's disk has room for writes: 16 MB, or 1 % of a small disk.</summary>
     public bool HasRoom()
     {
+        if (IsPostgres)
+        {
+            // The server watches its own disk; a full one fails the write, which answers 503.
+            return true;
+        }
+
         var source = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
         if (string.IsNullOrEmpty(source) || source.StartsWith("file:", StringComparison.Ordinal) || source == ":memory:")
         {
@@ -85,7 +115,8 @@ public sealed class Db
     // zeroed in the file, not left behind in free space.
     private const string Pragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
 
-    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default) => OpenAsync(ConnectionString, Pragmas, cancellationToken);
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>
+        postgres is not null ? await postgres.OpenConnectionAsync(cancellationToken) : await OpenSqliteAsync(ConnectionString, Pragmas, cancellationToken);
 
     /// <summary>
     /// The group-commit writer's own connection: not pooled, so what is set on it stays with it, and
@@ -93,10 +124,20 @@ public sealed class Db
     /// SQLite keeps the original of every page a savepoint changes in a statement journal, a
     /// temporary file: past 64 KB on disk, which was two thirds of the writer's write calls.
     /// </summary>
-    public Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken = default) =>
-        OpenAsync(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString(), Pragmas + " PRAGMA temp_store = MEMORY;", cancellationToken);
+    public async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken = default) =>
+        postgres is not null
+            ? await postgres.OpenConnectionAsync(cancellationToken)
+            : await OpenSqliteAsync(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString(), Pragmas + " PRAGMA temp_store = MEMORY;", cancellationToken);
 
-    private static async Task<SqliteConnection> OpenAsync(string connectionString, string pragmaText, CancellationToken cancellationToken)
+    /// <summary>A connection of its own, outside the pool: the cache's LISTEN connection, held for the node's life.</summary>
+    public async Task<NpgsqlConnection> OpenDedicatedPostgresAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, KeepAlive = 10 }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static async Task<SqliteConnection> OpenSqliteAsync(string connectionString, string pragmaText, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
         try
@@ -125,7 +166,13 @@ public sealed class Db
         }
     }
 
-    /// <summary>A write transaction: BEGIN IMMEDIATE, so two writers never deadlock upgrading a read lock.</summary>
-    public static SqliteTransaction BeginWrite(SqliteConnection connection) =>
-        connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
+    /// <summary>
+    /// A write transaction. On SQLite BEGIN IMMEDIATE, so two writers never deadlock upgrading a read
+    /// lock; on PostgreSQL READ COMMITTED, with row locks and unique constraints settling races.
+    /// </summary>
+    public static DbTransaction BeginWrite(DbConnection connection) => connection switch
+    {
+        SqliteConnection sqlite => sqlite.BeginTransaction(IsolationLevel.Serializable, deferred: false),
+        _ => connection.BeginTransaction(IsolationLevel.ReadCommitted),
+    };
 }

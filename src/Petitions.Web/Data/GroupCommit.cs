@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -25,7 +26,7 @@ public sealed class GroupCommit : IAsyncDisposable
     });
 
     private readonly Task loop;
-    private SqliteConnection? connection;
+    private DbConnection? connection;
     private volatile bool storageFailing;
 
     /// <summary>
@@ -48,7 +49,7 @@ public sealed class GroupCommit : IAsyncDisposable
     /// writer itself: a caller that blocks on it (the mail dispatcher's lanes) is woken by the commit,
     /// not by a continuation waiting its turn on the thread pool.
     /// </remarks>
-    public Task<T> RunAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    public Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -118,7 +119,7 @@ public sealed class GroupCommit : IAsyncDisposable
     private async Task<bool> CommitAsync(List<IWork> batch)
     {
         connection ??= await db.OpenWriterAsync();
-        var changesBefore = SQLitePCL.raw.sqlite3_total_changes(connection.Handle);
+        var changesBefore = ChangesSoFar(connection);
         await using var transaction = Db.BeginWrite(connection);
         var done = new List<IWork>(batch.Count);
         foreach (var work in batch)
@@ -148,26 +149,34 @@ public sealed class GroupCommit : IAsyncDisposable
             item.Complete();
         }
 
-        return SQLitePCL.raw.sqlite3_total_changes(connection.Handle) != changesBefore;
+        return ChangesSoFar(connection) != changesBefore;
     }
+
+    /// <summary>
+    /// SQLite's count of rows changed on the connection. PostgreSQL has no such count: a batch there
+    /// counts as a change, and a failing server fails the next batch again anyway.
+    /// </summary>
+    private long ChangesSoFar(DbConnection open) => open is SqliteConnection sqlite ? SQLitePCL.raw.sqlite3_total_changes(sqlite.Handle) : ++postgresBatches;
+
+    private long postgresBatches;
 
     private interface IWork
     {
-        Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+        Task RunAsync(DbConnection connection, DbTransaction transaction);
 
         void Complete();
 
         void Fail(Exception exception);
     }
 
-    private sealed class Work<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work) : IWork
+    private sealed class Work<T>(Func<DbConnection, DbTransaction, Task<T>> work) : IWork
     {
         private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? value;
 
         public Task<T> Result => completion.Task;
 
-        public async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction) => value = await work(connection, transaction);
+        public async Task RunAsync(DbConnection connection, DbTransaction transaction) => value = await work(connection, transaction);
 
         public void Complete() => completion.TrySetResult(value!);
 

@@ -1,5 +1,5 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
-using Microsoft.Data.Sqlite;
 
 namespace Petitions.Data;
 
@@ -10,17 +10,18 @@ namespace Petitions.Data;
 /// </summary>
 /// <remarks>
 /// A SqliteCommand keeps its compiled statement while its text is unchanged and its connection
-/// open; the commands are kept per connection and go with it. Not for concurrent use of one
-/// connection, which SQLite connections do not support anyway.
+/// open; Npgsql prepares a command on the server once asked to. The commands are kept per connection
+/// and go with it. Not for concurrent use of one connection, which neither driver supports anyway.
+/// Parameters are named <c>@name</c>, which both drivers read.
 /// </remarks>
 public static class Prepared
 {
-    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Commands = [];
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Commands = [];
 
     /// <returns>The connection's command for <paramref name="sql"/>, in <paramref name="transaction"/>, with no parameters.</returns>
-    public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {
-        var commands = Commands.GetValue(connection, _ => new Dictionary<string, SqliteCommand>(StringComparer.Ordinal));
+        var commands = Commands.GetValue(connection, _ => new Dictionary<string, DbCommand>(StringComparer.Ordinal));
         if (!commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
@@ -34,16 +35,19 @@ public static class Prepared
     }
 
     /// <summary>Adds a parameter; null is SQL NULL.</summary>
-    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
+    public static DbCommand With(this DbCommand command, string name, object? value)
     {
-        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
         return command;
     }
 
     /// <returns>The first column of the first row, or null when there is no row or it is NULL.</returns>
-    public static long? ScalarInt64(this SqliteCommand command)
+    public static long? ScalarInt64(this DbCommand command)
     {
         using var reader = command.ExecuteReader();
-        return reader.Read() && !reader.IsDBNull(0) ? reader.GetInt64(0) : null;
+        return reader.Read() && !reader.IsDBNull(0) ? Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 }

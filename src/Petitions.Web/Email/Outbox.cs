@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     private string Domain => domain ??= MailboxAddress.TryParse(options.Value.From, out var from) && from.Domain is { Length: > 0 } d ? d : "localhost";
 
     /// <summary>Queues an email in the caller's transaction; call <see cref="Notify"/> after the commit.</summary>
-    public void Enqueue(SqliteConnection connection, SqliteTransaction transaction, OutgoingEmail email, DateTimeOffset now)
+    public void Enqueue(DbConnection connection, DbTransaction transaction, OutgoingEmail email, DateTimeOffset now)
     {
         // The Message-ID is fixed now, so a message resent after an ambiguous failure keeps it.
         // Version 7 GUIDs start with the time: new IDs go to the end of the unique index on message_id,
@@ -31,10 +32,10 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
         var at = Time.Format(now);
         Prepared.Command(connection, transaction, """
             INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, text_body, html_body, message_id, created_at, due_at)
-            VALUES ($kind, $petitionId, $signatureId, $to, $subject, $text, $html, $messageId, $at, $at)
+            VALUES (@kind, @petitionId, @signatureId, @to, @subject, @text, @html, @messageId, @at, @at)
             """)
-            .With("$kind", email.Kind).With("$petitionId", email.PetitionId).With("$signatureId", email.SignatureId).With("$to", email.To)
-            .With("$subject", email.Subject).With("$text", email.Text).With("$html", email.Html).With("$messageId", messageId).With("$at", at)
+            .With("@kind", email.Kind).With("@petitionId", email.PetitionId).With("@signatureId", email.SignatureId).With("@to", email.To)
+            .With("@subject", email.Subject).With("@text", email.Text).With("@html", email.Html).With("@messageId", messageId).With("@at", at)
             .ExecuteNonQuery();
     }
 
@@ -43,7 +44,7 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     /// claims up to <paramref name="claim"/> due rows, oldest first, leased until <paramref name="leaseUntil"/>.
     /// </summary>
     public static async Task<List<OutboxMessage>> RecordSentAndClaimAsync(
-        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyCollection<long> sent, int claim, DateTimeOffset now, DateTimeOffset leaseUntil)
+        DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> sent, int claim, DateTimeOffset now, DateTimeOffset leaseUntil)
     {
         if (sent.Count > 0)
         {
@@ -66,21 +67,21 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     }
 
     /// <summary>A message the server refused for good: it stays failed, for a coordinator to see.</summary>
-    public static Task MarkFailedAsync(SqliteConnection connection, SqliteTransaction transaction, long id, int attempts, string error, DateTimeOffset now) =>
+    public static Task MarkFailedAsync(DbConnection connection, DbTransaction transaction, long id, int attempts, string error, DateTimeOffset now) =>
         connection.ExecuteAsync("""
             UPDATE outbox SET status = 'failed', failed_at = @at, attempts = @attempts, lease_until = NULL, last_error = @error
             WHERE id = @id
             """, new { at = Time.Format(now), attempts, error, id }, transaction);
 
     /// <summary>A message that may go on a later try: due again at <paramref name="due"/>, its lease given up.</summary>
-    public static Task RetryLaterAsync(SqliteConnection connection, SqliteTransaction transaction, long id, int attempts, string error, DateTimeOffset due) =>
+    public static Task RetryLaterAsync(DbConnection connection, DbTransaction transaction, long id, int attempts, string error, DateTimeOffset due) =>
         connection.ExecuteAsync("""
             UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @id
             """, new { due = Time.Format(due), attempts, error, id }, transaction);
 
     /// <summary>Gives up the lease on claimed rows that were not sent, so they go on the next claim.</summary>
     /// <returns>How many rows were released.</returns>
-    public static Task<int> ReleaseAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyCollection<long> ids) =>
+    public static Task<int> ReleaseAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> ids) =>
         connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction);
 
     /// <summary>Wakes the dispatcher: something committed is waiting.</summary>

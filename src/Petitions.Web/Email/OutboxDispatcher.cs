@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using MailKit;
@@ -289,7 +290,7 @@ public sealed class OutboxDispatcher(
     }
 
     private async Task RecordFailuresAsync(
-        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxMessage> rows, Exception exception, string error, bool permanent, DateTimeOffset now)
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<OutboxMessage> rows, Exception exception, string error, bool permanent, DateTimeOffset now)
     {
         foreach (var row in rows)
         {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Petitions.Data;
@@ -220,7 +221,7 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
             System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var time) ? time : null;
 
     public static async Task<ImportResult> WriteAsync(
-        SqliteConnection connection, SqliteTransaction transaction, long petitionId, IReadOnlyList<ImportRow> rows,
+        DbConnection connection, DbTransaction transaction, long petitionId, IReadOnlyList<ImportRow> rows,
         string source, string actor, DateTimeOffset now)
     {
         int imported = 0, merged = 0, flagged = 0;

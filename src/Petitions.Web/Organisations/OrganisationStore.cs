@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Petitions.Data;
 
@@ -26,12 +27,12 @@ public static class OrganisationStore
     /// </param>
     /// <returns>The organisation's id, and whether it was created just now.</returns>
     public static (long Id, bool Created) FindOrCreate(
-        SqliteConnection connection, SqliteTransaction transaction, OrganisationDraft draft, DateTimeOffset now, long? importingInto = null)
+        DbConnection connection, DbTransaction transaction, OrganisationDraft draft, DateTimeOffset now, long? importingInto = null)
     {
         ArgumentNullException.ThrowIfNull(draft);
         // The sign-on's hot path: one prepared, indexed look-up, then (for a new name) one insert.
-        if (Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = $nameKey AND country IS $country")
-            .With("$nameKey", draft.NameKey).With("$country", draft.Country).ScalarInt64() is { } same)
+        if (Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = @nameKey AND country IS @country")
+            .With("@nameKey", draft.NameKey).With("@country", draft.Country).ScalarInt64() is { } same)
         {
             return (same, false);
         }
@@ -47,28 +48,28 @@ public static class OrganisationStore
             if (draft.Country is not null && candidates is [{ Country: null } countryless]
                 && !OnAnotherLetter(connection, transaction, countryless.Id, importingInto!.Value))
             {
-                Prepared.Command(connection, transaction, "UPDATE organisations SET country = $country WHERE id = $id")
-                    .With("$country", draft.Country).With("$id", countryless.Id).ExecuteNonQuery();
+                Prepared.Command(connection, transaction, "UPDATE organisations SET country = @country WHERE id = @id")
+                    .With("@country", draft.Country).With("@id", countryless.Id).ExecuteNonQuery();
                 return (countryless.Id, false);
             }
         }
 
         var created = Prepared.Command(connection, transaction, """
             INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
-            VALUES ($name, $nameKey, $looseKey, $city, $country, $website, $at)
+            VALUES (@name, @nameKey, @looseKey, @city, @country, @website, @at)
             RETURNING id
             """)
-            .With("$name", draft.Name).With("$nameKey", draft.NameKey).With("$looseKey", draft.LooseKey).With("$city", draft.City)
-            .With("$country", draft.Country).With("$website", draft.Website).With("$at", Time.Format(now))
+            .With("@name", draft.Name).With("@nameKey", draft.NameKey).With("@looseKey", draft.LooseKey).With("@city", draft.City)
+            .With("@country", draft.Country).With("@website", draft.Website).With("@at", Time.Format(now))
             .ScalarInt64()!.Value;
         return (created, true);
     }
 
-    private static List<(long Id, string? Country)> Candidates(SqliteConnection connection, SqliteTransaction transaction, string nameKey)
+    private static List<(long Id, string? Country)> Candidates(DbConnection connection, DbTransaction transaction, string nameKey)
     {
         var candidates = new List<(long Id, string? Country)>();
-        using var reader = Prepared.Command(connection, transaction, "SELECT id, country FROM organisations WHERE name_key = $nameKey")
-            .With("$nameKey", nameKey).ExecuteReader();
+        using var reader = Prepared.Command(connection, transaction, "SELECT id, country FROM organisations WHERE name_key = @nameKey")
+            .With("@nameKey", nameKey).ExecuteReader();
         while (reader.Read())
         {
             candidates.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
@@ -77,8 +78,8 @@ public static class OrganisationStore
         return candidates;
     }
 
-    private static bool OnAnotherLetter(SqliteConnection connection, SqliteTransaction transaction, long organisationId, long petitionId) =>
+    private static bool OnAnotherLetter(DbConnection connection, DbTransaction transaction, long organisationId, long petitionId) =>
         Prepared.Command(connection, transaction,
-            "SELECT EXISTS (SELECT 1 FROM signatures WHERE organisation_id = $organisationId AND petition_id <> $petitionId)")
-            .With("$organisationId", organisationId).With("$petitionId", petitionId).ScalarInt64() == 1;
+            "SELECT EXISTS (SELECT 1 FROM signatures WHERE organisation_id = @organisationId AND petition_id <> @petitionId)")
+            .With("@organisationId", organisationId).With("@petitionId", petitionId).ScalarInt64() == 1;
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
@@ -22,10 +23,10 @@ public sealed class PetitionStore(Db db)
         await using var connection = await db.OpenAsync(cancellationToken);
         string? stamp;
         using (var reader = Prepared.Command(connection, null, """
-            SELECT id || ' ' || status || ' ' || review || ' ' || ifnull(closes_at, '') || ' ' || version || ' ' || updated_at
+            SELECT id || ' ' || status || ' ' || review || ' ' || coalesce(closes_at, '') || ' ' || version || ' ' || updated_at
                    || ' ' || length(title) || ' ' || length(body)
-            FROM petitions WHERE slug = $slug
-            """).With("$slug", slug).ExecuteReader())
+            FROM petitions WHERE slug = @slug
+            """).With("@slug", slug).ExecuteReader())
         {
             stamp = reader.Read() ? reader.GetString(0) : null;
         }
@@ -50,7 +51,7 @@ public sealed class PetitionStore(Db db)
         return petition;
     }
 
-    public static async Task<Petition?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, string slug)
+    public static async Task<Petition?> FindAsync(DbConnection connection, DbTransaction? transaction, string slug)
     {
         var row = await connection.QuerySingleOrDefaultAsync<PetitionRow>("""
             SELECT id, slug, title, addressee, place, date, status, review,
@@ -92,13 +93,13 @@ public sealed class PetitionStore(Db db)
             SELECT p.slug, p.title, p.status,
                    (SELECT count(*) FROM signatures s WHERE s.petition_id = p.id AND s.status = 'listed') AS signatoryCount
             FROM petitions p
-            WHERE p.status = 'open' OR (@openOnly = 0 AND p.status = 'closed')
+            WHERE p.status = 'open' OR (NOT @openOnly AND p.status = 'closed')
             ORDER BY p.created_at DESC, p.id DESC
             """, new { openOnly });
         return rows.ToList();
     }
 
-    public static async Task<long> CreateAsync(SqliteConnection connection, SqliteTransaction transaction, LetterInput letter, DateTimeOffset now, string actor)
+    public static async Task<long> CreateAsync(DbConnection connection, DbTransaction transaction, LetterInput letter, DateTimeOffset now, string actor)
     {
         var at = Time.Format(now);
         var id = await connection.ExecuteScalarAsync<long>("""
@@ -132,7 +133,7 @@ public sealed class PetitionStore(Db db)
     /// new version (organisations keep the version they signed); a draft is simply edited.
     /// </summary>
     /// <returns>The letter's version after the change.</returns>
-    public static async Task<int> UpdateAsync(SqliteConnection connection, SqliteTransaction transaction, Petition current, LetterInput letter, DateTimeOffset now, string actor)
+    public static async Task<int> UpdateAsync(DbConnection connection, DbTransaction transaction, Petition current, LetterInput letter, DateTimeOffset now, string actor)
     {
         var textChanged = current.Title != letter.Title || current.Addressee != (letter.Addressee ?? "") || current.Place != (letter.Place ?? "")
             || current.Date != letter.Date || current.Body != (letter.Body ?? "")
@@ -174,10 +175,13 @@ public sealed class PetitionStore(Db db)
     }
 
     /// <summary>The text of a letter at a version, as the organisations signing it then saw it.</summary>
-    public static Task SnapshotAsync(SqliteConnection connection, SqliteTransaction transaction, long petitionId, int version, LetterInput letter, DateTimeOffset now, string actor) =>
+    public static Task SnapshotAsync(DbConnection connection, DbTransaction transaction, long petitionId, int version, LetterInput letter, DateTimeOffset now, string actor) =>
         connection.ExecuteAsync("""
-            INSERT OR REPLACE INTO petition_versions (petition_id, version, title, addressee, place, date, body, demand_groups, footnotes, created_at, actor)
+            INSERT INTO petition_versions (petition_id, version, title, addressee, place, date, body, demand_groups, footnotes, created_at, actor)
             VALUES (@petitionId, @version, @Title, @Addressee, @Place, @Date, @Body, @groups, @notes, @at, @actor)
+            ON CONFLICT (petition_id, version) DO UPDATE SET title = excluded.title, addressee = excluded.addressee, place = excluded.place,
+                date = excluded.date, body = excluded.body, demand_groups = excluded.demand_groups, footnotes = excluded.footnotes,
+                created_at = excluded.created_at, actor = excluded.actor
             """, new
             {
                 petitionId,
@@ -204,7 +208,7 @@ public sealed class PetitionStore(Db db)
             """)).ToList();
     }
 
-    private static async Task WriteStructureAsync(SqliteConnection connection, SqliteTransaction transaction, long petitionId, LetterInput letter)
+    private static async Task WriteStructureAsync(DbConnection connection, DbTransaction transaction, long petitionId, LetterInput letter)
     {
         var position = 0;
         foreach (var group in letter.DemandGroups ?? [])

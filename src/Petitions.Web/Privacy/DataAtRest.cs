@@ -99,7 +99,7 @@ public static class DataAtRest
                 }
             }
 
-            var source = new SqliteConnectionStringBuilder(db.ConnectionString).DataSource;
+            var source = db.IsPostgres ? null : new SqliteConnectionStringBuilder(db.ConnectionString).DataSource;
             if (!string.IsNullOrEmpty(source) && !source.StartsWith("file:", StringComparison.Ordinal) && source != ":memory:")
             {
                 var database = Path.GetFullPath(source);

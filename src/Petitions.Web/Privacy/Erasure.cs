@@ -23,7 +23,11 @@ public sealed class Erasure(Db db, ListChanges changes, TimeProvider clock, Pick
         var now = clock.GetUtcNow();
         int signatures = 0, contacts = 0, unlisted = 0;
         await using var connection = await db.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA secure_delete = ON");
+        if (!db.IsPostgres)
+        {
+            await connection.ExecuteAsync("PRAGMA secure_delete = ON");
+        }
+
         await using (var transaction = Db.BeginWrite(connection))
         {
             var signed = (await connection.QueryAsync<(long Id, long PetitionId, string Status)>(
@@ -86,8 +90,12 @@ public sealed class Erasure(Db db, ListChanges changes, TimeProvider clock, Pick
                 changes.Changed(petitionId);
             }
 
-            // Old page images live on in the WAL until it is checkpointed and truncated.
-            await connection.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)");
+            // Old page images live on in SQLite's WAL until it is checkpointed and truncated. PostgreSQL
+            // keeps dead row versions until VACUUM, which autovacuum runs; its WAL is the server's to recycle.
+            if (!db.IsPostgres)
+            {
+                await connection.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
             // Sent emails written to the pickup folder hold the address and the person's live links
             // (confirmation, sign-in, withdrawal), whoever they were sent to.
             var files = pickup.Erase(email);

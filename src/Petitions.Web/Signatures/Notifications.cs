@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ public sealed class SignatureContext
     /// <summary>The letter's review setting (ReviewSetting).</summary>
     public string Review { get; init; } = "";
 
-    public static Task<SignatureContext?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, long signatureId) =>
+    public static Task<SignatureContext?> LoadAsync(DbConnection connection, DbTransaction? transaction, long signatureId) =>
         connection.QuerySingleOrDefaultAsync<SignatureContext>("""
             SELECT s.id, s.petition_id AS petitionId, s.status, s.flags, s.contact_email AS contactEmail, o.name AS organisation,
                    p.slug, p.title, p.review = 'all' AS requiresReview, p.review
@@ -40,7 +41,7 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
     /// <summary>A withdrawal link must work long after the signature: a letter can be delivered a year later.</summary>
     public static readonly TimeSpan WithdrawLinkLifetime = TimeSpan.FromDays(730);
 
-    public async Task ListedAsync(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, DateTimeOffset now)
+    public async Task ListedAsync(DbConnection connection, DbTransaction transaction, SignatureContext signature, DateTimeOffset now)
     {
         if (signature.ContactEmail is null)
         {
@@ -52,7 +53,7 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
             signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
     }
 
-    public async Task AwaitingReviewAsync(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, DateTimeOffset now)
+    public async Task AwaitingReviewAsync(DbConnection connection, DbTransaction transaction, SignatureContext signature, DateTimeOffset now)
     {
         if (signature.ContactEmail is not null)
         {
@@ -67,7 +68,7 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
     }
 
     public async Task WithdrawnAsync(
-        SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, string? reason, DateTimeOffset withdrawnAt, DateTimeOffset now)
+        DbConnection connection, DbTransaction transaction, SignatureContext signature, string? reason, DateTimeOffset withdrawnAt, DateTimeOffset now)
     {
         if (signature.ContactEmail is not null)
         {
@@ -84,6 +85,6 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
 
     public string Link(string path) => options.Value.PublicBaseUrl.TrimEnd('/') + path;
 
-    private void Queue(SqliteConnection connection, SqliteTransaction transaction, SignatureContext signature, OutgoingEmail email, DateTimeOffset now) =>
+    private void Queue(DbConnection connection, DbTransaction transaction, SignatureContext signature, OutgoingEmail email, DateTimeOffset now) =>
         outbox.Enqueue(connection, transaction, email with { PetitionId = signature.PetitionId, SignatureId = signature.Id }, now);
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -78,12 +79,12 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         return outcome;
     }
 
-    private async Task<SignOnOutcome> SignAsync(SqliteConnection connection, SqliteTransaction transaction, PreparedSignOn sign)
+    private async Task<SignOnOutcome> SignAsync(DbConnection connection, DbTransaction transaction, PreparedSignOn sign)
     {
         var now = sign.Now;
         // The letter as it is now, in this transaction: it may have been closed since the caller looked.
-        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version FROM petitions WHERE id = $id")
-            .With("$id", sign.Petition.Id).ExecuteReader())
+        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version FROM petitions WHERE id = @id")
+            .With("@id", sign.Petition.Id).ExecuteReader())
         {
             if (!reader.Read())
             {
@@ -124,7 +125,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         return SignOnOutcome.Accepted;
     }
 
-    private void SignNew(SqliteConnection connection, SqliteTransaction transaction, PreparedSignOn sign, long organisationId)
+    private void SignNew(DbConnection connection, DbTransaction transaction, PreparedSignOn sign, long organisationId)
     {
         var request = sign.Request;
         var flags = new List<string>(3) { sign.DomainFlag };
@@ -133,10 +134,10 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         // an OR across the join would read every signature of the letter, a million on a big day.
         var near = Prepared.Command(connection, transaction, """
             SELECT count(*)
-            FROM (SELECT id FROM organisations WHERE loose_key = $looseKey UNION SELECT id FROM organisations WHERE name_key = $nameKey) o
-            CROSS JOIN signatures s ON s.petition_id = $petitionId AND s.organisation_id = o.id
+            FROM (SELECT id FROM organisations WHERE loose_key = @looseKey UNION SELECT id FROM organisations WHERE name_key = @nameKey) o
+            CROSS JOIN signatures s ON s.petition_id = @petitionId AND s.organisation_id = o.id
             WHERE s.status <> 'rejected'
-            """).With("$petitionId", sign.Petition.Id).With("$looseKey", sign.LooseKey).With("$nameKey", sign.NameKey).ScalarInt64();
+            """).With("@petitionId", sign.Petition.Id).With("@looseKey", sign.LooseKey).With("@nameKey", sign.NameKey).ScalarInt64();
         if (near > 0)
         {
             flags.Add(PossibleDuplicate);
@@ -182,7 +183,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     }
 
     private async Task AnswerRepeatAsync(
-        SqliteConnection connection, SqliteTransaction transaction, Petition petition, ExistingSignature existing, string name,
+        DbConnection connection, DbTransaction transaction, Petition petition, ExistingSignature existing, string name,
         string email, SignRequest sign, DateTimeOffset now)
     {
         if (string.Equals(existing.ContactEmail, email, StringComparison.OrdinalIgnoreCase))
@@ -225,7 +226,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
     }
 
-    private async Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, Petition? petition, long signatureId, OutgoingEmail email, DateTimeOffset now)
+    private async Task QueueAsync(DbConnection connection, DbTransaction transaction, Petition? petition, long signatureId, OutgoingEmail email, DateTimeOffset now)
     {
         var sent = await connection.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM outbox WHERE signature_id = @signatureId AND to_address = @To COLLATE NOCASE",
@@ -238,8 +239,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         if (RecipientCapped(connection, transaction, email.To, now))
         {
             Prepared.Command(connection, transaction, $"""
-                UPDATE signatures SET flags = ltrim(flags || ' ' || '{EmailCapped}') WHERE id = $id AND (' ' || flags || ' ') NOT LIKE '% {EmailCapped} %'
-                """).With("$id", signatureId).ExecuteNonQuery();
+                UPDATE signatures SET flags = ltrim(flags || ' ' || '{EmailCapped}') WHERE id = @id AND (' ' || flags || ' ') NOT LIKE '% {EmailCapped} %'
+                """).With("@id", signatureId).ExecuteNonQuery();
             RecordWithheld(connection, transaction, email.PetitionId ?? petition!.Id, signatureId, email.Kind, now);
             return;
         }
@@ -249,14 +250,14 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
     // One indexed count (outbox_by_recipient) in the sign-on's own transaction, so sign-ons arriving
     // together cannot pass the cap between them. Coordinator alerts and later emails are not sign-on emails.
-    private static bool RecipientCapped(SqliteConnection connection, SqliteTransaction transaction, string to, DateTimeOffset now) =>
+    private static bool RecipientCapped(DbConnection connection, DbTransaction transaction, string to, DateTimeOffset now) =>
         Prepared.Command(connection, transaction, """
             SELECT count(*) FROM outbox
-            WHERE to_address = $to COLLATE NOCASE AND created_at > $since AND kind IN ('confirm-sign-on', 'already-signed', 'confirm-contact')
-            """).With("$to", to).With("$since", Time.Format(now - TimeSpan.FromDays(1))).ScalarInt64() >= MaxSignOnEmailsPerRecipientPerDay;
+            WHERE to_address = @to COLLATE NOCASE AND created_at > @since AND kind IN ('confirm-sign-on', 'already-signed', 'confirm-contact')
+            """).With("@to", to).With("@since", Time.Format(now - TimeSpan.FromDays(1))).ScalarInt64() >= MaxSignOnEmailsPerRecipientPerDay;
 
     // The sign-on is answered as any other; the coordinators see in its history why no email went.
-    private static void RecordWithheld(SqliteConnection connection, SqliteTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>
+    private static void RecordWithheld(DbConnection connection, DbTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>
         SignatureStore.Record(connection, transaction, petitionId, signatureId, "system", "email-withheld", null, null,
             $"No {kind} email was sent: its address has had {MaxSignOnEmailsPerRecipientPerDay} sign-on emails in the last 24 hours, " +
             "the most any address gets, whatever the letter.", now);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -55,11 +56,9 @@ public sealed class SignatureStore(Db db)
             command.CommandText = """
                 SELECT o.name, o.city, o.country, s.signed_at
                 FROM signatures s JOIN organisations o ON o.id = s.organisation_id
-                WHERE s.petition_id = $petitionId AND s.status = $status AND ($country IS NULL OR o.country = $country)
+                WHERE s.petition_id = @petitionId AND s.status = @status AND (@country IS NULL OR o.country = @country)
                 """;
-            command.Parameters.AddWithValue("$petitionId", petitionId);
-            command.Parameters.AddWithValue("$status", status);
-            command.Parameters.AddWithValue("$country", (object?)country ?? DBNull.Value);
+            command.With("@petitionId", petitionId).With("@status", status).With("@country", country);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -116,7 +115,7 @@ public sealed class SignatureStore(Db db)
     /// </summary>
     /// <returns>The new status.</returns>
     public static async Task<string> ApplyAsync(
-        SqliteConnection connection, SqliteTransaction transaction, ListChanges changes, long signatureId, SignatureAction action,
+        DbConnection connection, DbTransaction transaction, ListChanges changes, long signatureId, SignatureAction action,
         string actor, string? reason, DateTimeOffset at)
     {
         var current = await connection.QuerySingleOrDefaultAsync<StatusRow>(
@@ -156,7 +155,7 @@ public sealed class SignatureStore(Db db)
     /// </summary>
     /// <returns>The new signature's id.</returns>
     public static long Create(
-        SqliteConnection connection, SqliteTransaction transaction, SignatureDraft draft, SignatureAction action, string actor, string? reason,
+        DbConnection connection, DbTransaction transaction, SignatureDraft draft, SignatureAction action, string actor, string? reason,
         DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(draft);
@@ -173,21 +172,21 @@ public sealed class SignatureStore(Db db)
             INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at,
                                     confirmed_at, listed_at, withdrawn_at, withdrawal_reason)
-            VALUES ($petitionId, $organisationId, $status, $source, $flags, $contactName, $contactRole, $email,
-                    $website, $comment, $version, $consentVersion, $consentedAt, $signedAt,
-                    $confirmedAt, $listedAt, $withdrawnAt, $withdrawalReason)
+            VALUES (@petitionId, @organisationId, @status, @source, @flags, @contactName, @contactRole, @email,
+                    @website, @comment, @version, @consentVersion, @consentedAt, @signedAt,
+                    @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason)
             RETURNING id
             """)
-            .With("$petitionId", draft.PetitionId).With("$organisationId", draft.OrganisationId).With("$status", status)
-            .With("$source", draft.Source).With("$flags", draft.Flags).With("$contactName", draft.ContactName)
-            .With("$contactRole", draft.ContactRole).With("$email", draft.ContactEmail).With("$website", draft.Website)
-            .With("$comment", draft.Comment).With("$version", draft.PetitionVersion).With("$consentVersion", draft.ConsentVersion)
-            .With("$consentedAt", draft.ConsentedAt is { } consented ? Time.Format(consented) : null)
-            .With("$signedAt", Time.Format(draft.SignedAt))
-            .With("$confirmedAt", status == SignatureStatus.Pending ? null : at)
-            .With("$listedAt", status == SignatureStatus.Listed ? at : null)
-            .With("$withdrawnAt", withdrawn ? Time.Format(draft.WithdrawnAt ?? now) : null)
-            .With("$withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
+            .With("@petitionId", draft.PetitionId).With("@organisationId", draft.OrganisationId).With("@status", status)
+            .With("@source", draft.Source).With("@flags", draft.Flags).With("@contactName", draft.ContactName)
+            .With("@contactRole", draft.ContactRole).With("@email", draft.ContactEmail).With("@website", draft.Website)
+            .With("@comment", draft.Comment).With("@version", draft.PetitionVersion).With("@consentVersion", draft.ConsentVersion)
+            .With("@consentedAt", draft.ConsentedAt is { } consented ? Time.Format(consented) : null)
+            .With("@signedAt", Time.Format(draft.SignedAt))
+            .With("@confirmedAt", status == SignatureStatus.Pending ? null : at)
+            .With("@listedAt", status == SignatureStatus.Listed ? at : null)
+            .With("@withdrawnAt", withdrawn ? Time.Format(draft.WithdrawnAt ?? now) : null)
+            .With("@withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
             .ScalarInt64()!.Value;
         Record(connection, transaction, draft.PetitionId, signatureId, actor, action == SignatureAction.Sign ? "signed" : "imported",
             null, status, reason, now);
@@ -196,14 +195,14 @@ public sealed class SignatureStore(Db db)
 
     /// <summary>Adds an event to a letter's history (and its signature's, when there is one).</summary>
     public static void Record(
-        SqliteConnection connection, SqliteTransaction transaction, long petitionId, long? signatureId, string actor,
+        DbConnection connection, DbTransaction transaction, long petitionId, long? signatureId, string actor,
         string kind, string? from, string? to, string? reason, DateTimeOffset at) =>
         Prepared.Command(connection, transaction, """
             INSERT INTO events (petition_id, signature_id, at, actor, kind, from_status, to_status, reason)
-            VALUES ($petitionId, $signatureId, $at, $actor, $kind, $from, $to, $reason)
+            VALUES (@petitionId, @signatureId, @at, @actor, @kind, @from, @to, @reason)
             """)
-            .With("$petitionId", petitionId).With("$signatureId", signatureId).With("$at", Time.Format(at)).With("$actor", actor)
-            .With("$kind", kind).With("$from", from).With("$to", to).With("$reason", reason)
+            .With("@petitionId", petitionId).With("@signatureId", signatureId).With("@at", Time.Format(at)).With("@actor", actor)
+            .With("@kind", kind).With("@from", from).With("@to", to).With("@reason", reason)
             .ExecuteNonQuery();
 
     private sealed class StatusRow

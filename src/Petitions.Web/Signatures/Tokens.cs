@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Dapper;
@@ -34,7 +35,7 @@ public static class Tokens
 
     /// <returns>The token to put in a link; the database keeps only its hash.</returns>
     public static async Task<string> IssueAsync(
-        SqliteConnection connection, SqliteTransaction transaction, string purpose, long? signatureId, long? contactId, long? subjectId,
+        DbConnection connection, DbTransaction transaction, string purpose, long? signatureId, long? contactId, long? subjectId,
         DateTimeOffset now, TimeSpan lifetime)
     {
         var at = Time.Format(now);
@@ -58,22 +59,22 @@ public static class Tokens
     /// one to void, so this skips <see cref="IssueAsync"/>'s search for one.
     /// </summary>
     public static string IssueFirst(
-        SqliteConnection connection, SqliteTransaction transaction, string purpose, long? signatureId, long? contactId, long? subjectId,
+        DbConnection connection, DbTransaction transaction, string purpose, long? signatureId, long? contactId, long? subjectId,
         DateTimeOffset now, TimeSpan lifetime)
     {
         var bytes = RandomNumberGenerator.GetBytes(32);
         Prepared.Command(connection, transaction, """
             INSERT INTO tokens (hash, purpose, signature_id, contact_id, subject_id, created_at, expires_at)
-            VALUES ($hash, $purpose, $signatureId, $contactId, $subjectId, $at, $expires)
+            VALUES (@hash, @purpose, @signatureId, @contactId, @subjectId, @at, @expires)
             """)
-            .With("$hash", SHA256.HashData(bytes)).With("$purpose", purpose).With("$signatureId", signatureId).With("$contactId", contactId)
-            .With("$subjectId", subjectId).With("$at", Time.Format(now)).With("$expires", Time.Format(now + lifetime))
+            .With("@hash", SHA256.HashData(bytes)).With("@purpose", purpose).With("@signatureId", signatureId).With("@contactId", contactId)
+            .With("@subjectId", subjectId).With("@at", Time.Format(now)).With("@expires", Time.Format(now + lifetime))
             .ExecuteNonQuery();
         return Base64Url.EncodeToString(bytes);
     }
 
     /// <returns>The token's record, or null when the text is not one we issued.</returns>
-    public static async Task<TokenRecord?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, string purpose, string? token)
+    public static async Task<TokenRecord?> FindAsync(DbConnection connection, DbTransaction? transaction, string purpose, string? token)
     {
         if (Hash(token) is not { } hash)
         {
@@ -89,7 +90,7 @@ public static class Tokens
     }
 
     /// <returns>False when another request used the token first.</returns>
-    public static async Task<bool> UseAsync(SqliteConnection connection, SqliteTransaction transaction, long tokenId, DateTimeOffset now) =>
+    public static async Task<bool> UseAsync(DbConnection connection, DbTransaction transaction, long tokenId, DateTimeOffset now) =>
         await connection.ExecuteAsync(
             "UPDATE tokens SET used_at = @at WHERE id = @tokenId AND used_at IS NULL AND voided_at IS NULL",
             new { at = Time.Format(now), tokenId }, transaction) == 1;

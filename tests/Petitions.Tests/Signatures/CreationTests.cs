@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -126,7 +127,7 @@ public class CreationTests
     }
 
     private static long Create(
-        SqliteConnection connection, SqliteTransaction transaction, string slug, string name, SignatureAction action,
+        DbConnection connection, DbTransaction transaction, string slug, string name, SignatureAction action,
         DateTimeOffset? withdrawnAt = null, string? reason = null, string? country = "NO")
     {
         var (organisationId, _) = OrganisationStore.FindOrCreate(connection, transaction, OrganisationDraft.Of(name, "Oslo", country, null), Now);
@@ -138,9 +139,9 @@ public class CreationTests
             action, "import", null, Now);
     }
 
-    private static long PetitionId(SqliteConnection connection, SqliteTransaction transaction, string slug) =>
+    private static long PetitionId(DbConnection connection, DbTransaction transaction, string slug) =>
         connection.ExecuteScalar<long>("SELECT id FROM petitions WHERE slug = @slug", new { slug }, transaction);
 
-    private static string? Country(SqliteConnection connection, SqliteTransaction transaction, long organisationId) =>
+    private static string? Country(DbConnection connection, DbTransaction transaction, long organisationId) =>
         connection.ExecuteScalar<string?>("SELECT country FROM organisations WHERE id = @organisationId", new { organisationId }, transaction);
 }

@@ -7,16 +7,21 @@ namespace Petitions.Tests.Support;
 public static class DatabaseDump
 {
     /// <summary>
-    /// All tables but the credentials' own bookkeeping (API tokens and sessions may record when they
+    /// All tables but the credentials' own bookkeeping and the nodes' shared key ring and rate windows (API tokens and sessions may record when they
     /// were last used on any request; that is not the refused action changing something).
     /// </summary>
     public static async Task<string> TakeAsync(PetitionsApp app)
     {
         await using var connection = await app.Db.OpenAsync();
-        var tables = (await connection.QueryAsync<string>("""
+        var tables = (await connection.QueryAsync<string>(app.Db.Sql(
+            """
             SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-              AND name <> 'api_tokens' AND name NOT LIKE '%session%' ORDER BY name
-            """)).ToList();
+              AND name NOT IN ('api_tokens', 'data_protection_keys', 'rate_windows') AND name NOT LIKE '%session%' ORDER BY name
+            """,
+            """
+            SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+              AND table_name NOT IN ('api_tokens', 'data_protection_keys', 'rate_windows') AND table_name NOT LIKE '%session%' ORDER BY table_name
+            """))).ToList();
         var dump = new StringBuilder();
         foreach (var table in tables)
         {

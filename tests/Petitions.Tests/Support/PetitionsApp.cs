@@ -6,7 +6,7 @@ using Petitions.Data;
 
 namespace Petitions.Tests.Support;
 
-/// <summary>The real application on a real SQLite file of its own.</summary>
+/// <summary>The real application on a real database of its own: a SQLite file, or a PostgreSQL database (<see cref="TestDatabase"/>).</summary>
 public sealed class PetitionsApp : WebApplicationFactory<Program>
 {
     private readonly TempDirectory ownDirectory = new();
@@ -32,7 +32,11 @@ public sealed class PetitionsApp : WebApplicationFactory<Program>
             this.settings[key] = value;
         }
 
-        this.settings["ConnectionStrings:Petitions"] = $"Data Source={DatabasePath}";
+        // The path stands for the app's database: a SQLite file, or on a PostgreSQL run a database of its own.
+        foreach (var (key, value) in TestDatabase.Settings(DatabasePath))
+        {
+            this.settings[key] = value;
+        }
     }
 
     public string DatabasePath { get; }
