@@ -23,6 +23,7 @@ public static class BenchProgram
                 "crash-verify" => await CrashVerify.RunAsync(options),
                 "outbox-lag" => await OutboxLag.RunAsync(options),
                 "write-path" => await WritePath.RunAsync(options),
+                "stages" => await Stages.RunAsync(options),
                 "outbox-drain" => await OutboxDrain.RunAsync(options),
                 "smtp-blast" => await OutboxDrain.BlastAsync(options),
                 "smtp-sink" => await SmtpSink.RunAsync(options),
@@ -42,9 +43,10 @@ public static class BenchProgram
           countries-sql
           csv-compare --app FILE --reference FILE
           signer --base URL --slug SLUG --rate PER_SECOND --seconds S --maildir DIR --tag TAG [--settle S]
-          crash-verify --db FILE --slug SLUG --logs DIR
-          outbox-lag --db FILE --after-id N --maildir DIR [--timeout S]
+          crash-verify (--db FILE | --postgres CS) --slug SLUG --logs DIR
+          outbox-lag (--db FILE | --postgres CS) --after-id N --maildir DIR [--timeout S]
           write-path --db FILE [--slug SLUG] [--seconds S] [--concurrency N] [--tag TAG]
+          stages (--db FILE | --postgres CONNECTION_STRING) [--slug SLUG] [--count N] [--concurrency N]
           outbox-drain --db FILE --rows N --smtp-port P [--settings Key=Value,...] [--timeout S]
           smtp-blast --smtp-port P --messages N [--connections C]
           smtp-sink --port P --maildir DIR [--exit-on-stdin-eof true]

@@ -79,6 +79,7 @@ public static class OutboxDrain
 
         var dispatcher = provider.GetRequiredService<OutboxDispatcher>();
         var watch = Stopwatch.StartNew();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         await dispatcher.StartAsync(CancellationToken.None);
         var rate = options.Number("rate", 0);
         var produced = 0L;
@@ -124,6 +125,8 @@ public static class OutboxDrain
         }
 
         var seconds = watch.Elapsed.TotalSeconds;
+        // The dispatcher's CPU per email: claim, compose, the SMTP client's side, mark sent.
+        var cpuPerMessage = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, rows);
         await dispatcher.StopAsync(CancellationToken.None);
         await using (var connection = await db.OpenAsync())
         {
@@ -135,6 +138,11 @@ public static class OutboxDrain
 
         Console.WriteLine($"drain_s={Stats.Format(seconds)}");
         Console.WriteLine($"messages_per_s={Stats.Format(rows / seconds)}");
+        if (rate == 0)
+        {
+            Console.WriteLine($"cpu_us_per_message={Stats.Format(cpuPerMessage)}");
+        }
+
         if (rate > 0)
         {
             await using var connection = await db.OpenAsync();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Petitions.Data;
 
 namespace Petitions.Bench;
@@ -16,13 +15,10 @@ public static class OutboxLag
 {
     public static async Task<int> RunAsync(Options options)
     {
-        var path = options.Required("db");
         var after = options.Count("after-id");
         var maildir = options.Required("maildir");
         var timeout = TimeSpan.FromSeconds(options.Number("timeout", 120));
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly }.ToString());
-        await connection.OpenAsync();
-        await connection.ExecuteAsync("PRAGMA busy_timeout = 5000");
+        await using var connection = await BenchDb.OpenAsync(options);
 
         var waited = Stopwatch.StartNew();
         var rowsSince = -1L;

@@ -12,6 +12,15 @@ namespace Petitions.Data;
 /// The writer keeps one connection open, so the statements its units prepare (<see cref="Prepared"/>)
 /// are compiled once; after a failed batch it opens a fresh one.
 /// </summary>
+/// <remarks>
+/// The one write path for the writes that come in bursts (sign-ons, imports, the mail dispatcher),
+/// on both databases: an fsync per sign-on would cap SQLite at a few thousand a second, and
+/// PostgreSQL's commit waits for its WAL flush too. The writes a person makes one at a time
+/// (confirming, reviewing, editing a letter, erasing, the purge) take their own transaction with
+/// <see cref="Db.BeginWrite"/>: they are rare, and several of them must read what they change
+/// under the write lock (SQLite) or a row lock (PostgreSQL), which a savepoint in a shared batch
+/// would hold up for the whole batch.
+/// </remarks>
 public sealed class GroupCommit : IAsyncDisposable
 {
     /// <summary>Enough to amortise an fsync over many sign-ons; small enough that one batch stays quick.</summary>
