@@ -45,9 +45,11 @@ public class OutboxAcrossNodesTests
         await using var nodes = await Nodes.StartAsync(smtp.AppSettings());
         // A node that claimed these rows and was killed before sending them: its lease runs out in 3 s.
         var dead = new Outbox(Options.Create(new MailOptions()), nodes.A.Db);
-        var now = DateTimeOffset.UtcNow;
         await QueueAsync(nodes.A, 20, "orphan", async (connection, transaction) =>
-            Assert.That(await dead.RecordSentAndClaimAsync(connection, transaction, [], 100, now, now + TimeSpan.FromSeconds(3)), Has.Count.EqualTo(20)));
+        {
+            var now = DateTimeOffset.UtcNow;
+            Assert.That(await dead.RecordSentAndClaimAsync(connection, transaction, [], 100, now, now + TimeSpan.FromSeconds(3)), Has.Count.EqualTo(20));
+        });
         nodes.A.Services.GetRequiredService<Outbox>().Notify();
         nodes.B.Services.GetRequiredService<Outbox>().Notify();
 

@@ -21,21 +21,27 @@ public class SharedStateAcrossNodesTests
         await using var nodes = await Nodes.StartAsync();
         using var a = nodes.A.CreateClient(new() { HandleCookies = false });
         using var b = nodes.B.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        using var page = await a.GetAsync($"/petitions/{SignOnClient.Slug}");
+        using var page = await a.GetAsync("/coordinators/sign-in");
         var token = SignOnClient.Antiforgery(await page.Content.ReadAsStringAsync());
         var cookie = page.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal)).Split(';')[0];
 
-        var fields = SignOnClient.ValidJson("Two Node Alliance", "lea@twonode.example.org")
-            .Where(f => f.Value is not null and not false)
-            .Select(f => new KeyValuePair<string, string>(f.Key, f.Value is true ? "true" : f.Value!.ToString()!))
-            .Append(new("__RequestVerificationToken", token));
-        using var post = new HttpRequestMessage(HttpMethod.Post, $"/petitions/{SignOnClient.Slug}/sign") { Content = new FormUrlEncodedContent(fields) };
-        post.Headers.Add("Cookie", cookie);
-        using var posted = await b.SendAsync(post);
+        using var posted = await PostAsync(b, "/coordinators/sign-in", cookie, ("email", CoordinatorEmail), ("__RequestVerificationToken", token));
+        using var forged = await PostAsync(b, "/coordinators/sign-in", cookie, ("email", CoordinatorEmail), ("__RequestVerificationToken", token[..^4] + "AAAA"));
 
-        Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.SeeOther), "B reads the token A signed");
+        Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.OK), "B reads the token A signed");
+        Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "and still checks it");
         await using var connection = await nodes.A.Db.OpenAsync();
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM data_protection_keys"), Is.EqualTo(1), "one key ring, in the database");
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, string cookie, params (string Name, string Value)[] fields)
+    {
+        using var post = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))),
+        };
+        post.Headers.Add("Cookie", cookie);
+        return await client.SendAsync(post);
     }
 
     [Test]
