@@ -12,4 +12,7 @@ public sealed class PetitionsOptions
 
     /// <summary>Keep each letter's rendered public list between requests (Signatures/PublicListCache.cs); false reads it on every request.</summary>
     public bool ListCache { get; set; } = true;
+
+    /// <summary>How long a kept list is shown without being read again: the backstop for changes nobody announced to this node.</summary>
+    public TimeSpan ListCacheFreshFor { get; set; } = Signatures.PublicListCache.FreshFor;
 }

@@ -26,6 +26,8 @@ builder.Services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddHostedService<OutboxDispatcher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Petitions.Privacy.Purge>());
+builder.Services.AddSingleton<ListChangesListener>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ListChangesListener>());
 builder.Services.AddPetitionsDataProtection(builder.Configuration);
 
 var app = builder.Build();

@@ -88,6 +88,12 @@ public sealed partial class SignInLinks(
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
+        if (db.IsPostgres)
+        {
+            // Nodes asked at once for one coordinator's links count one after another (SQLite's write lock does this there).
+            await connection.ExecuteAsync("SELECT id FROM coordinators WHERE id = @id FOR UPDATE", new { id = coordinator.Id }, transaction);
+        }
+
         // Links issued "after now" (a clock stepped back) count too.
         var recent = await connection.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM tokens WHERE subject_id = @id AND purpose = @purpose AND created_at > @since

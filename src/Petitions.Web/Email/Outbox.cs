@@ -14,9 +14,29 @@ public sealed record OutgoingEmail(string Kind, string To, string Subject, strin
 /// The outbox table and its SQL: emails are queued in the transaction of the change that caused them,
 /// and the dispatcher (<see cref="OutboxDispatcher"/>) claims, records and releases them through here.
 /// </summary>
-public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
+/// <remarks>
+/// On PostgreSQL several nodes' dispatchers share the table: a claim skips rows another transaction
+/// holds (<c>FOR UPDATE SKIP LOCKED</c>) and records the node in <c>claimed_by</c>; a node that dies
+/// leaves its leases to expire, and another node then sends the same rows with the same Message-IDs.
+/// A node only releases or reschedules rows it still holds, so it never undoes another's claim.
+/// </remarks>
+public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisposable
 {
     private readonly SemaphoreSlim signal = new(0, 1);
+
+    /// <summary>This process's name in <c>claimed_by</c>: unique per start, readable in the table.</summary>
+    public string Node { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+    private bool IsPostgres => db?.IsPostgres == true;
+
+    /// <summary>
+    /// A list of ids: Dapper expands <c>IN @ids</c> for SQLite, but hands Npgsql the list as one array,
+    /// which PostgreSQL reads with <c>= ANY</c>.
+    /// </summary>
+    private string InIds(string parameter) => IsPostgres ? $"= ANY(@{parameter})" : $"IN @{parameter}";
+
+    /// <summary>On PostgreSQL a row is changed only while this node holds it (its lease may have passed to another).</summary>
+    private string Held => IsPostgres ? " AND claimed_by = @node" : "";
 
     private string? domain;
 
@@ -43,46 +63,48 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     /// Marks <paramref name="sent"/> sent (their bodies, which hold one-time links, dropped), then
     /// claims up to <paramref name="claim"/> due rows, oldest first, leased until <paramref name="leaseUntil"/>.
     /// </summary>
-    public static async Task<List<OutboxMessage>> RecordSentAndClaimAsync(
+    public async Task<List<OutboxMessage>> RecordSentAndClaimAsync(
         DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> sent, int claim, DateTimeOffset now, DateTimeOffset leaseUntil)
     {
         if (sent.Count > 0)
         {
-            await connection.ExecuteAsync("""
+            await connection.ExecuteAsync($"""
                 UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
                                   text_body = NULL, html_body = NULL, last_error = NULL
-                WHERE id IN @sent
-                """, new { at = Time.Format(now), sent }, transaction);
+                WHERE id {InIds("sent")}
+                """, new { at = Time.Format(now), sent = sent.ToArray() }, transaction);
         }
 
-        return claim == 0 ? [] : (await connection.QueryAsync<OutboxMessage>("""
-            UPDATE outbox SET lease_until = @leaseUntil
+        // PostgreSQL: rows another node's open transaction is claiming are skipped, not waited for and
+        // then claimed a second time (the outer IN would still match them once that node commits).
+        return claim == 0 ? [] : (await connection.QueryAsync<OutboxMessage>($"""
+            UPDATE outbox SET lease_until = @leaseUntil{(IsPostgres ? ", claimed_by = @node" : "")}
             WHERE id IN (
                 SELECT id FROM outbox
                 WHERE status = 'pending' AND due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
-                ORDER BY due_at, id LIMIT @claim)
+                ORDER BY due_at, id LIMIT @claim{(IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
             RETURNING id, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody,
                       message_id AS messageId, attempts
-            """, new { now = Time.Format(now), leaseUntil = Time.Format(leaseUntil), claim }, transaction)).OrderBy(r => r.Id).ToList();
+            """, new { now = Time.Format(now), leaseUntil = Time.Format(leaseUntil), claim, node = Node }, transaction)).OrderBy(r => r.Id).ToList();
     }
 
     /// <summary>A message the server refused for good: it stays failed, for a coordinator to see.</summary>
-    public static Task MarkFailedAsync(DbConnection connection, DbTransaction transaction, long id, int attempts, string error, DateTimeOffset now) =>
-        connection.ExecuteAsync("""
+    public Task MarkFailedAsync(DbConnection connection, DbTransaction transaction, long id, int attempts, string error, DateTimeOffset now) =>
+        connection.ExecuteAsync($"""
             UPDATE outbox SET status = 'failed', failed_at = @at, attempts = @attempts, lease_until = NULL, last_error = @error
-            WHERE id = @id
-            """, new { at = Time.Format(now), attempts, error, id }, transaction);
+            WHERE id = @id{Held}
+            """, new { at = Time.Format(now), attempts, error, id, node = Node }, transaction);
 
     /// <summary>A message that may go on a later try: due again at <paramref name="due"/>, its lease given up.</summary>
-    public static Task RetryLaterAsync(DbConnection connection, DbTransaction transaction, long id, int attempts, string error, DateTimeOffset due) =>
-        connection.ExecuteAsync("""
-            UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @id
-            """, new { due = Time.Format(due), attempts, error, id }, transaction);
+    public Task RetryLaterAsync(DbConnection connection, DbTransaction transaction, long id, int attempts, string error, DateTimeOffset due) =>
+        connection.ExecuteAsync($"""
+            UPDATE outbox SET due_at = @due, attempts = @attempts, lease_until = NULL, last_error = @error WHERE id = @id{Held}
+            """, new { due = Time.Format(due), attempts, error, id, node = Node }, transaction);
 
     /// <summary>Gives up the lease on claimed rows that were not sent, so they go on the next claim.</summary>
     /// <returns>How many rows were released.</returns>
-    public static Task<int> ReleaseAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> ids) =>
-        connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction);
+    public Task<int> ReleaseAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> ids) =>
+        connection.ExecuteAsync($"UPDATE outbox SET lease_until = NULL WHERE id {InIds("ids")}{Held}", new { ids = ids.ToArray(), node = Node }, transaction);
 
     /// <summary>Wakes the dispatcher: something committed is waiting.</summary>
     public void Notify()

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Net.Sockets;
-using Microsoft.Data.Sqlite;
 using MailKit;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
@@ -127,7 +126,7 @@ public sealed class OutboxDispatcher(
                 RecordAndClaim(lane.Sent, 0, CancellationToken.None);
                 Release(lane.Claimed.Select(r => r.Id), CancellationToken.None);
             }
-            catch (Exception exception) when (exception is SqliteException or InvalidOperationException)
+            catch (Exception exception) when (exception is DbException or InvalidOperationException)
             {
                 logger.LogWarning(exception, "The outbox could not be updated at shutdown; its rows will be sent again after their lease.");
             }
@@ -267,7 +266,7 @@ public sealed class OutboxDispatcher(
         var now = clock.GetUtcNow();
         var recorded = sent.ToList();
         return writer.RunAsync(
-                (connection, transaction) => Outbox.RecordSentAndClaimAsync(connection, transaction, recorded, claim, now, now + Lease), cancellationToken)
+                (connection, transaction) => outbox.RecordSentAndClaimAsync(connection, transaction, recorded, claim, now, now + Lease), cancellationToken)
             .GetAwaiter().GetResult();
     }
 
@@ -299,13 +298,13 @@ public sealed class OutboxDispatcher(
             {
                 // The log gets the kind of failure only: a server's message often quotes the recipient's address.
                 logger.LogWarning("Email {Id} failed permanently ({Kind}).", row.Id, Kind(exception));
-                await Outbox.MarkFailedAsync(connection, transaction, row.Id, attempts, error, now);
+                await outbox.MarkFailedAsync(connection, transaction, row.Id, attempts, error, now);
                 continue;
             }
 
             var delay = Backoff(attempts);
             logger.LogInformation("Email {Id} will be retried in {Delay} ({Kind}).", row.Id, delay, Kind(exception));
-            await Outbox.RetryLaterAsync(connection, transaction, row.Id, attempts, error, now + delay);
+            await outbox.RetryLaterAsync(connection, transaction, row.Id, attempts, error, now + delay);
         }
     }
 
@@ -317,7 +316,7 @@ public sealed class OutboxDispatcher(
             return;
         }
 
-        writer.RunAsync((connection, transaction) => Outbox.ReleaseAsync(connection, transaction, ids), cancellationToken)
+        writer.RunAsync((connection, transaction) => outbox.ReleaseAsync(connection, transaction, ids), cancellationToken)
             .GetAwaiter().GetResult();
     }
 

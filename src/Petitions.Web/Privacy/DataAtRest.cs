@@ -1,6 +1,10 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Xml.Linq;
+using Dapper;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Petitions.Data;
@@ -11,7 +15,8 @@ namespace Petitions.Privacy;
 /// <summary>
 /// Where the service keeps secrets and personal data on disk, and how they are protected there: the
 /// Data Protection keys (which sign sign-in cookies and antiforgery tokens) in a 0700 folder,
-/// encrypted with <c>Petitions:KeysCertificate</c> when one is configured.
+/// encrypted with <c>Petitions:KeysCertificate</c> when one is configured. On PostgreSQL the key ring
+/// is the <c>data_protection_keys</c> table instead, so every node signs and reads with the same keys.
 /// </summary>
 public static class DataAtRest
 {
@@ -44,8 +49,39 @@ public static class DataAtRest
             builder.ProtectKeysWithCertificate(LoadCertificate(path, configuration[KeysCertificatePasswordKey]));
         }
 
+        // After the folder's repository, so it replaces it; the certificate still encrypts what is stored.
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
+        {
+            if (sp.GetRequiredService<Db>() is { IsPostgres: true } db)
+            {
+                options.XmlRepository = new DatabaseKeyRing(db, sp.GetRequiredService<TimeProvider>());
+            }
+        }));
+
         services.AddHostedService<StartupCheck>();
         return services;
+    }
+
+    /// <summary>The key ring in the database every node shares: one row per key, its XML as Data Protection wrote it.</summary>
+    private sealed class DatabaseKeyRing(Db db, TimeProvider clock) : IXmlRepository
+    {
+        // Data Protection calls these synchronously, rarely (start-up, a key's rotation, an unknown key's id).
+        public IReadOnlyCollection<XElement> GetAllElements()
+        {
+            using var connection = db.OpenAsync().GetAwaiter().GetResult();
+            return connection.Query<string>("SELECT xml FROM data_protection_keys ORDER BY created_at, name")
+                .Select(xml => XElement.Parse(xml)).ToList();
+        }
+
+        public void StoreElement(XElement element, string friendlyName)
+        {
+            using var connection = db.OpenAsync().GetAwaiter().GetResult();
+            // A key's name is its id: two nodes never store the same key twice.
+            connection.Execute("""
+                INSERT INTO data_protection_keys (name, xml, created_at) VALUES (@name, @xml, @at)
+                ON CONFLICT (name) DO NOTHING
+                """, new { name = friendlyName, xml = element.ToString(SaveOptions.DisableFormatting), at = Time.Format(clock.GetUtcNow()) });
+        }
     }
 
     private static X509Certificate2 LoadCertificate(string path, string? password)
@@ -77,14 +113,14 @@ public static class DataAtRest
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            var keys = KeysDirectory(configuration);
+            var keys = db.IsPostgres ? "the database's data_protection_keys table" : KeysDirectory(configuration);
             if (string.IsNullOrEmpty(configuration[KeysCertificateKey]))
             {
                 logger.LogWarning(UnencryptedKeysWarning, keys);
             }
 
             var wide = new List<string>();
-            foreach (var key in Directory.Exists(keys) ? Directory.EnumerateFiles(keys) : [])
+            foreach (var key in !db.IsPostgres && Directory.Exists(keys) ? Directory.EnumerateFiles(keys) : [])
             {
                 Narrow(key, PrivateFiles.FileMode, wide);
             }

@@ -8,6 +8,8 @@ namespace Petitions.Privacy;
 /// Sign-ons nobody confirmed are not kept: seven days after their last confirmation link expired,
 /// the signature, its contact data, tokens and emails are deleted. The letter's history records
 /// how many were purged, without who. Each run also prunes the pickup folder's old emails.
+/// On PostgreSQL one node at a time purges: a run holds an advisory lock (<see cref="LockKey"/>)
+/// for its connection's session, and a node that cannot take it leaves the run to the one holding it.
 /// </summary>
 public sealed class Purge(Db db, ListChanges changes, TimeProvider clock, PickupFolder pickup, ILogger<Purge> logger) : BackgroundService
 {
@@ -19,17 +21,44 @@ public sealed class Purge(Db db, ListChanges changes, TimeProvider clock, Pickup
     /// <summary>Sign-ons deleted per write transaction, so sign-ons arriving meanwhile wait little.</summary>
     public const int Chunk = 500;
 
+    /// <summary>The advisory lock of the purge, the same number on every node ("purge" in ASCII).</summary>
+    public const long LockKey = 0x7075726765;
+
     private const string StaleCondition = """
         s.status = 'pending'
         AND coalesce((SELECT max(t.expires_at) FROM tokens t WHERE t.signature_id = s.id AND t.purpose = 'confirm'), s.signed_at) < @cutoff
         """;
 
-    /// <returns>How many sign-ons were purged.</returns>
+    /// <returns>How many sign-ons were purged (0 when another node is purging).</returns>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        if (!db.IsPostgres)
+        {
+            return await RunAsync(connection, cancellationToken);
+        }
+
+        if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@key)", new { key = LockKey }))
+        {
+            logger.LogDebug("Another node is purging.");
+            return 0;
+        }
+
+        try
+        {
+            return await RunAsync(connection, cancellationToken);
+        }
+        finally
+        {
+            // A session lock: released here, and with the session if this process dies.
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = LockKey });
+        }
+    }
+
+    private async Task<int> RunAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var cutoff = Time.Format(now - Grace);
-        await using var connection = await db.OpenAsync(cancellationToken);
         // The candidates are found without the write lock (through the partial index of pending
         // signatures), then each chunk is checked again and deleted in a short write transaction: a
         // sign-on confirmed in between is not touched.
@@ -40,7 +69,7 @@ public sealed class Purge(Db db, ListChanges changes, TimeProvider clock, Pickup
         {
             await using var transaction = Db.BeginWrite(connection);
             var stale = (await connection.QueryAsync<(long Id, long PetitionId, long OrganisationId)>(
-                $"SELECT s.id, s.petition_id, s.organisation_id FROM signatures s WHERE s.id IN @chunk AND {StaleCondition}",
+                $"SELECT s.id, s.petition_id, s.organisation_id FROM signatures s WHERE s.id {db.Sql("IN @chunk", "= ANY(@chunk)")} AND {StaleCondition}",
                 new { chunk, cutoff }, transaction)).ToList();
             foreach (var (id, _, organisationId) in stale)
             {

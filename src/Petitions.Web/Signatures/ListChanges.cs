@@ -1,3 +1,6 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
 using Petitions.Data;
 
 namespace Petitions.Signatures;
@@ -8,14 +11,74 @@ namespace Petitions.Signatures;
 /// cache's commit window covers a read that began before the commit.
 /// </summary>
 /// <remarks>
-/// With one SQLite file the caches to tell are this process's caches of this database; a process
+/// <para>With one SQLite file the caches to tell are this process's caches of this database; a process
 /// writing the same file (the command line) cannot reach them, and the caches' freshness bound
-/// (<see cref="PublicListCache.FreshFor"/>) covers it.
+/// (<see cref="PublicListCache.FreshFor"/>) covers it.</para>
+/// <para>On PostgreSQL this node's cache is told at once and every node's through <c>NOTIFY</c> on
+/// <see cref="Channel"/>, which <see cref="ListChangesListener"/> hears. Given the writer's transaction
+/// (<see cref="ChangedAsync"/>) the notification goes in it, so it is delivered at the commit and never for
+/// a change rolled back; without one it is sent on a connection of its own, after the caller's commit.</para>
 /// </remarks>
-public sealed class ListChanges(Db db)
+public sealed class ListChanges(Db db, PublicListCache cache, ILogger<ListChanges> logger)
 {
-    public void Changed(long petitionId) => PublicListCache.Invalidate(db.ConnectionString, petitionId);
+    /// <summary>The channel of list changes; a payload is <c>node:letter id</c>, or <c>node:*</c> for every letter.</summary>
+    public const string Channel = "petitions_lists";
+
+    /// <summary>This node, so that its listener skips what it announced itself (its cache was told already).</summary>
+    public string Node { get; } = Guid.NewGuid().ToString("N");
+
+    public void Changed(long petitionId)
+    {
+        if (!db.IsPostgres)
+        {
+            PublicListCache.Invalidate(db.ConnectionString, petitionId);
+            return;
+        }
+
+        cache.Invalidate(petitionId);
+        _ = NotifyAloneAsync(petitionId.ToString(CultureInfo.InvariantCulture));
+    }
 
     /// <summary>Every letter's list may show something else (an organisation's own row changed).</summary>
-    public void ChangedAll() => PublicListCache.InvalidateAll(db.ConnectionString);
+    public void ChangedAll()
+    {
+        if (!db.IsPostgres)
+        {
+            PublicListCache.InvalidateAll(db.ConnectionString);
+            return;
+        }
+
+        cache.InvalidateAll();
+        _ = NotifyAloneAsync("*");
+    }
+
+    /// <summary>A letter's list changed in <paramref name="transaction"/>: on PostgreSQL the other nodes hear of it at its commit.</summary>
+    public async Task ChangedAsync(DbConnection connection, DbTransaction transaction, long petitionId)
+    {
+        if (!db.IsPostgres)
+        {
+            PublicListCache.Invalidate(db.ConnectionString, petitionId);
+            return;
+        }
+
+        cache.Invalidate(petitionId);
+        await connection.ExecuteAsync("SELECT pg_notify(@channel, @payload)",
+            new { channel = Channel, payload = Payload(petitionId.ToString(CultureInfo.InvariantCulture)) }, transaction);
+    }
+
+    private string Payload(string letter) => Node + ":" + letter;
+
+    private async Task NotifyAloneAsync(string letter)
+    {
+        try
+        {
+            await using var connection = await db.OpenAsync();
+            await connection.ExecuteAsync("SELECT pg_notify(@channel, @payload)", new { channel = Channel, payload = Payload(letter) });
+        }
+        catch (Exception exception) when (exception is DbException or InvalidOperationException or TimeoutException)
+        {
+            // The other nodes read the list again within their freshness bound all the same.
+            logger.LogWarning(exception, "Telling the other nodes that a list changed failed.");
+        }
+    }
 }

@@ -14,7 +14,9 @@ namespace Petitions.Signatures;
 /// edit), and the next request reads the list again. Nothing is counted in a shared row: a hot row every
 /// sign-on updated and every page read waited on is what brought e-petitions down.</para>
 /// <para>Writes by another process (the command line's import and erase) cannot tell this one, so a list
-/// is read again at most <see cref="FreshFor"/> after it was read. A list read within
+/// is read again at most <see cref="FreshFor"/> (<c>Petitions:ListCacheFreshFor</c>) after it was read. On
+/// PostgreSQL other nodes' changes arrive as notifications (<see cref="ListChangesListener"/>); the bound
+/// stays as the backstop for a notification lost while the listener reconnects. A list read within
 /// <see cref="CommitWindow"/> of a change being announced is read again once that window has passed: a
 /// change is announced inside its transaction, and a read that began before the commit does not see it.</para>
 /// <para>One read per letter at a time: while it runs, other requests are given the previous list.
@@ -40,6 +42,7 @@ public sealed class PublicListCache : IDisposable
     private readonly string connectionString;
     private readonly ILogger<PublicListCache> logger;
     private readonly ConcurrentDictionary<long, Entry> entries = new();
+    private readonly long freshFor;
 
     public PublicListCache(SignatureStore store, Db db, IOptions<PetitionsOptions> options, ILogger<PublicListCache> logger)
     {
@@ -47,6 +50,7 @@ public sealed class PublicListCache : IDisposable
         this.logger = logger;
         connectionString = db.ConnectionString;
         Enabled = options.Value.ListCache;
+        freshFor = Ticks(options.Value.ListCacheFreshFor > TimeSpan.Zero ? options.Value.ListCacheFreshFor : FreshFor);
         if (Enabled)
         {
             Live.TryAdd(this, 0);
@@ -181,7 +185,7 @@ public sealed class PublicListCache : IDisposable
                     entry.StartedAt = startedAt;
                     entry.FreshUntil = startedAt - entry.InvalidatedAt < Ticks(CommitWindow)
                         ? entry.InvalidatedAt + Ticks(CommitWindow)
-                        : startedAt + Ticks(FreshFor);
+                        : startedAt + freshFor;
                     // A list read in moments is read again at once: only a long one is worth a stale page.
                     var took = finished - startedAt;
                     entry.Pause = took < Ticks(ShortRead) ? 0 : Math.Min(took * BuildShare, Ticks(LongestPause));

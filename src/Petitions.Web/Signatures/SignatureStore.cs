@@ -142,7 +142,7 @@ public sealed class SignatureStore(Db db)
         if (current.Status == SignatureStatus.Listed || to == SignatureStatus.Listed)
         {
             // Before the commit: the cache reads this letter again once its commit window has passed too.
-            changes.Changed(current.PetitionId);
+            await changes.ChangedAsync(connection, transaction, current.PetitionId);
         }
 
         return to;

@@ -31,18 +31,27 @@ public static class RateLimits
                     detail: "Please wait a moment before trying again.").ExecuteAsync(context.HttpContext);
             };
             limiter.AddPolicy(SignOnPolicy, context => PerMinute(
-                $"{ClientAddress(context)}|{context.Request.RouteValues["slug"]}", signOns, context));
-            limiter.AddPolicy(TokenPolicy, context => PerMinute(ClientAddress(context), tokens, context));
+                $"{ClientAddress(context)}|{context.Request.RouteValues["slug"]}", signOns, context, SignOnPolicy));
+            limiter.AddPolicy(TokenPolicy, context => PerMinute(ClientAddress(context), tokens, context, TokenPolicy));
         });
         return services;
     }
 
-    // The window is the app's clock's (TimeProvider), not the machine's stopwatch.
-    private static RateLimitPartition<string> PerMinute(string key, int permits, HttpContext context) =>
-        permits <= 0
-            ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.Get(key, _ => new global::Petitions.Web.ClockWindowLimiter(
-                permits, TimeSpan.FromMinutes(1), context.RequestServices.GetRequiredService<TimeProvider>()));
+    // The window is the app's clock's (TimeProvider), not the machine's stopwatch. On PostgreSQL it is
+    // counted in the database, so a client that moves between nodes is counted once.
+    private static RateLimitPartition<string> PerMinute(string key, int permits, HttpContext context, string policy)
+    {
+        if (permits <= 0)
+        {
+            return RateLimitPartition.GetNoLimiter(key);
+        }
+
+        var db = context.RequestServices.GetRequiredService<global::Petitions.Data.Db>();
+        var clock = context.RequestServices.GetRequiredService<TimeProvider>();
+        return RateLimitPartition.Get(key, _ => db.IsPostgres
+            ? new global::Petitions.Web.DatabaseWindowLimiter(db, policy + "|" + key, permits, TimeSpan.FromMinutes(1), clock)
+            : new global::Petitions.Web.ClockWindowLimiter(permits, TimeSpan.FromMinutes(1), clock));
+    }
 
     // Only the connection's own address: X-Forwarded-For is honoured only when a trusted proxy
     // is configured (ForwardedHeadersOptions), never by default.

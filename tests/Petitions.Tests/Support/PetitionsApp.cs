@@ -33,9 +33,13 @@ public sealed class PetitionsApp : WebApplicationFactory<Program>
         }
 
         // The path stands for the app's database: a SQLite file, or on a PostgreSQL run a database of its own.
-        foreach (var (key, value) in TestDatabase.Settings(DatabasePath))
+        // A connection string in the settings wins: several apps on one database (MultiNode).
+        if (settings?.ContainsKey("ConnectionStrings:Petitions") != true)
         {
-            this.settings[key] = value;
+            foreach (var (key, value) in TestDatabase.Settings(DatabasePath))
+            {
+                this.settings[key] = value;
+            }
         }
     }
 

@@ -41,6 +41,9 @@ public sealed class LetterPageCache
 
     internal void Store(Entry entry) => entries[entry.Letter.Id] = entry;
 
+    /// <summary>Forgets every kept page (the list listener reconnected: what changed meanwhile is unknown).</summary>
+    public void Clear() => entries.Clear();
+
     private readonly ConcurrentDictionary<long, Rendering> renderings = new();
 
     /// <summary>
