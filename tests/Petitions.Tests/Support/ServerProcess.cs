@@ -18,9 +18,10 @@ public sealed class ServerProcess : IDisposable
     public Uri BaseUrl { get; }
 
     /// <param name="wrapper">A program and its arguments to run the server under (such as strace), or null.</param>
-    public static async Task<ServerProcess> StartAsync(string directory, IDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null)
+    /// <param name="port">The port to listen on (a restarted cluster node keeps its load balancer's), or null for a free one.</param>
+    public static async Task<ServerProcess> StartAsync(string directory, IDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var start = new ProcessStartInfo(wrapper?[0] ?? "dotnet")
         {
             WorkingDirectory = directory,
