@@ -19,6 +19,12 @@ public sealed class MailOptions
     /// transient failure).
     /// </summary>
     public int Connections { get; set; } = 4;
+
+    /// <summary>
+    /// Seconds a claimed batch is held. A node that dies mid-send leaves its claims this long before
+    /// another node sends them again (with the same Message-IDs); it must outlast a slow batch.
+    /// </summary>
+    public int LeaseSeconds { get; set; } = 300;
 }
 
 public enum SmtpSecurity

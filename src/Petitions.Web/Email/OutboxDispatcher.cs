@@ -27,7 +27,11 @@ public sealed class OutboxDispatcher(
     public const int BatchSize = 100;
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
-    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultLease = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a claim is held before another node may take it over (Mail:LeaseSeconds).</summary>
+    public TimeSpan Lease => mail.Value.LeaseSeconds > 0 ? TimeSpan.FromSeconds(mail.Value.LeaseSeconds) : DefaultLease;
+
     /// <summary>How long an idle lane keeps its session open: long enough to span gaps in a stream of sign-ons.</summary>
     public static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
