@@ -92,14 +92,14 @@ public sealed class Copy(Db source, Db target)
                 await to.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Quote(table)}", transaction: writing)));
         }
 
-        if (to is NpgsqlConnection)
-        {
-            await ResetSequencesAsync(to, writing, cancellationToken);
-        }
-
         // Committed only when complete: a target left empty can be copied into again.
         if (copied.All(t => t.Matches))
         {
+            if (to is NpgsqlConnection)
+            {
+                await ResetSequencesAsync(to, writing);
+            }
+
             await writing.CommitAsync(cancellationToken);
         }
 
@@ -255,7 +255,7 @@ public sealed class Copy(Db source, Db target)
     };
 
     /// <summary>Each identity goes on from the highest id copied, so the next row the service inserts gets a new one.</summary>
-    private static async Task ResetSequencesAsync(DbConnection to, DbTransaction transaction, CancellationToken cancellationToken)
+    private static async Task ResetSequencesAsync(DbConnection to, DbTransaction transaction)
     {
         var identities = await to.QueryAsync<(string Table, string Column)>("""
             SELECT table_name, column_name FROM information_schema.columns
@@ -267,7 +267,5 @@ public sealed class Copy(Db source, Db target)
                 $"SELECT setval(pg_get_serial_sequence(@table, @column), coalesce(max({Quote(column)}), 0) + 1, false) FROM {Quote(table)}",
                 new { table = Quote(table), column }, transaction);
         }
-
-        cancellationToken.ThrowIfCancellationRequested();
     }
 }

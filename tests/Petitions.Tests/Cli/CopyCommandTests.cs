@@ -49,6 +49,7 @@ public class CopyCommandTests
         Assert.That(lines, Does.Contain("coordinators 2 2 ok").And.Contain("coordinator_petitions 1 1 ok"));
         Assert.That(await ExportAsync(there), Is.EqualTo(before), "the export of the copy");
         Assert.That(await ExportAsync(back), Is.EqualTo(before), "the export of the copy of the copy");
+        Assert.That(await DumpAsync(back), Is.EqualTo(await DumpAsync(CliDatabase.Of(source))), "every value of every row, booleans, blobs and times too");
     }
 
     [Test]
@@ -149,6 +150,37 @@ public class CopyCommandTests
     private static List<string> ErrorLines(CliResult result) =>
         result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => !l.StartsWith("info:", StringComparison.Ordinal) && !l.StartsWith("      ", StringComparison.Ordinal)).ToList();
+
+    /// <summary>Every row of every table but the migrations journal, as text, in a fixed order.</summary>
+    private static async Task<string> DumpAsync(CliDatabase database)
+    {
+        await using var connection = await database.OpenAsync();
+        var tables = await connection.QueryAsync<string>(database.Dialect == Dialect.Postgres
+            ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1"
+            : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY 1");
+        var dump = new System.Text.StringBuilder();
+        foreach (var table in tables)
+        {
+            dump.Append("== ").AppendLine(table);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT * FROM {table}";
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i) switch
+                {
+                    byte[] bytes => Convert.ToHexString(bytes),
+                    var value => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
+                })));
+            }
+
+            rows.Sort(StringComparer.Ordinal);
+            rows.ForEach(row => dump.AppendLine(row));
+        }
+
+        return dump.ToString();
+    }
 
     private async Task<string> ExportAsync(CliDatabase database)
     {
