@@ -14,7 +14,7 @@ namespace Petitions.Cli;
 public static class CommandLine
 {
     private const int Usage = 2;
-    private static readonly string[] Verbs = ["import", "export", "coordinators", "erase", "backup", "help", "--help", "-h"];
+    private static readonly string[] Verbs = ["import", "export", "coordinators", "erase", "backup", "copy", "help", "--help", "-h"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) || args is ["--help" or "-h"];
@@ -25,7 +25,7 @@ public static class CommandLine
         error ??= Console.Error;
         if (!Verbs.Contains(args[0]))
         {
-            await error.WriteLineAsync($"petitions: unknown command '{args[0]}' (commands: import, export, coordinators, erase, backup; see --help)");
+            await error.WriteLineAsync($"petitions: unknown command '{args[0]}' (commands: import, export, coordinators, erase, backup, copy; see --help)");
             return Usage;
         }
 
@@ -44,6 +44,7 @@ public static class CommandLine
                 "export" => ["petition", "status", "country", "format", "group-by"],
                 "erase" => ["email"],
                 "backup" => [],
+                "copy" => ["to"],
                 _ => ["name", "petition", "expires-days"],
             });
         }
@@ -54,6 +55,11 @@ public static class CommandLine
         }
 
         using var host = BuildHost();
+        if (args[0] == "copy")
+        {
+            return await CopyAsync(host.Services, parsed, output, error);
+        }
+
         await host.Services.PrepareDatabaseAsync();
         try
         {
@@ -175,7 +181,7 @@ public static class CommandLine
         var path = arguments.SinglePositional("PATH");
         try
         {
-            await Data.Backup.CopyToAsync(services.GetRequiredService<Data.Db>(), path);
+            await Data.Backup.CopyToAsync(services.GetRequiredService<Data.Db>(), path, services.GetRequiredService<IConfiguration>()["Backup:PgDump"]);
         }
         catch (IOException exception)
         {
@@ -184,6 +190,94 @@ public static class CommandLine
 
         await output.WriteLineAsync(Path.GetFullPath(path));
         return 0;
+    }
+
+    /// <summary>
+    /// `copy --to CONNECTION_STRING`: the configured database into an empty one of the other kind.
+    /// Exit 0 when every table's row count matches, 2 for a bad or non-empty target, 1 when the copy
+    /// fails or a count differs (then nothing is committed to the target).
+    /// </summary>
+    private static async Task<int> CopyAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output, TextWriter error)
+    {
+        var source = services.GetRequiredService<Data.Db>();
+        Data.Db target;
+        try
+        {
+            arguments.NoPositionals();
+            target = TargetOfTheOtherKind(source.Dialect, arguments.Required("to"));
+        }
+        catch (UsageException exception)
+        {
+            await error.WriteLineAsync($"petitions copy: {exception.Message}");
+            return Usage;
+        }
+
+        IReadOnlyList<Data.CopiedTable> tables;
+        try
+        {
+            // Migrated, not seeded: the copy is of what the database holds.
+            await Data.Migrator.ApplyAsync(source, Data.Migrator.Embedded(source.Dialect));
+            tables = await new Data.Copy(source, target).RunAsync();
+        }
+        catch (Data.Copy.TargetNotEmptyException exception)
+        {
+            await error.WriteLineAsync($"petitions copy: {exception.Message}");
+            return Usage;
+        }
+        catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException or IOException or ArgumentException)
+        {
+            await error.WriteLineAsync($"petitions copy: the copy failed and nothing was committed: {exception.Message.ReplaceLineEndings(" ")}");
+            return 1;
+        }
+
+        foreach (var table in tables)
+        {
+            await output.WriteLineAsync($"{table.Name} {table.SourceRows} {table.TargetRows} {(table.Matches ? "ok" : "DIFFERENT")}");
+        }
+
+        if (tables.Any(t => !t.Matches))
+        {
+            await error.WriteLineAsync($"petitions copy: row counts differ in {string.Join(", ", tables.Where(t => !t.Matches).Select(t => t.Name))}; nothing was committed");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private static Data.Db TargetOfTheOtherKind(Data.Dialect configured, string connectionString)
+    {
+        if (configured == Data.Dialect.Sqlite)
+        {
+            try
+            {
+                var postgres = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+                if (string.IsNullOrWhiteSpace(postgres.Host))
+                {
+                    throw new ArgumentException("it names no Host");
+                }
+            }
+            catch (ArgumentException exception)
+            {
+                throw new UsageException($"--to must be a PostgreSQL connection string (Host=…;Database=…;Username=…), the other kind than the configured SQLite: {exception.Message}");
+            }
+
+            return new Data.Db(connectionString, Data.Dialect.Postgres);
+        }
+
+        try
+        {
+            var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory)
+            {
+                throw new ArgumentException("it names no file");
+            }
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException($"--to must be a SQLite connection string (Data Source=PATH), the other kind than the configured PostgreSQL: {exception.Message}");
+        }
+
+        return new Data.Db(connectionString, Data.Dialect.Sqlite);
     }
 
     private static async Task<int> CoordinatorsAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
@@ -313,7 +407,12 @@ public static class CommandLine
               erases a person's data everywhere (GDPR), the pickup folder's emails naming them too;
               the history keeps that it happened, not who
           backup PATH
-              a consistent online copy of the database (a new file, 0600), also while the service runs
+              a consistent online copy of the database (a new file, 0600), also while the service runs;
+              on PostgreSQL pg_dump's custom format (restore with pg_restore)
+          copy --to CONNECTION_STRING
+              copies every table into an empty database of the other kind (SQLite: Data Source=PATH;
+              PostgreSQL: Host=…;Database=…;Username=…), migrated first, the same ids; prints each
+              table's rows in both and exits 0 only when every count matches
 
         """;
 }

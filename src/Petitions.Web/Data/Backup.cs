@@ -8,7 +8,8 @@ namespace Petitions.Data;
 /// </summary>
 public static class Backup
 {
-    public static async Task CopyToAsync(Db db, string path, CancellationToken cancellationToken = default)
+    /// <param name="pgDump">The pg_dump to run on PostgreSQL (Backup:PgDump); null: the newest installed.</param>
+    public static async Task CopyToAsync(Db db, string path, string? pgDump = null, CancellationToken cancellationToken = default)
     {
         var target = Path.GetFullPath(path);
         if (File.Exists(target))
@@ -18,7 +19,7 @@ public static class Backup
 
         if (db.IsPostgres)
         {
-            await PgDumpAsync(db, target, cancellationToken);
+            await PgDumpAsync(db, target, pgDump, cancellationToken);
             return;
         }
 
@@ -48,11 +49,13 @@ public static class Backup
     }
 
     /// <summary>pg_dump's custom format (restore with pg_restore), one consistent snapshot; its password from the connection string.</summary>
-    private static async Task PgDumpAsync(Db db, string target, CancellationToken cancellationToken)
+    private static async Task PgDumpAsync(Db db, string target, string? configured, CancellationToken cancellationToken)
     {
-        var pgDump = FindPgDump() ?? throw new IOException(
-            "On PostgreSQL a backup is pg_dump's job, and pg_dump is not installed here: install the postgresql-client package, " +
-            "or run pg_dump -Fc against the database yourself.");
+        var pgDump = configured is { Length: > 0 }
+            ? File.Exists(configured) ? configured : throw new IOException($"On PostgreSQL a backup is pg_dump's job, and there is no pg_dump at {configured} (Backup:PgDump).")
+            : FindPgDump() ?? throw new IOException(
+                "On PostgreSQL a backup is pg_dump's job, and pg_dump is not installed here: install the postgresql-client package, " +
+                "or run pg_dump -Fc against the database yourself.");
         var cs = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString);
         Privacy.PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
         await using (var _ = Privacy.PrivateFiles.CreateFile(target))
@@ -90,7 +93,7 @@ public static class Backup
         var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, "pg_dump"))
             .Concat(Directory.Exists("/usr/lib/postgresql")
-                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal).Select(d => Path.Combine(d, "bin", "pg_dump"))
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version : -1).Select(d => Path.Combine(d, "bin", "pg_dump"))
                 : []);
         return candidates.FirstOrDefault(File.Exists);
     }

@@ -31,7 +31,7 @@ public static class OrganisationStore
     {
         ArgumentNullException.ThrowIfNull(draft);
         // The sign-on's hot path: one prepared, indexed look-up, then (for a new name) one insert.
-        if (Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = @nameKey AND country IS @country")
+        if (Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = @nameKey AND country IS NOT DISTINCT FROM @country")
             .With("@nameKey", draft.NameKey).With("@country", draft.Country).ScalarInt64() is { } same)
         {
             return (same, false);

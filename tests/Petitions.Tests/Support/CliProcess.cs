@@ -7,13 +7,18 @@ public sealed record CliResult(int ExitCode, string Output, string Error);
 /// <summary>Runs the real program's command line in a process of its own, on a given database.</summary>
 public static class CliProcess
 {
-    public static async Task<CliResult> RunAsync(string databasePath, params string[] args)
+    /// <summary>On the database the path stands for: the SQLite file, or on a PostgreSQL run the app's database (<see cref="TestDatabase"/>).</summary>
+    public static Task<CliResult> RunAsync(string databasePath, params string[] args) =>
+        RunWithAsync(TestDatabase.Settings(databasePath), Path.GetDirectoryName(databasePath)!, args);
+
+    /// <param name="settings">Configuration keys (<c>Database:Provider</c>, …), given to the program as environment variables.</param>
+    public static async Task<CliResult> RunWithAsync(IEnumerable<KeyValuePair<string, string?>> settings, string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(databasePath)!,
+            WorkingDirectory = workingDirectory,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Petitions.Web.dll"));
         foreach (var arg in args)
@@ -21,7 +26,11 @@ public static class CliProcess
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["ConnectionStrings__Petitions"] = $"Data Source={databasePath}";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         start.Environment["DOTNET_NOLOGO"] = "1";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
