@@ -23,6 +23,14 @@ public sealed class DatabaseUnavailable(ILogger<DatabaseUnavailable> logger) : I
         || exception is Npgsql.NpgsqlException { IsTransient: true } and not Npgsql.PostgresException
         || exception.InnerException is { } inner && IsTemporary(inner);
 
+    /// <summary>
+    /// PostgreSQL chose this statement as a deadlock's victim (40P01) or could not serialize it
+    /// (40001): run again, it succeeds. Two nodes' batches can wait on each other's locks.
+    /// </summary>
+    public static bool IsWorthRetrying(Exception exception) =>
+        exception is Npgsql.PostgresException { SqlState: "40P01" or "40001" }
+        || exception.InnerException is { } inner && IsWorthRetrying(inner);
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (!IsTemporary(exception) || httpContext.Response.HasStarted)

@@ -26,6 +26,9 @@ public sealed class GroupCommit : IAsyncDisposable
     /// <summary>Enough to amortise an fsync over many sign-ons; small enough that one batch stays quick.</summary>
     public const int MaxBatch = 256;
 
+    /// <summary>Runs of one unit that PostgreSQL picked as a deadlock's victim, before it fails.</summary>
+    private const int MaxAttempts = 3;
+
     private readonly Db db;
     private readonly ILogger<GroupCommit> logger;
     private readonly Channel<IWork> queue = Channel.CreateBounded<IWork>(new BoundedChannelOptions(10_000)
@@ -133,22 +136,33 @@ public sealed class GroupCommit : IAsyncDisposable
         var done = new List<IWork>(batch.Count);
         foreach (var work in batch)
         {
-            // One savepoint name for every unit: each is released before the next begins, and the
-            // three statements are compiled once.
-            Prepared.Command(connection, transaction, "SAVEPOINT unit").ExecuteNonQuery();
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                await work.RunAsync(connection, transaction);
-                Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
-                done.Add(work);
-            }
-            catch (Exception exception) when (!DatabaseUnavailable.IsTemporary(exception))
-            {
-                // Only this unit is undone; a database that cannot take writes (full, read-only, an I/O
-                // error: DatabaseUnavailable's list) fails the whole batch instead.
-                Prepared.Command(connection, transaction, "ROLLBACK TO unit").ExecuteNonQuery();
-                Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
-                work.Fail(exception);
+                // One savepoint name for every unit: each is released before the next begins, and the
+                // three statements are compiled once.
+                Prepared.Command(connection, transaction, "SAVEPOINT unit").ExecuteNonQuery();
+                try
+                {
+                    await work.RunAsync(connection, transaction);
+                    Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
+                    done.Add(work);
+                    break;
+                }
+                catch (Exception exception) when (!DatabaseUnavailable.IsTemporary(exception))
+                {
+                    // Only this unit is undone; a database that cannot take writes (full, read-only, an I/O
+                    // error: DatabaseUnavailable's list) fails the whole batch instead.
+                    Prepared.Command(connection, transaction, "ROLLBACK TO unit").ExecuteNonQuery();
+                    Prepared.Command(connection, transaction, "RELEASE unit").ExecuteNonQuery();
+                    // A deadlock with another node's batch: the other has gone on, so this unit can too.
+                    if (attempt < MaxAttempts && DatabaseUnavailable.IsWorthRetrying(exception))
+                    {
+                        continue;
+                    }
+
+                    work.Fail(exception);
+                    break;
+                }
             }
         }
 

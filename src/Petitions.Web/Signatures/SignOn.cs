@@ -250,11 +250,20 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
     // One indexed count (outbox_by_recipient) in the sign-on's own transaction, so sign-ons arriving
     // together cannot pass the cap between them. Coordinator alerts and later emails are not sign-on emails.
-    private static bool RecipientCapped(DbConnection connection, DbTransaction transaction, string to, DateTimeOffset now) =>
-        Prepared.Command(connection, transaction, """
+    // On PostgreSQL several nodes write at once under READ COMMITTED: a lock on the address, held to
+    // the commit, makes the others' count wait for this one's email.
+    private static bool RecipientCapped(DbConnection connection, DbTransaction transaction, string to, DateTimeOffset now)
+    {
+        if (connection is Npgsql.NpgsqlConnection)
+        {
+            Prepared.Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended(lower(@to), 8))").With("@to", to).ExecuteNonQuery();
+        }
+
+        return Prepared.Command(connection, transaction, """
             SELECT count(*) FROM outbox
             WHERE to_address = @to COLLATE NOCASE AND created_at > @since AND kind IN ('confirm-sign-on', 'already-signed', 'confirm-contact')
             """).With("@to", to).With("@since", Time.Format(now - TimeSpan.FromDays(1))).ScalarInt64() >= MaxSignOnEmailsPerRecipientPerDay;
+    }
 
     // The sign-on is answered as any other; the coordinators see in its history why no email went.
     private static void RecordWithheld(DbConnection connection, DbTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>

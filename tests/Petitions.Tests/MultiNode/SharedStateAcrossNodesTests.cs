@@ -107,6 +107,29 @@ public class SharedStateAcrossNodesTests
     }
 
     [Test]
+    public async Task TheRecipientEmailCapHoldsForSignOnsArrivingAtEveryNodeAtOnce()
+    {
+        // Each node batches its sign-ons in one transaction: without a lock across nodes, each would see
+        // none of the other's emails and both would queue up to the cap.
+        await using var nodes = await Nodes.StartAsync(new Dictionary<string, string?> { ["RateLimiting:SignOnsPerMinutePerIp"] = "0" });
+        using var a = nodes.A.CreateClient();
+        using var b = nodes.B.CreateClient();
+        const string email = "together@capped.example.org";
+        var answers = await Task.WhenAll(Enumerable.Range(1, 24).Select(async i =>
+        {
+            using var answer = await SignOnClient.PostJsonAsync(i % 2 == 0 ? b : a, SignOnClient.ValidJson($"Together Organisation {i}", email));
+            return answer.StatusCode;
+        }));
+
+        Assert.That(answers, Is.All.EqualTo(HttpStatusCode.Accepted));
+        await using var connection = await nodes.A.Db.OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE to_address = @email", new { email }),
+            Is.EqualTo(SignOn.MaxSignOnEmailsPerRecipientPerDay), "24 sign-ons at once through two nodes queue the cap's emails, no more");
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM signatures WHERE contact_email = @email", new { email }),
+            Is.EqualTo(24), "every sign-on is stored");
+    }
+
+    [Test]
     public async Task TheSignInLinkCapCountsLinksAskedOfEveryNode()
     {
         await using var nodes = await Nodes.StartAsync();
