@@ -43,7 +43,7 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
         foreach (var petitionId in petitionIds)
         {
             await connection.ExecuteAsync(
-                "INSERT OR IGNORE INTO coordinator_petitions (coordinator_id, petition_id) VALUES (@id, @petitionId)", new { id, petitionId }, transaction);
+                "INSERT INTO coordinator_petitions (coordinator_id, petition_id) VALUES (@id, @petitionId) ON CONFLICT DO NOTHING", new { id, petitionId }, transaction);
         }
 
         var bytes = RandomNumberGenerator.GetBytes(32);
@@ -210,7 +210,7 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
 
     /// <summary>A letter a coordinator created is theirs to act on.</summary>
     public static Task GrantAsync(DbConnection connection, DbTransaction transaction, long coordinatorId, long petitionId) =>
-        connection.ExecuteAsync("INSERT OR IGNORE INTO coordinator_petitions (coordinator_id, petition_id) VALUES (@coordinatorId, @petitionId)",
+        connection.ExecuteAsync("INSERT INTO coordinator_petitions (coordinator_id, petition_id) VALUES (@coordinatorId, @petitionId) ON CONFLICT DO NOTHING",
             new { coordinatorId, petitionId }, transaction);
 
     private sealed class CoordinatorRow

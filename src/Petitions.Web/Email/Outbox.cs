@@ -48,10 +48,10 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     {
         if (sent.Count > 0)
         {
-            await connection.ExecuteAsync("""
+            await connection.ExecuteAsync($"""
                 UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
                                   text_body = NULL, html_body = NULL, last_error = NULL
-                WHERE id IN @sent
+                WHERE id {SqlLists.In(connection, "@sent")}
                 """, new { at = Time.Format(now), sent }, transaction);
         }
 
@@ -82,7 +82,7 @@ public sealed class Outbox(IOptions<MailOptions> options) : IDisposable
     /// <summary>Gives up the lease on claimed rows that were not sent, so they go on the next claim.</summary>
     /// <returns>How many rows were released.</returns>
     public static Task<int> ReleaseAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> ids) =>
-        connection.ExecuteAsync("UPDATE outbox SET lease_until = NULL WHERE id IN @ids", new { ids }, transaction);
+        connection.ExecuteAsync($"UPDATE outbox SET lease_until = NULL WHERE id {SqlLists.In(connection, "@ids")}", new { ids }, transaction);
 
     /// <summary>Wakes the dispatcher: something committed is waiting.</summary>
     public void Notify()
