@@ -21,7 +21,12 @@ public static class CliProcess
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["ConnectionStrings__Petitions"] = $"Data Source={databasePath}";
+        // The database the path stands for: the SQLite file, or on a PostgreSQL run the app's database.
+        foreach (var (key, value) in TestDatabase.Settings(databasePath))
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         start.Environment["DOTNET_NOLOGO"] = "1";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
