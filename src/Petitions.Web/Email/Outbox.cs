@@ -29,12 +29,6 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
 
     private bool IsPostgres => db?.IsPostgres == true;
 
-    /// <summary>
-    /// A list of ids: Dapper expands <c>IN @ids</c> for SQLite, but hands Npgsql the list as one array,
-    /// which PostgreSQL reads with <c>= ANY</c>.
-    /// </summary>
-    private string InIds(string parameter) => IsPostgres ? $"= ANY(@{parameter})" : $"IN @{parameter}";
-
     /// <summary>On PostgreSQL a row is changed only while this node holds it (its lease may have passed to another).</summary>
     private string Held => IsPostgres ? " AND claimed_by = @node" : "";
 
@@ -71,7 +65,7 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
             await connection.ExecuteAsync($"""
                 UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
                                   text_body = NULL, html_body = NULL, last_error = NULL
-                WHERE id {InIds("sent")}
+                WHERE id {SqlLists.In(connection, "@sent")}
                 """, new { at = Time.Format(now), sent = sent.ToArray() }, transaction);
         }
 
@@ -104,7 +98,7 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
     /// <summary>Gives up the lease on claimed rows that were not sent, so they go on the next claim.</summary>
     /// <returns>How many rows were released.</returns>
     public Task<int> ReleaseAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> ids) =>
-        connection.ExecuteAsync($"UPDATE outbox SET lease_until = NULL WHERE id {InIds("ids")}{Held}", new { ids = ids.ToArray(), node = Node }, transaction);
+        connection.ExecuteAsync($"UPDATE outbox SET lease_until = NULL WHERE id {SqlLists.In(connection, "@ids")}{Held}", new { ids = ids.ToArray(), node = Node }, transaction);
 
     /// <summary>Wakes the dispatcher: something committed is waiting.</summary>
     public void Notify()

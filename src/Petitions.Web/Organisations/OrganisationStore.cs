@@ -31,8 +31,7 @@ public static class OrganisationStore
     {
         ArgumentNullException.ThrowIfNull(draft);
         // The sign-on's hot path: one prepared, indexed look-up, then (for a new name) one insert.
-        if (Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = @nameKey AND country IS NOT DISTINCT FROM @country")
-            .With("@nameKey", draft.NameKey).With("@country", draft.Country).ScalarInt64() is { } same)
+        if (Same(connection, transaction, draft) is { } same)
         {
             return (same, false);
         }
@@ -54,16 +53,26 @@ public static class OrganisationStore
             }
         }
 
+        // On PostgreSQL another node may insert the same organisation in a transaction that commits
+        // while this insert waits on its index entry: then nothing is inserted, and the look-up, a new
+        // statement under READ COMMITTED, finds that node's row. SQLite's single writer never conflicts.
         var created = Prepared.Command(connection, transaction, """
             INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
             VALUES (@name, @nameKey, @looseKey, @city, @country, @website, @at)
+            ON CONFLICT DO NOTHING
             RETURNING id
             """)
             .With("@name", draft.Name).With("@nameKey", draft.NameKey).With("@looseKey", draft.LooseKey).With("@city", draft.City)
             .With("@country", draft.Country).With("@website", draft.Website).With("@at", Time.Format(now))
-            .ScalarInt64()!.Value;
-        return (created, true);
+            .ScalarInt64();
+        return created is { } id ? (id, true)
+            : (Same(connection, transaction, draft) ?? throw new InvalidOperationException($"Organisation '{draft.NameKey}' conflicted on insert but is not found."), false);
     }
+
+    /// <returns>The organisation with the draft's name key and country (no country matches no country), if there is one.</returns>
+    private static long? Same(DbConnection connection, DbTransaction transaction, OrganisationDraft draft) =>
+        Prepared.Command(connection, transaction, "SELECT id FROM organisations WHERE name_key = @nameKey AND country IS NOT DISTINCT FROM @country")
+            .With("@nameKey", draft.NameKey).With("@country", draft.Country).ScalarInt64();
 
     private static List<(long Id, string? Country)> Candidates(DbConnection connection, DbTransaction transaction, string nameKey)
     {

@@ -69,7 +69,7 @@ public sealed class Purge(Db db, ListChanges changes, TimeProvider clock, Pickup
         {
             await using var transaction = Db.BeginWrite(connection);
             var stale = (await connection.QueryAsync<(long Id, long PetitionId, long OrganisationId)>(
-                $"SELECT s.id, s.petition_id, s.organisation_id FROM signatures s WHERE s.id {db.Sql("IN @chunk", "= ANY(@chunk)")} AND {StaleCondition}",
+                $"SELECT s.id, s.petition_id, s.organisation_id FROM signatures s WHERE s.id {SqlLists.In(connection, "@chunk")} AND {StaleCondition}",
                 new { chunk, cutoff }, transaction)).ToList();
             foreach (var (id, _, organisationId) in stale)
             {

@@ -70,7 +70,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!),
             LinkLikeText.LooksLikeLink(sign.Organisation) || LinkLikeText.LooksLikeLink(sign.ContactName), clock.GetUtcNow());
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
-        var outcome = await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, prepared), cancellationToken);
+        var outcome = await SignRetryingAsync(prepared, cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
         {
             outbox.Notify();
@@ -78,6 +78,31 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
         return outcome;
     }
+
+    /// <remarks>
+    /// On PostgreSQL another node can write the same signature or contact in a transaction that
+    /// commits while this one waits on the unique index; or two nodes' batches, each holding one new
+    /// organisation the other's waits on, deadlock. Either way this unit alone is rolled back, and
+    /// run again it finds the other's rows (a repeat is answered as one). Each retry needs another
+    /// node to have made progress, so a few are enough.
+    /// </remarks>
+    private async Task<SignOnOutcome> SignRetryingAsync(PreparedSignOn prepared, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, prepared), cancellationToken);
+            }
+            catch (DbException exception) when (exception.SqlState is UniqueViolation or DeadlockDetected && attempt < 5)
+            {
+                // Tried again: the conflicting row is committed now.
+            }
+        }
+    }
+
+    private const string UniqueViolation = "23505";
+    private const string DeadlockDetected = "40P01";
 
     private async Task<SignOnOutcome> SignAsync(DbConnection connection, DbTransaction transaction, PreparedSignOn sign)
     {
@@ -135,8 +160,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         var near = Prepared.Command(connection, transaction, """
             SELECT count(*)
             FROM (SELECT id FROM organisations WHERE loose_key = @looseKey UNION SELECT id FROM organisations WHERE name_key = @nameKey) o
-            CROSS JOIN signatures s ON s.petition_id = @petitionId AND s.organisation_id = o.id
-            WHERE s.status <> 'rejected'
+            CROSS JOIN signatures s
+            WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status <> 'rejected'
             """).With("@petitionId", sign.Petition.Id).With("@looseKey", sign.LooseKey).With("@nameKey", sign.NameKey).ScalarInt64();
         if (near > 0)
         {

@@ -56,7 +56,7 @@ public sealed class SignatureStore(Db db)
             command.CommandText = """
                 SELECT o.name, o.city, o.country, s.signed_at
                 FROM signatures s JOIN organisations o ON o.id = s.organisation_id
-                WHERE s.petition_id = @petitionId AND s.status = @status AND (@country IS NULL OR o.country = @country)
+                WHERE s.petition_id = @petitionId AND s.status = @status AND (CAST(@country AS text) IS NULL OR o.country = @country)
                 """;
             command.With("@petitionId", petitionId).With("@status", status).With("@country", country);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);

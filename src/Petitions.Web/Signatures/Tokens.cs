@@ -44,12 +44,12 @@ public static class Tokens
             ? """
               UPDATE tokens SET voided_at = @at
               WHERE purpose = @purpose AND used_at IS NULL AND voided_at IS NULL
-                AND signature_id IS NULL AND contact_id IS @contactId AND subject_id IS @subjectId
+                AND signature_id IS NULL AND contact_id IS NOT DISTINCT FROM @contactId AND subject_id IS NOT DISTINCT FROM @subjectId
               """
             : """
               UPDATE tokens SET voided_at = @at
               WHERE signature_id = @signatureId AND purpose = @purpose AND used_at IS NULL AND voided_at IS NULL
-                AND contact_id IS @contactId AND subject_id IS @subjectId
+                AND contact_id IS NOT DISTINCT FROM @contactId AND subject_id IS NOT DISTINCT FROM @subjectId
               """, new { at, purpose, signatureId, contactId, subjectId }, transaction);
         return IssueFirst(connection, transaction, purpose, signatureId, contactId, subjectId, now, lifetime);
     }

@@ -79,7 +79,7 @@ public class CommandLineTests
         Assert.That(answer.GetProperty("flagged").GetInt32(), Is.EqualTo(2));
         Assert.That(answer.GetProperty("rejected").GetArrayLength(), Is.Zero);
 
-        await using var connection = await CliDatabase.Of(database).OpenAsync();
+        await using var connection = await TestDatabase.OpenAsync(database);
         var rows = (await connection.QueryAsync<(string Name, string? Country, string Status, string Flags)>("""
             SELECT o.name, o.country, s.status, s.flags FROM signatures s JOIN organisations o ON o.id = s.organisation_id
             WHERE o.name IN ('Stichting Nieuwe Organisatie', 'Asociación Nueva', 'Some Network Without A City') ORDER BY o.name
@@ -114,7 +114,7 @@ public class CommandLineTests
         Assert.That(result.ExitCode, Is.Zero, result.Error);
         var token = result.Output.TrimEnd('\n').Split('\n')[^1];
         Assert.That(token, Does.Match("^[A-Za-z0-9_-]{43}$"));
-        await using var connection = await CliDatabase.Of(database).OpenAsync();
+        await using var connection = await TestDatabase.OpenAsync(database);
         var hash = await connection.ExecuteScalarAsync<byte[]>("SELECT hash FROM api_tokens");
         Assert.That(hash, Is.EqualTo(System.Security.Cryptography.SHA256.HashData(System.Buffers.Text.Base64Url.DecodeFromChars(token))));
         Assert.That(await connection.ExecuteScalarAsync<string>("SELECT email FROM coordinators"), Is.EqualTo("Ana@coalition.example.org"));

@@ -114,7 +114,7 @@ public class ReviewTests : AppWithCoordinator
     {
         await using (var connection = await app.Db.OpenAsync())
         {
-            await connection.ExecuteAsync("UPDATE petitions SET requires_review = 1");
+            await connection.ExecuteAsync("UPDATE petitions SET requires_review = true");
         }
 
         var reviewed = SignOnClient.ValidJson("Reviewed Organisation", "r@reviewed.example.org");

@@ -116,12 +116,15 @@ public sealed class FormulaTests
         await using (var connection = await app.Db.OpenAsync())
         {
             // As an import before the rules stored it: straight into the tables.
-            await connection.ExecuteAsync("""
-                INSERT INTO organisations (name, name_key, loose_key, created_at) VALUES ('＝cmd|'' /C calc''!A0', 'legacy cmd', 'legacy cmd', '2026-01-01T00:00:00Z');
-                INSERT INTO signatures (petition_id, organisation_id, status, source, signed_at, confirmed_at, listed_at)
-                VALUES ((SELECT id FROM petitions WHERE slug = 'iap-2017'), last_insert_rowid(), 'listed', 'import',
-                        '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+            var organisationId = await connection.ExecuteScalarAsync<long>("""
+                INSERT INTO organisations (name, name_key, loose_key, created_at) VALUES ('＝cmd|'' /C calc''!A0', 'legacy cmd', 'legacy cmd', '2026-01-01T00:00:00Z')
+                RETURNING id
                 """);
+            await connection.ExecuteAsync("""
+                INSERT INTO signatures (petition_id, organisation_id, status, source, signed_at, confirmed_at, listed_at)
+                VALUES ((SELECT id FROM petitions WHERE slug = 'iap-2017'), @organisationId, 'listed', 'import',
+                        '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                """, new { organisationId });
         }
 
         PublicListCache.InvalidateAll(app.Db.ConnectionString);

@@ -70,16 +70,21 @@ public abstract class NaughtyFixture
         List<long> ids;
         await using (var connection = await App.Db.OpenAsync())
         {
-            ids = (await connection.QueryAsync<long>("""
-                SELECT s.id FROM signatures s JOIN organisations o ON o.id = s.organisation_id
-                WHERE s.id > @lastSignatureBefore
-                  AND (SELECT group_concat(coalesce(v, ''), '') FROM (SELECT o.name AS v UNION ALL SELECT o.city UNION ALL SELECT s.contact_name
-                       UNION ALL SELECT s.contact_role UNION ALL SELECT s.contact_email UNION ALL SELECT s.website UNION ALL SELECT s.comment
-                       UNION ALL SELECT s.withdrawal_reason UNION ALL SELECT c.name FROM contacts c WHERE c.signature_id = s.id
-                       UNION ALL SELECT c.role FROM contacts c WHERE c.signature_id = s.id UNION ALL SELECT c.email FROM contacts c WHERE c.signature_id = s.id))
-                      GLOB '*[<>&"'']*'
-                ORDER BY s.id
+            // Every stored text of each signature and its contacts, filtered here: the same on both dialects.
+            var texts = (await connection.QueryAsync<(long Id, string? Text)>("""
+                SELECT s.id, o.name FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE s.id > @lastSignatureBefore
+                UNION ALL SELECT s.id, o.city FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE s.id > @lastSignatureBefore
+                UNION ALL SELECT id, contact_name FROM signatures WHERE id > @lastSignatureBefore
+                UNION ALL SELECT id, contact_role FROM signatures WHERE id > @lastSignatureBefore
+                UNION ALL SELECT id, contact_email FROM signatures WHERE id > @lastSignatureBefore
+                UNION ALL SELECT id, website FROM signatures WHERE id > @lastSignatureBefore
+                UNION ALL SELECT id, comment FROM signatures WHERE id > @lastSignatureBefore
+                UNION ALL SELECT id, withdrawal_reason FROM signatures WHERE id > @lastSignatureBefore
+                UNION ALL SELECT signature_id, name FROM contacts WHERE signature_id > @lastSignatureBefore
+                UNION ALL SELECT signature_id, role FROM contacts WHERE signature_id > @lastSignatureBefore
+                UNION ALL SELECT signature_id, email FROM contacts WHERE signature_id > @lastSignatureBefore
                 """, new { lastSignatureBefore })).ToList();
+            ids = texts.Where(t => t.Text?.IndexOfAny(['<', '>', '&', '"', '\'']) >= 0).Select(t => t.Id).Distinct().Order().ToList();
         }
 
         Assert.That(ids, Is.Not.Empty);

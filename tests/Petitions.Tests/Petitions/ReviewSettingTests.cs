@@ -171,13 +171,13 @@ public class ReviewSettingTests : AppWithCoordinator
         (await visitor.GetAsync("/")).Dispose();
         await using (var connection = await app.Db.OpenAsync())
         {
-            await connection.ExecuteAsync("UPDATE petitions SET requires_review = 1");
+            await connection.ExecuteAsync("UPDATE petitions SET requires_review = true");
         }
 
         Assert.That(await PublishedAsync("iap-2017"), Is.EqualTo(("all", true)));
         await using (var connection = await app.Db.OpenAsync())
         {
-            await connection.ExecuteAsync("UPDATE petitions SET requires_review = 0");
+            await connection.ExecuteAsync("UPDATE petitions SET requires_review = false");
         }
 
         Assert.That(await PublishedAsync("iap-2017"), Is.EqualTo(("flagged", false)));

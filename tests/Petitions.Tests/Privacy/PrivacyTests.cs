@@ -84,7 +84,7 @@ public class PrivacyTests
             Assert.That(IndexOf(await File.ReadAllBytesAsync(file), bytes), Is.EqualTo(-1), $"{Path.GetFileName(file)} still holds the address");
         }
 
-        await using var connection = new SqliteConnection($"Data Source={database}");
+        await using var connection = await TestDatabase.OpenAsync(database);
         var row = await connection.QuerySingleAsync<(string Status, string? Email, string? Name, string? Reason)>("""
             SELECT s.status, s.contact_email, s.contact_name, s.withdrawal_reason FROM signatures s JOIN organisations o ON o.id = s.organisation_id
             WHERE o.name = 'Erasure Organisation'
@@ -198,21 +198,28 @@ public class PrivacyTests
         Assert.That(result.Output, Does.Contain("\"contacts\": 1").And.Contain("\"files\": 1"));
         var bytes = Encoding.UTF8.GetBytes(further);
         var files = Directory.GetFiles(directory.Path, "petitions.db*").Concat(Directory.GetFiles(mail)).ToList();
-        Assert.That(files, Has.Count.GreaterThan(2));
+        // The SQLite file and its WAL, and the mail; PostgreSQL keeps its files to itself (its rows are checked below).
+        Assert.That(files, Has.Count.GreaterThan(TestDatabase.IsPostgres ? 0 : 2));
         foreach (var file in files)
         {
             Assert.That(IndexOf(await File.ReadAllBytesAsync(file), bytes), Is.EqualTo(-1), $"{Path.GetFileName(file)} still holds the address");
         }
 
-        await using var connection = new SqliteConnection($"Data Source={database}");
+        await using var connection = await TestDatabase.OpenAsync(database);
         Assert.That(await connection.ExecuteScalarAsync<string>(
             "SELECT s.status FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Further Contact Organisation'"),
             Is.EqualTo("listed"), "the organisation's own contact remains");
     }
 
     [Test]
+    [Category("SqliteOnly")]
     public async Task ABackupTakenUnderLoadIsConsistentAndComplete()
     {
+        if (TestDatabase.IsPostgres)
+        {
+            Assert.Ignore("The SQLite file's online backup; on PostgreSQL, backup runs pg_dump.");
+        }
+
         using var directory = new TempDirectory();
         using var app = new PetitionsApp();
         using var client = app.CreateClient();

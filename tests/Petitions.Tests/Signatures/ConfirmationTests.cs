@@ -154,7 +154,7 @@ public partial class ConfirmationTests
     {
         await using (var connection = await app.Db.OpenAsync())
         {
-            await connection.ExecuteAsync("UPDATE petitions SET requires_review = 1");
+            await connection.ExecuteAsync("UPDATE petitions SET requires_review = true");
         }
 
         var token = await SignAndGetTokenAsync();

@@ -82,7 +82,7 @@ public class CreationTests
             (string?)"We merged with another.")));
         Assert.That(rows[signed], Is.EqualTo((signed, "pending", (string?)null, (string?)null, (string?)null, (string?)null)));
         var events = await connection.QueryAsync<(string Kind, string To)>(
-            "SELECT kind, to_status FROM events WHERE signature_id IN @ids ORDER BY signature_id",
+            $"SELECT kind, to_status FROM events WHERE signature_id {SqlLists.In(connection, "@ids")} ORDER BY signature_id",
             new { ids = new[] { listed, review, withdrawn, signed } }, transaction);
         Assert.That(events, Is.EqualTo(new[] { ("imported", "listed"), ("imported", "confirmed"), ("imported", "withdrawn"), ("signed", "pending") }));
     }

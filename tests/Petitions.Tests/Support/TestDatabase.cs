@@ -31,6 +31,20 @@ public static class TestDatabase
         return [new("Database:Provider", "postgres"), new("ConnectionStrings:Petitions", database.ConnectionString)];
     }
 
+    /// <summary>A connection of the test's own to the database standing for <paramref name="path"/>, to look at what was stored.</summary>
+    public static async Task<System.Data.Common.DbConnection> OpenAsync(string path)
+    {
+        if (!IsPostgres)
+        {
+            return await new Db($"Data Source={path}").OpenAsync();
+        }
+
+        var connectionString = Settings(path).Single(s => s.Key == "ConnectionStrings:Petitions").Value;
+        var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
     /// <summary>Drops the databases the test or fixture <paramref name="owner"/> made.</summary>
     internal static void DropOwnedBy(string owner)
     {
