@@ -41,17 +41,18 @@ public partial class FsyncOrderTests
         var events = Events(lines).ToList();
         var acknowledged = events.FindIndex(e => e.Kind == "ack");
         Assert.That(acknowledged, Is.GreaterThanOrEqualTo(0), "the 202 was seen on its socket");
-        // The commit's writes and its sync are made by one thread (the writer's). Another thread may
-        // be part-way through a commit of its own when the 202 goes out, so look for the thread whose
-        // last WAL write before the 202 was followed by its sync of the WAL returning, before the 202.
+        // The commit's writes and its sync are made by one thread (the writer's). The sign-on's commit is
+        // the first to write the WAL after the request; the writer may already be writing the next batch
+        // (the dispatcher's claim of its email) when the 202 goes out, so look for the thread whose first
+        // WAL write after the request was followed by its sync of the WAL returning, before the 202.
         var before = events.Take(acknowledged).ToList();
         var committed = before.Where(e => e.Kind == "wal-write").Select(e => e.Pid).Distinct()
-            .Select(pid => (Write: before.FindLastIndex(e => e.Pid == pid && e.Kind == "wal-write"), Pid: pid))
+            .Select(pid => (Write: before.FindIndex(e => e.Pid == pid && e.Kind == "wal-write"), Pid: pid))
             .Select(w => (w.Write, Sync: before.FindIndex(w.Write, e => e.Pid == w.Pid && e.Kind == "wal-synced")))
             .ToList();
         Assert.That(committed, Is.Not.Empty, "the sign-on's frames were written to the WAL before the 202");
         var (write, sync) = committed.OrderByDescending(c => c.Sync).First();
-        TestContext.Out.WriteLine($"FIGURE fsync-order: the commit's last WAL write, then its sync returning, then the 202:\n{Short(before[write].Line)}\n" +
+        TestContext.Out.WriteLine($"FIGURE fsync-order: the commit's first WAL write, then its sync returning, then the 202:\n{Short(before[write].Line)}\n" +
             $"{(sync < 0 ? "(no sync of the WAL)" : Short(before[sync].Line))}\n{Short(events[acknowledged].Line)}");
 
         Assert.That(sync, Is.GreaterThan(write), "the WAL was synced (the call returned) after the commit's writes and before the 202 was written");
