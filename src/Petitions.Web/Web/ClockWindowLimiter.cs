@@ -107,10 +107,13 @@ public sealed class DatabaseWindowLimiter(Data.Db db, string key, int permits, T
         Interlocked.Exchange(ref lastUsed, now.UtcTicks);
         var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % window.Ticks), TimeSpan.Zero);
         await using var connection = await db.OpenAsync(cancellationToken);
+        // A later window's hits count too: a node whose clock is behind (or was stepped back) opens no fresh window.
         var hits = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, new Dapper.CommandDefinition("""
-            INSERT INTO rate_windows (key, window_start, hits) VALUES (@key, @start, @count)
-            ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + @count
-            RETURNING hits
+            WITH counted AS (
+                INSERT INTO rate_windows (key, window_start, hits) VALUES (@key, @start, @count)
+                ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + @count
+                RETURNING hits)
+            SELECT (SELECT hits FROM counted) + coalesce((SELECT CAST(sum(hits) AS bigint) FROM rate_windows WHERE key = @key AND window_start > @start), 0)
             """, new { key, start = Data.Time.Format(start), count = permitCount }, cancellationToken: cancellationToken));
         await CleanAsync(connection, now, cancellationToken);
         return hits <= permits ? Lease.Acquired : new Lease(false, start + window - now);

@@ -1,3 +1,4 @@
+using Dapper;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Net.Http.Json;
@@ -68,7 +69,16 @@ public class DataAtRestTests
         }
 
         Assert.That(checkedFiles.Count(f => f.StartsWith(Path.Combine("data", "mail"), StringComparison.Ordinal)), Is.Positive);
-        Assert.That(checkedFiles.Count(f => f.StartsWith(Path.Combine("data", "keys"), StringComparison.Ordinal)), Is.Positive);
+        if (TestDatabase.IsPostgres)
+        {
+            // On PostgreSQL the key ring is a table, so that every node reads the same keys.
+            await using var connection = await app.Db.OpenAsync();
+            Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM data_protection_keys"), Is.Positive);
+        }
+        else
+        {
+            Assert.That(checkedFiles.Count(f => f.StartsWith(Path.Combine("data", "keys"), StringComparison.Ordinal)), Is.Positive);
+        }
 
         void Expect(string path, UnixFileMode mode)
         {
@@ -171,7 +181,7 @@ public class DataAtRestTests
     }
 
     [Test]
-    public void KeysAreEncryptedAtRestWhenACertificateIsConfigured()
+    public async Task KeysAreEncryptedAtRestWhenACertificateIsConfigured()
     {
         using var directory = new TempDirectory();
         var pfx = directory.File("keys.pfx");
@@ -191,12 +201,24 @@ public class DataAtRestTests
         };
         var logs = new CapturedLogs();
         string protectedText;
+        List<string> xml;
         using (var app = new PetitionsApp(settings: settings, services: s => s.AddSingleton<ILoggerProvider>(logs)))
         {
             protectedText = app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("keys-test").Protect("a secret");
+            if (TestDatabase.IsPostgres)
+            {
+                // The key ring is a table on PostgreSQL; the next start is another node on the same database.
+                await using var connection = await app.Db.OpenAsync();
+                xml = (await connection.QueryAsync<string>("SELECT xml FROM data_protection_keys")).ToList();
+                settings["Database:Provider"] = "postgres";
+                settings["ConnectionStrings:Petitions"] = app.Db.ConnectionString;
+            }
+            else
+            {
+                xml = Directory.GetFiles(keys, "*.xml").Select(File.ReadAllText).ToList();
+            }
         }
 
-        var xml = Directory.GetFiles(keys, "*.xml").Select(File.ReadAllText).ToList();
         Assert.That(xml, Is.Not.Empty);
         Assert.That(xml, Is.All.Contains("EncryptedData").And.All.Not.Contains("<value>"));
         Assert.That(logs.Lines, Has.None.Contains("Petitions:KeysCertificate"), "no warning when the keys are encrypted");
