@@ -9,7 +9,7 @@ namespace Petitions.Data;
 /// (group commit). Each unit runs in a savepoint of its own: one that fails is rolled back alone
 /// and the others still commit. A caller's task completes only after the COMMIT that holds its
 /// work, so an acknowledgement is never sent for something that could still be lost.
-/// The writer keeps one connection open, so the statements its units prepare (<see cref="Prepared"/>)
+/// Each writer loop keeps one connection open, so the statements its units prepare (<see cref="Prepared"/>)
 /// are compiled once; after a failed batch it opens a fresh one.
 /// </summary>
 /// <remarks>
@@ -31,14 +31,9 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private readonly Db db;
     private readonly ILogger<GroupCommit> logger;
-    private readonly Channel<IWork> queue = Channel.CreateBounded<IWork>(new BoundedChannelOptions(10_000)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    private readonly Channel<IWork> queue;
 
-    private readonly Task loop;
-    private DbConnection? connection;
+    private readonly Task[] loops;
     private volatile bool storageFailing;
 
     /// <summary>
@@ -52,8 +47,21 @@ public sealed class GroupCommit : IAsyncDisposable
     {
         this.db = db;
         this.logger = logger;
-        loop = Task.Run(RunAsync);
+        var writers = Writers(db);
+        queue = Channel.CreateBounded<IWork>(new BoundedChannelOptions(10_000)
+        {
+            SingleReader = writers == 1,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        loops = Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)).ToArray();
     }
+
+    /// <summary>
+    /// SQLite lets one writer in at a time, so one loop. PostgreSQL takes writers side by side, and a
+    /// sign-on there is a dozen round trips to the server: several loops, each batching on its own
+    /// connection, keep the server busy while one waits (units from two loops settle races as two nodes' do).
+    /// </summary>
+    private static int Writers(Db db) => db.IsPostgres ? 4 : 1;
 
     /// <returns>What <paramref name="work"/> returned, once it is committed.</returns>
     /// <remarks>
@@ -82,16 +90,34 @@ public sealed class GroupCommit : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
-        await loop;
-        if (connection is not null)
-        {
-            await connection.DisposeAsync();
-        }
+        await Task.WhenAll(loops);
     }
 
     private async Task RunAsync()
     {
         var batch = new List<IWork>(MaxBatch);
+        var writer = new Writer();
+        try
+        {
+            await RunAsync(batch, writer);
+        }
+        finally
+        {
+            if (writer.Connection is not null)
+            {
+                await writer.Connection.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>One loop's connection, kept open between its batches.</summary>
+    private sealed class Writer
+    {
+        public DbConnection? Connection { get; set; }
+    }
+
+    private async Task RunAsync(List<IWork> batch, Writer writer)
+    {
         while (await queue.Reader.WaitToReadAsync())
         {
             while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
@@ -101,7 +127,7 @@ public sealed class GroupCommit : IAsyncDisposable
 
             try
             {
-                if (await CommitAsync(batch))
+                if (await CommitAsync(batch, writer))
                 {
                     storageFailing = false;
                 }
@@ -116,10 +142,10 @@ public sealed class GroupCommit : IAsyncDisposable
                 }
 
                 // Whatever state the failure left the connection in, the next batch starts on a new one.
-                if (connection is not null)
+                if (writer.Connection is not null)
                 {
-                    await connection.DisposeAsync();
-                    connection = null;
+                    await writer.Connection.DisposeAsync();
+                    writer.Connection = null;
                 }
             }
 
@@ -128,9 +154,9 @@ public sealed class GroupCommit : IAsyncDisposable
     }
 
     /// <returns>Whether the batch changed any row.</returns>
-    private async Task<bool> CommitAsync(List<IWork> batch)
+    private async Task<bool> CommitAsync(List<IWork> batch, Writer writer)
     {
-        connection ??= await db.OpenWriterAsync();
+        var connection = writer.Connection ??= await db.OpenWriterAsync();
         var changesBefore = ChangesSoFar(connection);
         await using var transaction = Db.BeginWrite(connection);
         var done = new List<IWork>(batch.Count);
@@ -179,7 +205,7 @@ public sealed class GroupCommit : IAsyncDisposable
     /// SQLite's count of rows changed on the connection. PostgreSQL has no such count: a batch there
     /// counts as a change, and a failing server fails the next batch again anyway.
     /// </summary>
-    private long ChangesSoFar(DbConnection open) => open is SqliteConnection sqlite ? SQLitePCL.raw.sqlite3_total_changes(sqlite.Handle) : ++postgresBatches;
+    private long ChangesSoFar(DbConnection open) => open is SqliteConnection sqlite ? SQLitePCL.raw.sqlite3_total_changes(sqlite.Handle) : Interlocked.Increment(ref postgresBatches);
 
     private long postgresBatches;
 
