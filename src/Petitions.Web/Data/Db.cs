@@ -23,6 +23,14 @@ public sealed class Db
             // synchronous_commit=on whatever the server's default: an acknowledged sign-on is on disk.
             var npgsql = new NpgsqlConnectionStringBuilder(connectionString);
             npgsql.Options = string.Join(' ', new[] { npgsql.Options, "-c synchronous_commit=on" }.Where(o => !string.IsNullOrWhiteSpace(o)));
+            // Statements the server parses and plans once per connection, not on every run: a sign-on is a
+            // dozen small statements, and planning them was most of the server's work. A setting given wins.
+            if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Max Auto Prepare"))
+            {
+                npgsql.MaxAutoPrepare = 100;
+                npgsql.AutoPrepareMinUsages = 2;
+            }
+
             postgres = NpgsqlDataSource.Create(npgsql);
             ConnectionString = connectionString;
             return;

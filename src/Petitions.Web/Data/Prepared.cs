@@ -18,7 +18,7 @@ public static class Prepared
 {
     private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Commands = [];
 
-    /// <returns>The connection's command for <paramref name="sql"/>, in <paramref name="transaction"/>, with no parameters.</returns>
+    /// <returns>The connection's command for <paramref name="sql"/>, in <paramref name="transaction"/>, its parameters as last set.</returns>
     public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {
         var commands = Commands.GetValue(connection, _ => new Dictionary<string, DbCommand>(StringComparer.Ordinal));
@@ -30,17 +30,26 @@ public static class Prepared
         }
 
         command.Transaction = transaction;
-        command.Parameters.Clear();
         return command;
     }
 
-    /// <summary>Adds a parameter; null is SQL NULL.</summary>
+    /// <summary>Sets a parameter's value; null is SQL NULL.</summary>
+    /// <remarks>
+    /// A command run again keeps its parameter objects and takes new values: Npgsql binds a prepared
+    /// statement to the parameters it was prepared with, so parameters cleared and added anew would
+    /// leave it sending the first run's values.
+    /// </remarks>
     public static DbCommand With(this DbCommand command, string name, object? value)
     {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
+        var index = command.Parameters.IndexOf(name);
+        if (index < 0)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            index = command.Parameters.Add(parameter);
+        }
+
+        command.Parameters[index].Value = value ?? DBNull.Value;
         return command;
     }
 

@@ -155,13 +155,13 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         var request = sign.Request;
         var flags = new List<string>(3) { sign.DomainFlag };
         // The same name spelt otherwise (accents, a missing country) on this letter already: a person decides.
-        // Organisations by their keys first (indexed), then their signatures on this letter (indexed):
-        // an OR across the join would read every signature of the letter, a million on a big day.
+        // Organisations by their keys first (indexed), then each one's signature on this letter (the
+        // unique index): a join left to the planner may read every signature of the letter instead,
+        // a million on a big day (PostgreSQL did so while its statistics lagged a growing table).
         var near = Prepared.Command(connection, transaction, """
             SELECT count(*)
             FROM (SELECT id FROM organisations WHERE loose_key = @looseKey UNION SELECT id FROM organisations WHERE name_key = @nameKey) o
-            CROSS JOIN signatures s
-            WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status <> 'rejected'
+            WHERE (SELECT s.id FROM signatures s WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status <> 'rejected') IS NOT NULL
             """).With("@petitionId", sign.Petition.Id).With("@looseKey", sign.LooseKey).With("@nameKey", sign.NameKey).ScalarInt64();
         if (near > 0)
         {
