@@ -19,12 +19,14 @@ namespace Petitions.Bench;
 /// 127.0.0.1:--smtp-port; reports the seconds until none is pending and the messages per second.
 /// Extra settings: --settings Key=Value,... (e.g. Mail:Connections=4). With --rate R, emails also
 /// arrive at R a second for --seconds S while the dispatcher runs, and their commit-to-send lag is reported.
+/// With --postgres CONNECTION_STRING instead of --db, the outbox of that database (migrated, emptied first).
 /// </summary>
 public static class OutboxDrain
 {
     public static async Task<int> RunAsync(Options options)
     {
-        var path = Path.GetFullPath(options.Required("db"));
+        var postgres = options.Optional("postgres");
+        var path = postgres is null ? Path.GetFullPath(options.Required("db")) : null;
         var rows = options.Count("rows", 0);
         var port = options.Count("smtp-port");
         var timeout = TimeSpan.FromSeconds(options.Number("timeout", 300));
@@ -41,7 +43,7 @@ public static class OutboxDrain
             settings[key] = value;
         }
 
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        foreach (var suffix in path is null ? [] : new[] { "", "-wal", "-shm" })
         {
             File.Delete(path + suffix);
         }
@@ -49,7 +51,7 @@ public static class OutboxDrain
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton(new Db($"Data Source={path}"));
+        services.AddSingleton(postgres is null ? new Db($"Data Source={path}") : new Db(postgres, Dialect.Postgres));
         services.AddSingleton(TimeProvider.System);
         services.Configure<MailOptions>(configuration.GetSection("Mail"));
         services.Configure<SmtpOptions>(configuration.GetSection("Smtp"));
@@ -60,7 +62,12 @@ public static class OutboxDrain
         services.AddSingleton<OutboxDispatcher>();
         await using var provider = services.BuildServiceProvider();
         var db = provider.GetRequiredService<Db>();
-        await Migrator.ApplyAsync(db, Migrator.Embedded());
+        await Migrator.ApplyAsync(db, Migrator.Embedded(db.Dialect));
+        if (postgres is not null)
+        {
+            await using var connection = await db.OpenAsync();
+            await connection.ExecuteAsync("DELETE FROM outbox");
+        }
 
         var outbox = provider.GetRequiredService<Outbox>();
         await using (var connection = await db.OpenAsync())
