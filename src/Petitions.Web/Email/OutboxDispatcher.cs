@@ -17,8 +17,10 @@ namespace Petitions.Email;
 /// <remarks>
 /// <c>Mail:Connections</c> lanes run side by side, each with an SMTP session of its own that stays
 /// open while there is work (closed after <see cref="IdleClose"/> without any). A lane claims up to
-/// <see cref="BatchSize"/> due rows under a lease, sends them one after another, and records them sent
-/// in the same short write transaction that claims its next batch. A lane that claims a full batch
+/// <see cref="BatchSize"/> due rows under a lease and sends them one after another. Each message is
+/// handed to the group commit as soon as the server accepts it (one record in flight per lane, the
+/// lane does not wait for it), so a node killed mid-batch leaves only the last few messages to be sent
+/// again after the lease, not the whole batch. A lane that claims a full batch
 /// wakes another, so a backlog is drained by every lane without waiting for the next poll.
 /// </remarks>
 public sealed class OutboxDispatcher(
@@ -127,6 +129,7 @@ public sealed class OutboxDispatcher(
             // Stopping: what was sent is recorded, and what was claimed but not sent is released at once.
             try
             {
+                FinishRecording(lane);
                 RecordAndClaim(lane.Sent, 0, CancellationToken.None);
                 Release(lane.Claimed.Select(r => r.Id), CancellationToken.None);
             }
@@ -145,6 +148,7 @@ public sealed class OutboxDispatcher(
     /// <returns>How many messages this round claimed.</returns>
     private int Round(Lane lane, CancellationToken stoppingToken, CancellationToken sendingToken)
     {
+        FinishRecording(lane);
         var due = RecordAndClaim(lane.Sent, BatchSize, stoppingToken);
         lane.Sent.Clear();
         if (due.Count == 0)
@@ -211,6 +215,7 @@ public sealed class OutboxDispatcher(
                 lane.Session.Send(Compose(row), sendingToken);
                 lane.Claimed.RemoveAt(0);
                 lane.Sent.Add(row.Id);
+                RecordInBackground(lane);
             }
             catch (Exception exception) when (!sendingToken.IsCancellationRequested)
             {
@@ -272,6 +277,66 @@ public sealed class OutboxDispatcher(
         return writer.RunAsync(
                 (connection, transaction) => outbox.RecordSentAndClaimAsync(connection, transaction, recorded, claim, now, now + Lease), cancellationToken)
             .GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Starts recording what the lane has sent, unless a record is still in flight (then these wait
+    /// for the next message or the next claim): the lane goes on sending meanwhile.
+    /// </summary>
+    private void RecordInBackground(Lane lane)
+    {
+        if (lane.Recording is { IsCompleted: false })
+        {
+            return;
+        }
+
+        Harvest(lane);
+        if (lane.Sent.Count == 0)
+        {
+            return;
+        }
+
+        var ids = lane.Sent.ToList();
+        lane.Sent.Clear();
+        var now = clock.GetUtcNow();
+        lane.RecordingIds = ids;
+        lane.Recording = writer.RunAsync(
+            (connection, transaction) => outbox.RecordSentAndClaimAsync(connection, transaction, ids, 0, now, now), CancellationToken.None);
+    }
+
+    /// <summary>Waits for the lane's record in flight; rows it failed to record are recorded with the next claim.</summary>
+    private void FinishRecording(Lane lane)
+    {
+        if (lane.Recording is { } recording)
+        {
+            try
+            {
+                recording.GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                // Logged by Harvest, which puts the rows back to be recorded with the next claim.
+            }
+        }
+
+        Harvest(lane);
+    }
+
+    private void Harvest(Lane lane)
+    {
+        if (lane.Recording is not { IsCompleted: true } recording)
+        {
+            return;
+        }
+
+        if (!recording.IsCompletedSuccessfully)
+        {
+            logger.LogWarning(recording.Exception?.GetBaseException(), "Sent emails could not be recorded yet; trying again with the next claim.");
+            lane.Sent.AddRange(lane.RecordingIds);
+        }
+
+        lane.Recording = null;
+        lane.RecordingIds = [];
     }
 
     /// <summary>Records one failure for each row, in one transaction (on a lane's thread, which waits for it).</summary>
@@ -344,8 +409,13 @@ public sealed class OutboxDispatcher(
         /// <summary>Claimed (leased) and not yet sent, in order.</summary>
         public List<OutboxMessage> Claimed { get; } = [];
 
-        /// <summary>Sent and not yet recorded: recorded with the next claim.</summary>
+        /// <summary>Sent and not yet handed to a record.</summary>
         public List<long> Sent { get; } = [];
+
+        /// <summary>The record of sent rows in flight, if any, and the rows it holds.</summary>
+        public Task? Recording { get; set; }
+
+        public List<long> RecordingIds { get; set; } = [];
 
         public DateTimeOffset IdleSince { get; set; }
 
