@@ -82,6 +82,28 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
             """, new { now = Time.Format(now), leaseUntil = Time.Format(leaseUntil), claim, node = Node }, transaction)).OrderBy(r => r.Id).ToList();
     }
 
+    /// <summary>
+    /// PostgreSQL: marks one message sent at once, in a statement of its own on the lane's own
+    /// connection, without waiting for the WAL's flush (<see cref="PrepareRecorder"/>): the record is
+    /// lost only if the database server itself fails, and then the message is sent again.
+    /// </summary>
+    public void RecordSentNow(DbConnection connection, long id, DateTimeOffset now) =>
+        Prepared.Command(connection, null, $"""
+            UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
+                              text_body = NULL, html_body = NULL, last_error = NULL
+            WHERE id = @id{Held}
+            """)
+            .With("@at", Time.Format(now)).With("@id", id).With("@node", Node)
+            .ExecuteNonQuery();
+
+    /// <summary>Sets up a lane's recording connection (PostgreSQL): commits there do not wait for the WAL's flush.</summary>
+    public static void PrepareRecorder(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SET synchronous_commit = off";
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>A message the server refused for good: it stays failed, for a coordinator to see.</summary>
     public Task MarkFailedAsync(DbConnection connection, DbTransaction transaction, long id, int attempts, string error, DateTimeOffset now) =>
         connection.ExecuteAsync($"""

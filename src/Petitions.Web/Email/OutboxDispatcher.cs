@@ -18,13 +18,14 @@ namespace Petitions.Email;
 /// <c>Mail:Connections</c> lanes run side by side, each with an SMTP session of its own that stays
 /// open while there is work (closed after <see cref="IdleClose"/> without any). A lane claims up to
 /// <see cref="BatchSize"/> due rows under a lease and sends them one after another. Each message is
-/// handed to the group commit as soon as the server accepts it (one record in flight per lane, the
-/// lane does not wait for it), so a node killed mid-batch leaves only the last few messages to be sent
-/// again after the lease, not the whole batch. A lane that claims a full batch
+/// recorded sent as soon as the server accepts it, so a node killed mid-batch sends again after the
+/// lease only what it had not yet recorded, not the whole batch: on PostgreSQL before the next message
+/// goes (on the lane's own connection), on SQLite handed to the group commit (one record in flight per
+/// lane, which goes on sending meanwhile). A lane that claims a full batch
 /// wakes another, so a backlog is drained by every lane without waiting for the next poll.
 /// </remarks>
 public sealed class OutboxDispatcher(
-    GroupCommit writer, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+    Db db, GroupCommit writer, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public const int BatchSize = 100;
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
@@ -214,8 +215,11 @@ public sealed class OutboxDispatcher(
             {
                 lane.Session.Send(Compose(row), sendingToken);
                 lane.Claimed.RemoveAt(0);
-                lane.Sent.Add(row.Id);
-                RecordInBackground(lane);
+                if (!db.IsPostgres || !TryRecordNow(lane, row.Id))
+                {
+                    lane.Sent.Add(row.Id);
+                    RecordInBackground(lane);
+                }
             }
             catch (Exception exception) when (!sendingToken.IsCancellationRequested)
             {
@@ -277,6 +281,33 @@ public sealed class OutboxDispatcher(
         return writer.RunAsync(
                 (connection, transaction) => outbox.RecordSentAndClaimAsync(connection, transaction, recorded, claim, now, now + Lease), cancellationToken)
             .GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// PostgreSQL: records one message sent before the next is sent, on the lane's own connection (the
+    /// group commit's queue there is as deep as the sign-ons' load, and a node killed meanwhile would
+    /// send every message still in it again). False when the database cannot be reached.
+    /// </summary>
+    private bool TryRecordNow(Lane lane, long id)
+    {
+        try
+        {
+            if (lane.Recorder is null)
+            {
+                var connection = db.OpenAsync().GetAwaiter().GetResult();
+                Outbox.PrepareRecorder(connection);
+                lane.Recorder = connection;
+            }
+
+            outbox.RecordSentNow(lane.Recorder, id, clock.GetUtcNow());
+            return true;
+        }
+        catch (Exception exception) when (exception is DbException or InvalidOperationException or TimeoutException)
+        {
+            logger.LogWarning(exception, "A sent email could not be recorded yet; trying again with the next claim.");
+            lane.CloseRecorder();
+            return false;
+        }
     }
 
     /// <summary>
@@ -417,6 +448,18 @@ public sealed class OutboxDispatcher(
 
         public List<long> RecordingIds { get; set; } = [];
 
+        /// <summary>PostgreSQL: the connection the lane records sent messages on, one at a time.</summary>
+        public DbConnection? Recorder { get; set; }
+
+        public void CloseRecorder()
+        {
+            if (Recorder is { } recorder)
+            {
+                Recorder = null;
+                recorder.Dispose();
+            }
+        }
+
         public DateTimeOffset IdleSince { get; set; }
 
         /// <summary>How many rows the lane's last claim returned.</summary>
@@ -424,6 +467,7 @@ public sealed class OutboxDispatcher(
 
         public void Close()
         {
+            CloseRecorder();
             if (Session is { } session)
             {
                 Session = null;
