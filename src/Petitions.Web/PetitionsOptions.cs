@@ -3,7 +3,17 @@ namespace Petitions;
 /// <summary>The "Petitions" section of the configuration (CONTRACT.md).</summary>
 public sealed class PetitionsOptions
 {
-    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+    /// <summary>The base of links in emails; empty: the first address the service serves (Web/PublicBaseUrl.cs).</summary>
+    public string PublicBaseUrl { get; set; } = "";
+
+    /// <summary>The coalition's name, shown in every page's header and in emails.</summary>
+    public string SiteName { get; set; } = "Petitions";
+
+    /// <summary>A logo file (SVG, PNG, JPEG, WebP) shown beside the name; empty: none.</summary>
+    public string LogoPath { get; set; } = "";
+
+    /// <summary>Where signatories write to (the privacy notice names it); empty: the notice says to reply to any email.</summary>
+    public string ContactEmail { get; set; } = "";
 
     public bool SeedOnStart { get; set; } = true;
 

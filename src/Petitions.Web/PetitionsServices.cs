@@ -38,6 +38,7 @@ public static class PetitionsServices
         services.AddSingleton<Privacy.PickupFolder>();
         services.AddSingleton<Privacy.Purge>();
         services.AddSingleton<Privacy.Erasure>();
+        services.AddSingleton<Web.PublicBaseUrl>();
         services.AddSingleton<SignOn>();
         services.AddSingleton<Confirmation>();
         services.AddSingleton<Notifications>();

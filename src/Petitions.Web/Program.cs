@@ -16,6 +16,8 @@ if (CommandLine.IsCommand(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPetitions(builder.Configuration);
 builder.Services.AddRazorPages();
+// Before AddProblemDetails: the first writer that accepts a request writes its errors.
+builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, HtmlProblems>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddPetitionsRateLimits(builder.Configuration);
@@ -59,6 +61,7 @@ try
 {
     await preparing;
     await app.StartAsync();
+    app.Services.GetRequiredService<PublicBaseUrl>().WarnIfUnserved(app.Logger);
     await routing;
     await app.WaitForShutdownAsync();
 }

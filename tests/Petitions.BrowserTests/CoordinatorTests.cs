@@ -117,7 +117,8 @@ public sealed partial class CoordinatorTests : PageTest
         await Expect(cells.Nth(2)).ToContainTextAsync(contactName);
         await Expect(cells.Nth(2)).ToContainTextAsync(contactRole);
         await Expect(cells.Nth(2)).ToContainTextAsync(contactEmail);
-        await Expect(cells.Nth(3)).ToHaveTextAsync("domain-mismatch");
+        // Why it waits, in words.
+        await Expect(cells.Nth(3)).ToHaveTextAsync("the email's domain does not match the website");
         Assert.That(signature.GetProperty("flags").EnumerateArray().Select(f => f.GetString()), Is.EqualTo(new[] { "domain-mismatch" }));
         await queued.ScrollIntoViewIfNeededAsync();
         await screenshots.SaveAsync("waiting-for-review");
@@ -128,11 +129,16 @@ public sealed partial class CoordinatorTests : PageTest
             r => r.Request.Method == "POST" && r.Url.Contains($"/signatures/{signatureId}", StringComparison.Ordinal));
         await Page.WaitForLoadStateAsync(LoadState.Load);
         Assert.That(approved.Status, Is.EqualTo(303), "an approval is answered with 303 See Other");
-        await Expect(Page).ToHaveURLAsync(new Uri(app.BaseUrl, $"{CoordinatorLetterPath}/signatures/{signatureId}").ToString());
+        // The coordinator stays in the queue, told what was done.
+        await Expect(Page).ToHaveURLAsync(new Uri(app.BaseUrl, $"{CoordinatorLetterPath}?done=approved&id={signatureId}#review").ToString());
+        await Expect(Page.GetByRole(AriaRole.Status)).ToHaveTextAsync($"Approved: {organisation} is listed.");
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = $"Approve {organisation}", Exact = true })).ToHaveCountAsync(0);
+        await screenshots.SaveAsync("approved-in-the-queue");
+        await Page.GotoAsync($"{CoordinatorLetterPath}/signatures/{signatureId}");
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(organisation);
         await Expect(Page.Locator("#status")).ToHaveTextAsync("listed");
         await Expect(HistoryRows(Page).Filter(new() { HasText = "listed" })).ToContainTextAsync(
-            new Regex($@"coordinator:{coordinator.Id}\s*status\s*confirmed\s*listed"));
+            new Regex($@"{Regex.Escape(coordinator.Email)}\)?\s*status\s*confirmed\s*listed"));
         await screenshots.SaveAsync("approved");
 
         // The public page lists it now: 131.
@@ -161,25 +167,30 @@ public sealed partial class CoordinatorTests : PageTest
         await Expect(Page).ToHaveURLAsync(new Uri(app.BaseUrl, withdrawnPath).ToString());
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(withdrawn);
         await Expect(Page.Locator("#status")).ToHaveTextAsync("listed");
-        await Page.GetByLabel("Reason for the withdrawal (as the organisation's letter states it)", new() { Exact = true }).FillAsync(withdrawalReason);
+        await Page.GetByLabel(new Regex("^Reason for the withdrawal")).FillAsync(withdrawalReason);
         var date = Page.GetByLabel("Date of the withdrawal", new() { Exact = true });
         await Expect(date).ToHaveAttributeAsync("type", "date");
         await date.FillAsync("2026-05-03");
         await screenshots.SaveAsync("withdrawal-filled-in");
 
+        // First a page that says what will be recorded; nothing is, until it is confirmed.
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Record the withdrawal…", Exact = true }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Record the withdrawal of {withdrawn}?");
+        await Expect(Page.Locator(".warning-panel dd").First).ToHaveTextAsync(withdrawalReason);
+        await screenshots.SaveAsync("withdrawal-to-confirm");
         var recorded = await Page.RunAndWaitForResponseAsync(
-            () => Page.GetByRole(AriaRole.Button, new() { Name = "Record the withdrawal", Exact = true }).ClickAsync(),
+            () => Page.GetByRole(AriaRole.Button, new() { Name = "Yes, record the withdrawal", Exact = true }).ClickAsync(),
             r => r.Request.Method == "POST" && r.Url.Contains($"/signatures/{withdrawnId}", StringComparison.Ordinal));
         await Page.WaitForLoadStateAsync(LoadState.Load);
         Assert.That(recorded.Status, Is.EqualTo(303), "a withdrawal is answered with 303 See Other");
-        await Expect(Page).ToHaveURLAsync(new Uri(app.BaseUrl, withdrawnPath).ToString());
+        await Expect(Page).ToHaveURLAsync(new Uri(app.BaseUrl, withdrawnPath + "?done=withdrawn").ToString());
         await Expect(Page.Locator("#status")).ToHaveTextAsync("withdrawn");
         await Expect(Page.Locator("dt").Filter(new() { HasTextRegex = new Regex("^Withdrawn$") }).Locator("+ dd"))
             .ToHaveTextAsync($"2026-05-03: {withdrawalReason}");
         var withdrawal = HistoryRows(Page).Filter(new() { HasText = "withdrawn" });
         await Expect(withdrawal).ToHaveCountAsync(1);
         var withdrawalCells = withdrawal.GetByRole(AriaRole.Cell);
-        await Expect(withdrawalCells).ToHaveTextAsync(["2026-05-03 00:00", $"coordinator:{coordinator.Id}", "status", "listed", "withdrawn", withdrawalReason]);
+        await Expect(withdrawalCells).ToHaveTextAsync(["2026-05-03 00:00", coordinator.Name is { Length: > 0 } name ? $"{name} ({coordinator.Email})" : coordinator.Email, "status", "listed", "withdrawn", withdrawalReason]);
         await withdrawal.ScrollIntoViewIfNeededAsync();
         await screenshots.SaveAsync("withdrawn");
 
@@ -222,7 +233,9 @@ public sealed partial class CoordinatorTests : PageTest
                     Assert.That(page.Url, Is.EqualTo(new Uri(app.BaseUrl, path).ToString()), $"GET {path} ended elsewhere");
                 });
                 await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Sign in first");
-                await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true })).ToHaveAttributeAsync("href", "/coordinators/sign-in");
+                // The sign-in link brings the coordinator back to the page asked for.
+                await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in as a coordinator", Exact = true }))
+                    .ToHaveAttributeAsync("href", "/coordinators/sign-in?returnUrl=" + Uri.EscapeDataString(path));
                 await Expect(page.GetByText(LetterTitle)).ToHaveCountAsync(0);
                 await screenshots.SaveAsync($"401-{path}");
             }
@@ -377,7 +390,7 @@ public sealed partial class CoordinatorTests : PageTest
     }
 
     private static ILocator HistoryRows(IPage page) =>
-        page.Locator("h2:text-is('History') + table").Locator("tbody").GetByRole(AriaRole.Row);
+        page.Locator("h2:text-is('History') + .table-scroll table").Locator("tbody").GetByRole(AriaRole.Row);
 
     private static async Task AssertNoSevereViolationsAsync(IPage page, string where)
     {

@@ -383,6 +383,32 @@ public sealed class SignOnTests : PageTest
         (await SignatoriesAsync()).Select(s => s.GetProperty("organisation").GetString()).ToList();
 
     /// <summary>The sign-on form of the letter page, its fields found by their labels as a person finds them.</summary>
+    [TestCase(1280, 800, TestName = "An_invalid_sign_on_lands_the_reader_on_the_focused_error_summary_at_1280px")]
+    [TestCase(390, 844, TestName = "An_invalid_sign_on_lands_the_reader_on_the_focused_error_summary_at_390px")]
+    public async Task An_invalid_sign_on_lands_the_reader_on_the_focused_error_summary(int width, int height)
+    {
+        await Page.SetViewportSizeAsync(width, height);
+        var screenshots = new Screenshots(Page);
+        await Page.GotoAsync(LetterPath);
+        var form = new SignForm(Page);
+        await form.Organisation.FillAsync("Landing Test Foundation");
+        await form.ContactEmail.FillAsync("not-an-email");
+
+        var rejected = await form.SubmitAsync();
+
+        Assert.That(rejected.Status, Is.EqualTo(400));
+        var summary = Page.Locator("#error-summary");
+        // In view without scrolling, and focused, so a screen reader starts there too.
+        await Expect(summary).ToBeInViewportAsync();
+        await Expect(summary).ToBeFocusedAsync();
+        await Expect(summary.GetByRole(AriaRole.Link).First).ToBeInViewportAsync();
+        await screenshots.SaveAsync($"error-summary-{width}px");
+
+        // Its first link moves to the field named.
+        await summary.GetByRole(AriaRole.Link).First.ClickAsync();
+        await Expect(Page.Locator(":focus")).ToHaveAttributeAsync("aria-invalid", "true");
+    }
+
     private sealed class SignForm(IPage page)
     {
         public ILocator Region { get; } = page.GetByRole(AriaRole.Region, new() { Name = "Sign this letter on behalf of your organisation" });

@@ -92,22 +92,12 @@ public static class CoordinatorAuth
         return new ClaimsPrincipal(identity);
     }
 
-    private static async Task Refuse(RedirectContext<CookieAuthenticationOptions> context, int status)
+    // A browser gets these as pages in the site's layout (HtmlProblems); API clients as problem details.
+    private static Task Refuse(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         context.Response.StatusCode = status;
-        var html = context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
-        if (html)
-        {
-            context.Response.ContentType = "text/html; charset=utf-8";
-            await context.Response.WriteAsync(status == StatusCodes.Status401Unauthorized
-                ? $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in</title><link rel=\"stylesheet\" href=\"/site.css\"></head><body><main id=\"main\"><h1>Sign in first</h1><p>This page is for the letter's coordinators. <a href=\"{SignInPath}\">Sign in</a>.</p></main></body></html>"
-                : "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not allowed</title><link rel=\"stylesheet\" href=\"/site.css\"></head><body><main id=\"main\"><h1>Not allowed</h1><p>You do not coordinate this letter.</p></main></body></html>");
-        }
-        else
-        {
-            await Results.Problem(statusCode: status, title: status == StatusCodes.Status401Unauthorized ? "Sign in first" : "Not allowed")
-                .ExecuteAsync(context.HttpContext);
-        }
+        return Results.Problem(statusCode: status, title: status == StatusCodes.Status401Unauthorized ? "Sign in first" : "Not allowed")
+            .ExecuteAsync(context.HttpContext);
     }
 }
 

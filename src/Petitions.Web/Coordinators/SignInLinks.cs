@@ -24,7 +24,7 @@ public sealed partial class SignInLinks(
     public static readonly TimeSpan LinkLifetime = TimeSpan.FromMinutes(15);
 
     // Bounded, so a flood costs memory no more than this; the rate limit per client comes first.
-    private readonly Channel<string> requests = Channel.CreateBounded<string>(new BoundedChannelOptions(1024)
+    private readonly Channel<(string Address, string? ReturnPath)> requests = Channel.CreateBounded<(string, string?)>(new BoundedChannelOptions(1024)
     {
         FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
@@ -33,10 +33,11 @@ public sealed partial class SignInLinks(
     private int waiting;
 
     /// <summary>Queues a request for a link to the address (normalised); never waits.</summary>
-    public void Request(string address)
+    /// <param name="returnPath">The coordinator page the link leads to once signed in (checked by <see cref="LocalReturnPath"/>).</param>
+    public void Request(string address, string? returnPath = null)
     {
         Interlocked.Increment(ref waiting);
-        if (!requests.Writer.TryWrite(address))
+        if (!requests.Writer.TryWrite((address, LocalReturnPath(returnPath))))
         {
             Interlocked.Decrement(ref waiting);
             LogDropped(logger);
@@ -56,11 +57,11 @@ public sealed partial class SignInLinks(
     {
         try
         {
-            await foreach (var address in requests.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (address, returnPath) in requests.Reader.ReadAllAsync(stoppingToken))
             {
                 try
                 {
-                    await SendAsync(address, stoppingToken);
+                    await SendAsync(address, returnPath, stoppingToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -78,7 +79,19 @@ public sealed partial class SignInLinks(
         }
     }
 
-    private async Task SendAsync(string address, CancellationToken cancellationToken)
+    /// <summary>
+    /// A path inside the coordinator console, or null: never another site ("//host", "/\host") nor
+    /// anything outside /coordinators, so a crafted link cannot send a coordinator elsewhere.
+    /// </summary>
+    public static string? LocalReturnPath(string? path) =>
+        path is { Length: > 1 and <= 500 }
+        && path.StartsWith("/coordinators", StringComparison.Ordinal)
+        && !path.StartsWith("/coordinators/sign-", StringComparison.Ordinal)
+        && !path.Contains("//", StringComparison.Ordinal) && !path.Contains('\\') && !path.Any(char.IsControl)
+            ? path
+            : null;
+
+    private async Task SendAsync(string address, string? returnPath, CancellationToken cancellationToken)
     {
         if (await coordinators.FindByEmailAsync(address, cancellationToken) is not { } coordinator)
         {
@@ -106,7 +119,9 @@ public sealed partial class SignInLinks(
 
         // IssueFirst, not IssueAsync: earlier links stay valid, so a flood of requests cannot void the one the coordinator is about to use.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.SignIn, null, null, coordinator.Id, now, LinkLifetime);
-        outbox.Enqueue(connection, transaction, Emails.SignIn(coordinator.Email, notifications.Link($"/coordinators/sign-in/{token}")), now);
+        outbox.Enqueue(connection, transaction, Emails.SignIn(coordinator.Email, notifications.Link(returnPath is null
+            ? $"/coordinators/sign-in/{token}"
+            : $"/coordinators/sign-in/{token}?returnUrl={Uri.EscapeDataString(returnPath)}")), now);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }

@@ -36,7 +36,7 @@ public sealed class SignatureContext
 /// The emails that follow a change of a signature, queued in the transaction of that change:
 /// to the signatory (listed, awaiting review, withdrawn) and alerts to the letter's coordinators.
 /// </summary>
-public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> options)
+public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase)
 {
     /// <summary>A withdrawal link must work long after the signature: a letter can be delivered a year later.</summary>
     public static readonly TimeSpan WithdrawLinkLifetime = TimeSpan.FromDays(730);
@@ -83,7 +83,7 @@ public sealed class Notifications(Outbox outbox, IOptions<PetitionsOptions> opti
         }
     }
 
-    public string Link(string path) => options.Value.PublicBaseUrl.TrimEnd('/') + path;
+    public string Link(string path) => publicBase.Link(path);
 
     private void Queue(DbConnection connection, DbTransaction transaction, SignatureContext signature, OutgoingEmail email, DateTimeOffset now) =>
         outbox.Enqueue(connection, transaction, email with { PetitionId = signature.PetitionId, SignatureId = signature.Id }, now);

@@ -21,7 +21,7 @@ public enum SignOnOutcome
 /// organisation, the signature and its email; <see cref="Confirmation"/> moves it on. A repeat of a sign-on is
 /// answered exactly like a new one, and only the email differs.
 /// </summary>
-public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock, IOptions<PetitionsOptions> options)
+public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock, Web.PublicBaseUrl publicBase)
 {
     /// <summary>The consent text shown beside the checkbox; its version is stored with each sign-on.</summary>
     public const string ConsentVersion = "2026-11-consent-1";
@@ -296,7 +296,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             $"No {kind} email was sent: its address has had {MaxSignOnEmailsPerRecipientPerDay} sign-on emails in the last 24 hours, " +
             "the most any address gets, whatever the letter.", now);
 
-    private string Link(string path) => options.Value.PublicBaseUrl.TrimEnd('/') + path;
+    private string Link(string path) => publicBase.Link(path);
 
     // Dapper rows as settable properties: SQLite's loose types then convert (integers to bool, NULLs).
     /// <summary>A sign-on with everything worked out that does not need the database.</summary>

@@ -45,11 +45,18 @@ public sealed record SignRequest
         ContactName = CleanOrNull(ContactName),
         ContactRole = CleanOrNull(ContactRole),
         ContactEmail = CleanOrNull(ContactEmail),
-        Website = CleanOrNull(Website),
+        Website = WithScheme(CleanOrNull(Website)),
         Comment = Comment is null ? null : CleanComment(Comment),
         Consent = Consent,
         Sent = this,
     };
+
+    /// <summary>"www.example.org" is what people type: stored as "https://www.example.org".</summary>
+    private static string? WithScheme(string? website) =>
+        website is null || website.Contains("://", StringComparison.Ordinal) || !website.Contains('.', StringComparison.Ordinal)
+        || website.Contains(' ', StringComparison.Ordinal) || website.StartsWith('/')
+            ? website
+            : "https://" + website;
 
     private static string? CleanOrNull(string? text) => text is null ? null : Names.Clean(text) is { Length: > 0 } clean ? clean : null;
 
@@ -111,7 +118,10 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
             .Must(v => Length(v) <= MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
             .Must(NoFormulaStart).WithMessage("The city may not start with = + - or @.");
 
-        Required(RuleFor(r => r.Country).Cascade(CascadeMode.Stop), "Choose your organisation's country.")
+        // No country is an international organisation, which has no city either.
+        RuleFor(r => r.Country).Cascade(CascadeMode.Stop)
+            .Must((r, v) => v is not null || !signOn || r.City is null)
+            .WithMessage("Choose your organisation's country (an international organisation gives neither city nor country).")
             .Must(v => v is null || Countries.IsCode(v))
             .WithMessage("Choose a country from the list (an ISO 3166-1 alpha-2 code such as NL or XK).");
 

@@ -36,7 +36,8 @@ public class ConsentTests
         Assert.That(signature.GetProperty("consentedAt").GetDateTimeOffset(), Is.EqualTo(signedAt));
         Assert.That(listed.GetProperty("consentVersion").GetString(), Is.EqualTo(SignOn.ConsentVersion));
         Assert.That(listed.GetProperty("consentedAt").GetDateTimeOffset(), Is.EqualTo(signedAt));
-        Assert.That(page, Does.Contain($"{SignOn.ConsentVersion}, 2026-11-28 09:41 UTC"));
+        // The text agreed to, not its version code.
+        Assert.That(System.Net.WebUtility.HtmlDecode(page), Does.Contain($"Agreed on 2026-11-28 09:41 UTC to: “{SignOn.ConsentText}”"));
     }
 
     [Test]

@@ -56,7 +56,7 @@ public class LettersApiTests
         Assert.That(letter.GetProperty("requiresReview").GetBoolean(), Is.True);
         Assert.That(letter.GetProperty("closesAt").GetDateTimeOffset(), Is.EqualTo(new DateTimeOffset(2027, 1, 31, 23, 59, 59, TimeSpan.Zero)));
         Assert.That(letter.GetProperty("demandGroups")[0].GetProperty("demands")[1].GetString(), Is.EqualTo("report^1^."));
-        Assert.That(await visitor.GetStringAsync("/petitions/open-letter-2026"), Does.Contain("report<sup>1</sup>."));
+        Assert.That(await visitor.GetStringAsync("/petitions/open-letter-2026"), Does.Contain("report<sup><a href=\"#note-1\" id=\"ref-1\" class=\"note-mark\">1</a></sup>."));
         using var signatures = await coordinator.GetAsync("/api/petitions/open-letter-2026/signatures");
         Assert.That(signatures.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the writer coordinates the new letter");
     }

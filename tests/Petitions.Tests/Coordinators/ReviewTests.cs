@@ -157,7 +157,8 @@ public class ReviewTests : AppWithCoordinator
         Assert.That(page, Does.Contain("Kari Nordmann, Director"));
         Assert.That(page, Does.Contain("h@history.example.org"));
         Assert.That(page, Does.Contain("Domain check"));
-        Assert.That(page, Does.Match("<td>coordinator:\\d+</td><td>status</td><td>confirmed</td><td>listed</td><td>Known to us</td>"));
+        // The actor by address, not as "coordinator:N".
+        Assert.That(page, Does.Contain("<td>Test Coordinator (coordinator@coalition.example.org)</td><td>status</td><td>confirmed</td><td>listed</td><td>Known to us</td>"));
     }
 
     [Test]

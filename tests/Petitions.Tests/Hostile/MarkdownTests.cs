@@ -102,7 +102,10 @@ public sealed class MarkdownTests
 
         Assert.That(page, Does.Not.Contain("<script").IgnoreCase);
         Assert.That(Markup.Tags(page).SelectMany(t => t.Attributes).Select(a => a.Name).Where(n => n.StartsWith("on", StringComparison.OrdinalIgnoreCase)), Is.Empty);
-        Assert.That(Markup.Tags(page).Where(t => t.Text.Contains("onerror=", StringComparison.OrdinalIgnoreCase)).Select(t => t.Text), Is.Empty);
+        // "onerror=" anywhere in a tag but inside a quoted attribute value (a page's description quotes the letter's text).
+        Assert.That(Markup.Tags(page)
+            .Where(t => System.Text.RegularExpressions.Regex.Replace(t.Text, "\"[^\"]*\"", "\"\"").Contains("onerror=", StringComparison.OrdinalIgnoreCase))
+            .Select(t => t.Text), Is.Empty);
         Assert.That(Markup.Dangers(page, Payloads, foreignElements: false), Is.Empty, "Markdown images are allowed; what they load is checked with the links");
     }
 

@@ -40,7 +40,9 @@ public partial class PublicPagesTests
         Assert.That(html, Does.Contain("<h1>Petition to the International Association of Prosecutors</h1>"));
         Assert.That(html, Does.Contain("The Hague, 5 September 2017"));
         Assert.That(html, Does.Contain("Dear members of the IAP Executive Committee and the Senate,<br />"));
-        Assert.That(html, Does.Contain("targeted by the prosecution service<sup>1</sup>"));
+        // Each footnote mark links to its note, and the note links back to the first mark.
+        Assert.That(html, Does.Contain("targeted by the prosecution service<sup><a href=\"#note-1\" id=\"ref-1\" class=\"note-mark\">1</a></sup>"));
+        Assert.That(html, Does.Contain("<a href=\"#ref-1\" class=\"back-link\""));
         Assert.That(html, Does.Contain("<em>Standards of Professional Responsibility"));
         Assert.That(html, Does.Contain("We urge the IAP Executive Committee and the Senate to:"));
         Assert.That(html, Does.Contain("We call on individual members of the IAP to:"));

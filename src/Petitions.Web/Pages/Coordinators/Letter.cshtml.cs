@@ -22,11 +22,20 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
 
     public string? Message { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync([FromRoute] string slug, string? status, string? country, CancellationToken cancellationToken)
+    public bool MessageIsError { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(
+        [FromRoute] string slug, string? status, string? country, CancellationToken cancellationToken, string? done = null, long? id = null)
     {
         if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
         {
             return Page();
+        }
+
+        // After a decision in the queue: say what was done, to whom, and stay in the queue.
+        if (done is "approved" or "rejected" && id is { } decided && await records.FindAsync(Letter.Id, decided, cancellationToken) is { } signature)
+        {
+            Message = done == "approved" ? $"Approved: {signature.Organisation} is listed." : $"Rejected: {signature.Organisation} is not listed.";
         }
 
         Status = SignatureStatus.IsKnown(status) ? status : null;
@@ -58,6 +67,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
             // A stale form (sent again from another tab) or a made-up id: the page again, saying so.
             var page = await OnGetAsync(slug, null, null, cancellationToken);
             Message = "There is no such failed email on this letter: it may have been sent again already.";
+            MessageIsError = true;
             Response.StatusCode = StatusCodes.Status404NotFound;
             return page;
         }

@@ -16,11 +16,19 @@ public sealed class SignInModel(SignInLinks links) : PageModel
 
     public string? Error { get; private set; }
 
-    public void OnGet() => Response.Headers.CacheControl = "no-store";
+    /// <summary>The coordinator page to return to once signed in, when the reader was sent here from it.</summary>
+    public string? ReturnUrl { get; private set; }
 
-    public PageResult OnPost(string? email)
+    public void OnGet(string? returnUrl)
     {
         Response.Headers.CacheControl = "no-store";
+        ReturnUrl = SignInLinks.LocalReturnPath(returnUrl);
+    }
+
+    public PageResult OnPost(string? email, string? returnUrl)
+    {
+        Response.Headers.CacheControl = "no-store";
+        ReturnUrl = SignInLinks.LocalReturnPath(returnUrl);
         if (!EmailAddress.TryNormalise(email, out var address, out var problem))
         {
             Error = problem ?? "Enter your email address.";
@@ -28,7 +36,7 @@ public sealed class SignInModel(SignInLinks links) : PageModel
             return Page();
         }
 
-        links.Request(address);
+        links.Request(address, ReturnUrl);
         Sent = true;
         return Page();
     }

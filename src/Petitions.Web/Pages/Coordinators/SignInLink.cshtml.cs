@@ -14,9 +14,13 @@ public sealed class SignInLinkModel(Db db, TimeProvider clock) : PageModel
 {
     public bool Valid { get; private set; }
 
-    public async Task<PageResult> OnGetAsync(string token, CancellationToken cancellationToken)
+    /// <summary>The coordinator page asked for before signing in, carried by the emailed link.</summary>
+    public string? ReturnUrl { get; private set; }
+
+    public async Task<PageResult> OnGetAsync(string token, string? returnUrl, CancellationToken cancellationToken)
     {
         NoTraces();
+        ReturnUrl = SignInLinks.LocalReturnPath(returnUrl);
         await using var connection = await db.OpenAsync(cancellationToken);
         var record = await Tokens.FindAsync(connection, null, Tokens.SignIn, token);
         Valid = record?.StateAt(clock.GetUtcNow()) == TokenState.Valid;
@@ -24,7 +28,7 @@ public sealed class SignInLinkModel(Db db, TimeProvider clock) : PageModel
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string token, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostAsync(string token, string? returnUrl, CancellationToken cancellationToken)
     {
         NoTraces();
         var now = clock.GetUtcNow();
@@ -50,7 +54,7 @@ public sealed class SignInLinkModel(Db db, TimeProvider clock) : PageModel
         }
 
         await HttpContext.SignInAsync(CoordinatorAuth.CookieScheme, CoordinatorAuth.Principal(coordinator, CoordinatorAuth.CookieScheme, sessionId));
-        Response.Headers.Location = "/coordinators";
+        Response.Headers.Location = SignInLinks.LocalReturnPath(returnUrl) ?? "/coordinators";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
 

@@ -20,32 +20,71 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
 
     public string? Message { get; private set; }
 
-    public Task<IActionResult> OnGetAsync([FromRoute] string slug, [FromRoute] long id, CancellationToken cancellationToken) => ShowAsync(slug, id, cancellationToken);
+    /// <summary>The action waiting for the coordinator's confirmation (reject, withdraw), with what it will record.</summary>
+    public PendingAction? Confirming { get; private set; }
 
-    public Task<IActionResult> OnPostApproveAsync([FromRoute] string slug, [FromRoute] long id, CancellationToken cancellationToken) =>
-        ActAsync(slug, id, SignatureAction.Approve, null, null, cancellationToken);
+    /// <summary>A reason field left empty or too long: the field and its message.</summary>
+    public (string Field, string Message)? ReasonError { get; private set; }
 
-    public Task<IActionResult> OnPostRejectAsync([FromRoute] string slug, [FromRoute] long id, string? reason, CancellationToken cancellationToken) =>
-        ActAsync(slug, id, SignatureAction.Reject, reason, null, cancellationToken);
+    /// <summary>Where to go once done: "queue" sends the coordinator back to the review queue.</summary>
+    public string? ReturnTo { get; private set; }
 
-    public Task<IActionResult> OnPostWithdrawAsync([FromRoute] string slug, [FromRoute] long id, string? reason, string? date, CancellationToken cancellationToken) =>
+    /// <summary>"coordinator:3" as the coordinator's name or address.</summary>
+    public IReadOnlyDictionary<string, string> ActorNames { get; private set; } = new Dictionary<string, string>();
+
+    public Task<IActionResult> OnGetAsync([FromRoute] string slug, [FromRoute] long id, string? done, CancellationToken cancellationToken)
+    {
+        Message = done switch
+        {
+            "approved" => "Approved: the organisation is listed.",
+            "rejected" => "Rejected: the organisation is not listed, and the reason is in its history.",
+            "withdrawn" => "The withdrawal is recorded: the organisation is no longer listed.",
+            _ => null,
+        };
+        return ShowAsync(slug, id, cancellationToken);
+    }
+
+    public Task<IActionResult> OnPostApproveAsync([FromRoute] string slug, [FromRoute] long id, string? returnTo, CancellationToken cancellationToken) =>
+        ActAsync(slug, id, SignatureAction.Approve, null, null, confirmed: true, returnTo, cancellationToken);
+
+    /// <summary>Rejecting is final: a reason is required, and a page asks to confirm before anything is recorded.</summary>
+    public Task<IActionResult> OnPostRejectAsync(
+        [FromRoute] string slug, [FromRoute] long id, string? reason, string? confirm, string? returnTo, CancellationToken cancellationToken) =>
+        ActAsync(slug, id, SignatureAction.Reject, reason, null, confirm == "yes", returnTo, cancellationToken);
+
+    public Task<IActionResult> OnPostWithdrawAsync(
+        [FromRoute] string slug, [FromRoute] long id, string? reason, string? date, string? confirm, CancellationToken cancellationToken) =>
         ActAsync(slug, id, SignatureAction.Withdraw, reason,
             DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
                 ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null,
-            cancellationToken);
+            confirm == "yes", null, cancellationToken);
 
-    private async Task<IActionResult> ActAsync(string slug, long id, SignatureAction action, string? reason, DateTimeOffset? at, CancellationToken cancellationToken)
+    private async Task<IActionResult> ActAsync(
+        string slug, long id, SignatureAction action, string? reason, DateTimeOffset? at, bool confirmed, string? returnTo, CancellationToken cancellationToken)
     {
         if (await LetterAsync(slug, cancellationToken) is not { } letter)
         {
             return Page();
         }
 
-        if (FreeText.ReasonProblem(reason) is { } problem)
+        ReturnTo = returnTo == "queue" ? "queue" : null;
+        var field = action == SignatureAction.Reject ? "reject-reason" : "withdraw-reason";
+        var problem = action == SignatureAction.Approve ? null
+            : string.IsNullOrWhiteSpace(reason) ? (action == SignatureAction.Reject ? "Give the reason for rejecting: it is kept in the signature's history." : "Give the reason for the withdrawal, as the organisation stated it.")
+            : FreeText.ReasonProblem(reason);
+        if (problem is not null)
         {
-            Message = problem;
+            ReasonError = (field, problem);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
+        }
+
+        if (!confirmed)
+        {
+            // The confirmation page: what will be recorded, a button to do it, a link back. Nothing is stored yet.
+            Confirming = new PendingAction(action == SignatureAction.Reject ? "reject" : "withdraw", FreeText.CleanReason(reason)!,
+                at?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            return await ShowAsync(slug, id, cancellationToken);
         }
 
         try
@@ -64,7 +103,10 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
             return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
         }
 
-        Response.Headers.Location = $"/coordinators/petitions/{slug}/signatures/{id}";
+        var done = action switch { SignatureAction.Approve => "approved", SignatureAction.Reject => "rejected", _ => "withdrawn" };
+        Response.Headers.Location = ReturnTo == "queue"
+            ? $"/coordinators/petitions/{Uri.EscapeDataString(slug)}?done={done}&id={id}#review"
+            : $"/coordinators/petitions/{Uri.EscapeDataString(slug)}/signatures/{id}?done={done}";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
 
@@ -91,6 +133,26 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
 
         Contacts = await records.ContactsAsync(id, cancellationToken);
         History = await records.HistoryAsync(id, cancellationToken);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var actor in History.Select(e => e.Actor).Distinct())
+        {
+            names[actor] = actor switch
+            {
+                _ when actor.StartsWith("coordinator:", StringComparison.Ordinal)
+                    && long.TryParse(actor.AsSpan("coordinator:".Length), CultureInfo.InvariantCulture, out var coordinatorId)
+                    && await Coordinators.FindAsync(coordinatorId, cancellationToken) is { } coordinator
+                    => coordinator.Name is { Length: > 0 } name ? $"{name} ({coordinator.Email})" : coordinator.Email,
+                "signatory" => "the signatory",
+                "seed" => "the seed import",
+                "system" => "Petitions",
+                _ => actor,
+            };
+        }
+
+        ActorNames = names;
         return Page();
     }
 }
+
+/// <summary>A reject or a withdrawal waiting for the coordinator's confirmation.</summary>
+public sealed record PendingAction(string Handler, string Reason, string? Date);

@@ -14,12 +14,32 @@ public sealed record LetterView(Petition Letter, PublicList Signatories, SignFor
         Letter.Place,
         Letter.Date?.ToString("d MMMM yyyy", CultureInfo.GetCultureInfo("en-GB")) ?? "",
     }.Where(p => p.Length > 0));
+
+    /// <summary>For search results and link previews: the letter's opening, as plain text, at most about 200 characters.</summary>
+    public string Description
+    {
+        get
+        {
+            var text = string.Join(' ', Markdig.Markdown.ToPlainText(Letter.Body)
+                .Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+            if (text.Length <= 200)
+            {
+                return text;
+            }
+
+            var cut = text.LastIndexOf(' ', 199);
+            return text[..(cut > 100 ? cut : 199)] + "…";
+        }
+    }
 }
 
 /// <summary>The sign-on form: what was typed (kept when it is sent back) and each field's error.</summary>
 public sealed record SignFormView(string Slug, SignRequest Values, IReadOnlyDictionary<string, string[]> Errors)
 {
     public static SignFormView Empty(string slug) => new(slug, new SignRequest(), new Dictionary<string, string[]>());
+
+    /// <summary>The form's value for an organisation of no one country (stored without a country).</summary>
+    public const string International = "international";
 
     public static IReadOnlyList<Country> Countries => global::Petitions.Organisations.Countries.All;
 

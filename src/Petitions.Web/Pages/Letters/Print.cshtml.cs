@@ -6,9 +6,12 @@ using Petitions.Signatures;
 namespace Petitions.Pages.Letters;
 
 /// <summary>The letter with its signatories, ready to print and hand to the addressee: no form, no navigation.</summary>
-public sealed class PrintModel(PetitionStore petitions, PublicListCache lists) : PageModel
+public sealed class PrintModel(PetitionStore petitions, PublicListCache lists, TimeProvider clock) : PageModel
 {
     public LetterView View { get; private set; } = null!;
+
+    /// <summary>The day the list was printed ("4 December 2026"): the count is as of then.</summary>
+    public string PrintedOn => clock.GetUtcNow().ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB"));
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {

@@ -55,10 +55,21 @@ public sealed class SignModel(
             return SeeOther(slug);
         }
 
-        // The page shows again what was typed; the rules and the sign-on take it cleaned.
-        var sign = request.Cleaned();
+        // The page shows again what was typed; the rules and the sign-on take it cleaned. "No country"
+        // is a choice of its own on the form, so a country left unchosen is not taken for it.
+        var international = request.Country == SignFormView.International;
+        var sign = (international ? request with { Country = null } : request).Cleaned();
         var validation = await validator.ValidateAsync(sign, cancellationToken);
         var errors = SignaturesApi.Errors(validation);
+        if (string.IsNullOrWhiteSpace(request.Country))
+        {
+            errors["country"] = ["Choose your organisation's country, or \"No country (international)\"."];
+        }
+        else if (international && sign.City is not null)
+        {
+            errors["country"] = ["An international organisation has no city: choose its country, or leave the city empty."];
+        }
+
         // A field sent twice is not one answer: say so rather than join or pick one.
         foreach (var (field, _) in SignFormView.Fields)
         {

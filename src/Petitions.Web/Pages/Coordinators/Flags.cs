@@ -1,0 +1,23 @@
+namespace Petitions.Pages.Coordinators;
+
+/// <summary>What each flag on a signature means, as a coordinator reads it in the review queue.</summary>
+public static class Flags
+{
+    public static string Describe(string flag) => flag switch
+    {
+        "possible-duplicate" => "may duplicate an organisation already on the letter",
+        "look-alike" => "its name uses letters that imitate another script",
+        "email-capped" => "its address had reached the day's email cap",
+        "domain-verified" => "the email's domain matches the website",
+        "domain-mismatch" => "the email's domain does not match the website",
+        "looks-like-link" => "its name looks like a web address",
+        "no-city" => "no city given",
+        "several-countries" => "the city is in several countries",
+        "unknown-city" => "the city is not in the gazetteer",
+        "ambiguous-city" => "the city's name is ambiguous",
+        _ => flag,
+    };
+
+    /// <summary>Flags that are a reason to look closely; the others are only information.</summary>
+    public static IEnumerable<string> Reasons(IEnumerable<string> flags) => flags.Where(f => f != "domain-verified");
+}
