@@ -16,6 +16,13 @@ if (CommandLine.IsCommand(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPetitions(builder.Configuration);
 builder.Services.AddRazorPages();
+// Pages write every script as itself (UTF-8), not as &#x...; entities: a Cyrillic or Arabic page is
+// several times smaller. HTML's own characters are still encoded.
+builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+    options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+// JSON escapes < > & ' too, so a name pasted into a partner's HTML cannot open a tag; other scripts stay as they are.
+builder.Services.ConfigureHttpJsonOptions(options =>
+    options.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All));
 // Before AddProblemDetails: the first writer that accepts a request writes its errors.
 builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, HtmlProblems>();
 builder.Services.AddProblemDetails();

@@ -107,6 +107,8 @@ public sealed class PickupSession(string directory) : IMailSession
         File.Delete(temporary);
         using (var file = Privacy.PrivateFiles.CreateFile(temporary))
         {
+            // Over SMTP MailKit declares each part's transfer encoding; a file gets the same (RFC 2045: 8-bit bodies say so).
+            message.Prepare(EncodingConstraint.EightBit);
             message.WriteTo(file, cancellationToken);
             file.Flush(flushToDisk: true);
         }

@@ -257,6 +257,8 @@ public sealed class OutboxDispatcher(
         var message = new MimeMessage { MessageId = row.MessageId, Subject = row.Subject };
         message.From.Add(new MailboxAddress(from.Value.Name, from.Value.Address));
         message.To.Add(MailboxAddress.Parse(row.ToAddress));
+        // RFC 3834: out-of-office and other automatic replies stay away.
+        message.Headers.Add("Auto-Submitted", "auto-generated");
         message.Body = new BodyBuilder { TextBody = row.TextBody ?? "", HtmlBody = row.HtmlBody }.ToMessageBody();
         return message;
     }

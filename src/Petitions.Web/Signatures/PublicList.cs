@@ -39,9 +39,12 @@ public sealed class PublicList
     /// <summary>The line as the seed letter prints it: "Name, City", or "Name, Country" where there is no city.</summary>
     public static string? PlaceOf(in ListedRow row) => row.City ?? Countries.NameOf(row.Country);
 
+    // As the pages encode (Program.cs): every script as itself, HTML's own characters encoded.
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+
     private static string RenderItems(ListedRow[] rows)
     {
-        var encoder = HtmlEncoder.Default;
+        var encoder = Encoder;
         var html = new StringBuilder(rows.Length * 64);
         using var writer = new StringWriter(html);
         foreach (var row in rows)

@@ -139,6 +139,42 @@ public sealed class PublicSurfaceTests
         Assert.That(privacy, Does.Contain("7 days after its confirmation link expired"));
     }
 
+    [Test]
+    public async Task PagesWriteEveryScriptAsItselfAndJsonEscapesHtmlCharacters()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        var body = SignOnClient.ValidJson("Правозащитный центр <b>", "pravo@pravo-centr.example.org");
+        using (var signed = await SignOnClient.PostJsonAsync(client, body))
+        {
+            Assert.That(signed.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        var html = await client.GetStringAsync("/petitions/iap-2017");
+        Assert.That(html, Does.Contain("ç"), "accented seed names are written as UTF-8");
+        Assert.That(html, Does.Not.Match("&#x(?!27;|22;)[0-9A-F]{2,5};"), "no letter written as an entity (quotes aside)");
+
+        var json = await client.GetStringAsync("/api/petitions/iap-2017");
+        Assert.That(json, Does.Contain("IAP\\u0027s"), "the apostrophe is escaped in JSON");
+        Assert.That(json, Does.Not.Contain("IAP's"));
+    }
+
+    [Test]
+    public async Task EmailsSayTheyAreAutomaticAndPickupFilesDeclareTheirTransferEncoding()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        using (var signed = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Fundação Açaí", "acai@fundacao-acai.example.org")))
+        {
+            Assert.That(signed.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        var mail = await WaitForMailAsync(app.PickupDirectory);
+
+        Assert.That(mail, Does.Contain("Auto-Submitted: auto-generated"));
+        Assert.That(Regex.Matches(mail, "^Content-Transfer-Encoding: ", RegexOptions.Multiline), Is.Not.Empty);
+    }
+
     private static Dictionary<string, object?> Form(string organisation, string email) => new()
     {
         ["organisation"] = organisation,
