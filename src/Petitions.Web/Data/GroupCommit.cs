@@ -43,6 +43,9 @@ public sealed class GroupCommit : IAsyncDisposable
     /// </summary>
     public bool StorageFailing => storageFailing;
 
+    /// <summary>The database written to: for reads a caller makes before its turn.</summary>
+    public Db Db => db;
+
     public GroupCommit(Db db, ILogger<GroupCommit> logger)
     {
         this.db = db;

@@ -68,7 +68,10 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         // What can be worked out before the writer's turn is, so the writer does only the writing.
         var prepared = new PreparedSignOn(petition, sign, email, source, Names.OrganisationKey(sign.Organisation!), Names.LooseKey(sign.Organisation!),
             DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!),
-            LinkLikeText.LooksLikeLink(sign.Organisation) || LinkLikeText.LooksLikeLink(sign.ContactName), clock.GetUtcNow());
+            LinkLikeText.LooksLikeLink(sign.Organisation) || LinkLikeText.LooksLikeLink(sign.ContactName), clock.GetUtcNow())
+        {
+            NearListed = await NearListedAsync(petition.Id, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken),
+        };
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
         var outcome = await SignRetryingAsync(prepared, cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
@@ -77,6 +80,23 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// A listed organisation on the letter whose name holds this one or is held in it, or whose website
+    /// has the same registrable domain. Read before the writer's turn (the letter's listed rows, a read
+    /// the writer need not wait for); a sign-on listed meanwhile is caught by the exact keys in the writer.
+    /// </summary>
+    private async Task<bool> NearListedAsync(long petitionId, string looseKey, string? website, CancellationToken cancellationToken)
+    {
+        var domain = NearNames.RegistrableDomain(website);
+        await using var connection = await writer.Db.OpenAsync(cancellationToken);
+        var listed = await Dapper.SqlMapper.QueryAsync<(string LooseKey, string? Website)>(connection, new Dapper.CommandDefinition("""
+            SELECT o.loose_key, s.website FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.petition_id = @petitionId AND s.status = 'listed'
+            """, new { petitionId }, cancellationToken: cancellationToken));
+        return listed.Any(row => NearNames.ContainsEitherWay(looseKey, row.LooseKey)
+            || (domain is not null && NearNames.RegistrableDomain(row.Website) == domain));
     }
 
     /// <remarks>
@@ -163,7 +183,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             FROM (SELECT id FROM organisations WHERE loose_key = @looseKey UNION SELECT id FROM organisations WHERE name_key = @nameKey) o
             WHERE (SELECT s.id FROM signatures s WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status <> 'rejected') IS NOT NULL
             """).With("@petitionId", sign.Petition.Id).With("@looseKey", sign.LooseKey).With("@nameKey", sign.NameKey).ScalarInt64();
-        if (near > 0)
+        if (near > 0 || sign.NearListed)
         {
             flags.Add(PossibleDuplicate);
         }
@@ -302,7 +322,11 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     /// <summary>A sign-on with everything worked out that does not need the database.</summary>
     private sealed record PreparedSignOn(
         Petition Petition, SignRequest Request, string Email, string Source, string NameKey, string LooseKey, string DomainFlag, bool LookAlike,
-        bool LinkLike, DateTimeOffset Now);
+        bool LinkLike, DateTimeOffset Now)
+    {
+        /// <summary>Near a listed organisation's name or domain (<see cref="NearListedAsync"/>).</summary>
+        public bool NearListed { get; init; }
+    }
 
     private sealed class ExistingSignature
     {

@@ -1,0 +1,65 @@
+using Dapper;
+using Petitions.Organisations;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.Signatures;
+
+/// <summary>A sign-on near a listed organisation (a name within a name, the same registrable domain) waits as a possible duplicate.</summary>
+public sealed class NearDuplicateTests
+{
+    [TestCase("Justica Global Brasil", true, TestName = "A longer name holding a listed one (Justiça Global) is flagged")]
+    [TestCase("Global", false, TestName = "One word held in a listed name is not")]
+    [TestCase("Global Witness", false, TestName = "A name sharing one word is not")]
+    public async Task ANameHoldingOrHeldInAListedNameIsFlagged(string organisation, bool flagged)
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+
+        using var response = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson(organisation, "near@near-names.example.org"));
+
+        Assert.That(await FlagsAsync(app, organisation), flagged ? Does.Contain("possible-duplicate") : Does.Not.Contain("possible-duplicate"));
+    }
+
+    [Test]
+    public async Task TheSameRegistrableDomainAsAListedOrganisationIsFlagged()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        var listed = await Coordinator.SignatureInStateAsync(app, "listed", "Alpha Trust", "a@alpha-trust.org.uk");
+        await using (var connection = await app.Db.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE signatures SET website = 'https://www.alpha-trust.org.uk' WHERE id = @listed", new { listed });
+        }
+
+        var same = SignOnClient.ValidJson("Completely Other Name", "b@alpha-trust.org.uk");
+        same["website"] = "alpha-trust.org.uk/about";
+        var other = SignOnClient.ValidJson("Beta Trust", "c@beta-trust.org.uk");
+        other["website"] = "https://beta-trust.org.uk";
+        using (var _ = await SignOnClient.PostJsonAsync(client, same))
+        using (var __ = await SignOnClient.PostJsonAsync(client, other))
+        {
+        }
+
+        Assert.That(await FlagsAsync(app, "Completely Other Name"), Does.Contain("possible-duplicate"));
+        Assert.That(await FlagsAsync(app, "Beta Trust"), Does.Not.Contain("possible-duplicate"));
+    }
+
+    [TestCase("https://www.example.org/about", "example.org")]
+    [TestCase("https://news.example.org.br", "example.org.br")]
+    [TestCase("http://example.co.uk", "example.co.uk")]
+    [TestCase("https://xn--bcher-kva.de", "xn--bcher-kva.de")]
+    [TestCase("https://bücher.de", "xn--bcher-kva.de")]
+    [TestCase("https://localhost", null)]
+    [TestCase("https://192.168.1.1", null)]
+    [TestCase(null, null)]
+    public void TheRegistrableDomainIsTheNameARegistryHandsOut(string? website, string? domain) =>
+        Assert.That(NearNames.RegistrableDomain(website), Is.EqualTo(domain));
+
+    private static async Task<string> FlagsAsync(PetitionsApp app, string organisation)
+    {
+        await using var connection = await app.Db.OpenAsync();
+        return await connection.ExecuteScalarAsync<string?>("""
+            SELECT s.flags FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = @organisation
+            """, new { organisation }) ?? throw new InvalidOperationException($"No signature of {organisation}.");
+    }
+}
