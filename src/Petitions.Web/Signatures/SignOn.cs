@@ -70,8 +70,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!),
             LinkLikeText.LooksLikeLink(sign.Organisation) || LinkLikeText.LooksLikeLink(sign.ContactName), clock.GetUtcNow())
         {
-            NearListed = await NearListedAsync(petition.Id, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken),
         };
+        var (nearListed, imitates) = await NearListedAsync(petition.Id, sign.Organisation!, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken);
+        prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates };
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
         var outcome = await SignRetryingAsync(prepared, cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
@@ -87,16 +88,21 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     /// has the same registrable domain. Read before the writer's turn (the letter's listed rows, a read
     /// the writer need not wait for); a sign-on listed meanwhile is caught by the exact keys in the writer.
     /// </summary>
-    private async Task<bool> NearListedAsync(long petitionId, string looseKey, string? website, CancellationToken cancellationToken)
+    /// <returns>Whether it is near one, and whether it imitates one (an equal UTS #39 skeleton, spelt otherwise).</returns>
+    private async Task<(bool Near, bool Imitates)> NearListedAsync(
+        long petitionId, string name, string looseKey, string? website, CancellationToken cancellationToken)
     {
         var domain = NearNames.RegistrableDomain(website);
+        var skeleton = Confusables.Skeleton(name);
         await using var connection = await writer.Db.OpenAsync(cancellationToken);
-        var listed = await Dapper.SqlMapper.QueryAsync<(string LooseKey, string? Website)>(connection, new Dapper.CommandDefinition("""
-            SELECT o.loose_key, s.website FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+        var listed = (await Dapper.SqlMapper.QueryAsync<(string Name, string LooseKey, string? Website)>(connection, new Dapper.CommandDefinition("""
+            SELECT o.name, o.loose_key, s.website FROM signatures s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.petition_id = @petitionId AND s.status = 'listed'
-            """, new { petitionId }, cancellationToken: cancellationToken));
-        return listed.Any(row => NearNames.ContainsEitherWay(looseKey, row.LooseKey)
+            """, new { petitionId }, cancellationToken: cancellationToken))).AsList();
+        var near = listed.Any(row => NearNames.ContainsEitherWay(looseKey, row.LooseKey)
             || (domain is not null && NearNames.RegistrableDomain(row.Website) == domain));
+        var imitates = listed.Any(row => row.Name != name && Confusables.Skeleton(row.Name) == skeleton);
+        return (near, imitates);
     }
 
     /// <remarks>

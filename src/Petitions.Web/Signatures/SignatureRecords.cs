@@ -29,6 +29,37 @@ public sealed class SignatureRecords(Db db)
         FROM signatures s JOIN organisations o ON o.id = s.organisation_id
         """;
 
+    /// <summary>
+    /// For each look-alike name among <paramref name="names"/>: the listed organisation of the letter
+    /// it imitates (an equal UTS #39 skeleton, a different spelling), or nothing.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ResemblancesAsync(long petitionId, IEnumerable<string> names, CancellationToken cancellationToken = default)
+    {
+        var wanted = names.Distinct(StringComparer.Ordinal).ToList();
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return found;
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var listed = await connection.QueryAsync<(string Name, string? City, string? Country)>(new CommandDefinition("""
+            SELECT o.name, o.city, o.country FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.petition_id = @petitionId AND s.status = 'listed'
+            """, new { petitionId }, cancellationToken: cancellationToken));
+        var bySkeleton = listed.GroupBy(l => global::Petitions.Organisations.Confusables.Skeleton(l.Name))
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var name in wanted)
+        {
+            if (bySkeleton.TryGetValue(global::Petitions.Organisations.Confusables.Skeleton(name), out var original) && original.Name != name)
+            {
+                found[name] = original.City is null ? original.Name : $"{original.Name}, {original.City}";
+            }
+        }
+
+        return found;
+    }
+
     public async Task<IReadOnlyList<SignatureRecord>> ListAsync(long petitionId, string? status, string? country, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);

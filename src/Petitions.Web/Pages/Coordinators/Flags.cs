@@ -6,7 +6,7 @@ public static class Flags
     public static string Describe(string flag) => flag switch
     {
         "possible-duplicate" => "may duplicate an organisation already on the letter",
-        "look-alike" => "its name uses letters that imitate another script",
+        "look-alike" => "its name imitates another's with look-alike letters",
         "email-capped" => "its address had reached the day's email cap",
         "domain-verified" => "the email's domain matches the website",
         "domain-mismatch" => "the email's domain does not match the website",

@@ -22,6 +22,9 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
 
     public string? Message { get; private set; }
 
+    /// <summary>For look-alike names in the queue: the listed organisation each imitates.</summary>
+    public IReadOnlyDictionary<string, string> Resembles { get; private set; } = new Dictionary<string, string>();
+
     public bool MessageIsError { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(
@@ -41,6 +44,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         Status = SignatureStatus.IsKnown(status) ? status : null;
         Country = string.IsNullOrWhiteSpace(country) ? null : country.Trim().ToUpperInvariant();
         Queue = await records.ListAsync(Letter.Id, SignatureStatus.Confirmed, null, cancellationToken);
+        Resembles = await records.ResemblancesAsync(Letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
         All = await records.ListAsync(Letter.Id, Status, Country, cancellationToken);
         Failed = await records.FailedEmailsAsync(Letter.Id, cancellationToken);
         return Page();

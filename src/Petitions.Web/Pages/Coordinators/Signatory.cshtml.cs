@@ -20,6 +20,9 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
 
     public string? Message { get; private set; }
 
+    /// <summary>The listed organisation this one's name imitates, if any.</summary>
+    public string? Resembles { get; private set; }
+
     /// <summary>The action waiting for the coordinator's confirmation (reject, withdraw), with what it will record.</summary>
     public PendingAction? Confirming { get; private set; }
 
@@ -129,6 +132,11 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
         if (keepStatus)
         {
             Response.StatusCode = status;
+        }
+
+        if ((await records.ResemblancesAsync(letter.Id, [Signature.Organisation], cancellationToken)).TryGetValue(Signature.Organisation, out var original))
+        {
+            Resembles = original;
         }
 
         Contacts = await records.ContactsAsync(id, cancellationToken);
