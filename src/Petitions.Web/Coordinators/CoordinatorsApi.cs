@@ -119,8 +119,11 @@ public static class CoordinatorsApi
         return TypedResults.Ok(Document(updated, count));
     }
 
+    /// <summary>The most records one page of the JSON list holds (<c>limit</c>).</summary>
+    public const int MaxPage = 1000;
+
     private static async Task<IResult> ListAsync(
-        string? status, string? country, HttpContext context, SignatureRecords records, CancellationToken cancellationToken)
+        string? status, string? country, string? limit, string? after, HttpContext context, SignatureRecords records, CancellationToken cancellationToken)
     {
         var letter = LetterFromRoute.Letter(context);
 
@@ -129,7 +132,56 @@ public static class CoordinatorsApi
             return bad;
         }
 
-        return TypedResults.Ok(await records.ListAsync(letter.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken));
+        var errors = new Dictionary<string, string[]>();
+        int? take = null;
+        long? cursor = null;
+        if (NullIfEmpty(limit) is { } l)
+        {
+            if (int.TryParse(l, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxPage)
+            {
+                take = n;
+            }
+            else
+            {
+                errors["limit"] = [$"The limit is a whole number from 1 to {MaxPage}."];
+            }
+        }
+
+        if (NullIfEmpty(after) is { } a)
+        {
+            if (long.TryParse(a, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                cursor = id;
+            }
+            else
+            {
+                errors["after"] = ["The cursor is the value of after= in the previous page's Link header."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var normalisedCountry = NullIfEmpty(country)?.ToUpperInvariant();
+        // One more than asked for says whether a next page exists, without a count of them all.
+        var rows = await records.ListAsync(letter.Id, NullIfEmpty(status), normalisedCountry, cursor, take + 1, cancellationToken);
+        if (take is { } size && rows.Count > size)
+        {
+            rows = rows.Take(size).ToList();
+            var query = new Dictionary<string, string?>
+            {
+                ["status"] = NullIfEmpty(status), ["country"] = normalisedCountry,
+                ["limit"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["after"] = rows[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            var next = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(
+                context.Request.PathBase + context.Request.Path, query.Where(q => q.Value is not null));
+            context.Response.Headers.Link = $"<{next}>; rel=\"next\"";
+        }
+
+        return TypedResults.Ok(rows);
     }
 
     private static async Task<IResult> DetailAsync(

@@ -60,14 +60,23 @@ public sealed class SignatureRecords(Db db)
         return found;
     }
 
-    public async Task<IReadOnlyList<SignatureRecord>> ListAsync(long petitionId, string? status, string? country, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SignatureRecord>> ListAsync(long petitionId, string? status, string? country, CancellationToken cancellationToken = default) =>
+        ListAsync(petitionId, status, country, after: null, limit: null, cancellationToken);
+
+    /// <summary>
+    /// One page in id order (keyset: the ids after <paramref name="after"/>, at most <paramref name="limit"/>),
+    /// or every matching record when no limit is given.
+    /// </summary>
+    public async Task<IReadOnlyList<SignatureRecord>> ListAsync(
+        long petitionId, string? status, string? country, long? after, int? limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(Select + """
+        var rows = await connection.QueryAsync<Row>(Select + $"""
 
             WHERE s.petition_id = @petitionId AND (@status IS NULL OR s.status = @status) AND (@country IS NULL OR o.country = @country)
-            ORDER BY s.id
-            """, new { petitionId, status, country });
+              AND s.id > @after
+            ORDER BY s.id{(limit is null ? "" : " LIMIT @limit")}
+            """, new { petitionId, status, country, after = after ?? 0L, limit });
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
