@@ -49,7 +49,11 @@ public class PublicListCacheTests
         Assert.That(html, Does.Contain("<li>Smith &amp; Jones&#x27;s &lt;Foundation&gt;, Utrecht</li>"));
         Assert.That(html, Does.Not.Contain("<Foundation>"));
         Assert.That(html, Does.Contain("131 organisations have signed"));
-        Assert.That(await visitor.GetStringAsync("/api/petitions/iap-2017/signatories"), Does.Contain("Smith & Jones's <Foundation>"));
+        // The JSON escapes HTML's characters, so a partner pasting it into a page cannot open a tag.
+        var json = await visitor.GetStringAsync("/api/petitions/iap-2017/signatories");
+        Assert.That(json, Does.Contain("Smith \\u0026 Jones\\u0027s \\u003CFoundation\\u003E"));
+        Assert.That(System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => e.GetProperty("organisation").GetString()),
+            Does.Contain("Smith & Jones's <Foundation>"));
     }
 
     [Test]
