@@ -44,6 +44,7 @@ public static class PetitionsServices
         services.AddSingleton<Notifications>();
         services.AddSingleton<Review>();
         services.AddSingleton<SignatureRecords>();
+        services.AddSingleton<ConsoleList>();
         services.AddSingleton<Exports.SignatureExport>();
         services.AddSingleton<IValidator<LetterInput>, LetterInputValidator>();
         services.AddSingleton<Coordinators.CoordinatorStore>();
@@ -97,6 +98,11 @@ public static class PetitionsServices
         {
             await connection.ExecuteAsync("UPDATE organisations SET loose_key = @key WHERE id = @id", new { key = Names.LooseKey(name), id }, transaction);
         }
+
+        // The console's name order (migration 0010) copies the key onto each signature.
+        await connection.ExecuteAsync(
+            "UPDATE signatures SET sort_name = (SELECT o.loose_key FROM organisations o WHERE o.id = signatures.organisation_id) WHERE sort_name IS NULL",
+            transaction: transaction);
 
         await transaction.CommitAsync(cancellationToken);
     }

@@ -20,8 +20,8 @@ public sealed record FailedEmailRecord(long Id, long? SignatureId, string Kind, 
 /// <summary>Reading signatures for coordinators: lists, one signatory with its history, and failed emails.</summary>
 public sealed class SignatureRecords(Db db)
 {
-    private const string Select = """
-        SELECT s.id, o.name AS organisation, o.city, o.country, s.contact_name AS contactName, s.contact_role AS contactRole,
+    internal const string Select = """
+        SELECT s.sort_name AS sortName, s.id, o.name AS organisation, o.city, o.country, s.contact_name AS contactName, s.contact_role AS contactRole,
                s.contact_email AS contactEmail, coalesce(s.website, o.website) AS website, s.comment, s.status, s.signed_at AS signedAt,
                s.confirmed_at AS confirmedAt, s.listed_at AS listedAt, s.withdrawn_at AS withdrawnAt, s.withdrawal_reason AS withdrawalReason,
                s.source, s.flags, s.rejected_at AS rejectedAt, s.rejection_reason AS rejectionReason, s.consent_version AS consentVersion,
@@ -114,7 +114,7 @@ public sealed class SignatureRecords(Db db)
         return rows.Select(r => new FailedEmailRecord(r.Id, r.SignatureId, r.Kind, r.To, r.Subject, r.Attempts, Time.ParseOrNull(r.FailedAt), r.Error)).ToList();
     }
 
-    private sealed class Row
+    internal sealed class Row
     {
         public long Id { get; init; }
         public string Organisation { get; init; } = "";
@@ -138,6 +138,7 @@ public sealed class SignatureRecords(Db db)
         public string? ConsentVersion { get; init; }
         public string? ConsentedAt { get; init; }
         public long? PetitionVersion { get; init; }
+        public string? SortName { get; init; }
 
         public SignatureRecord ToRecord() => new(
             Id, Organisation, City, Country, Countries.NameOf(Country), ContactName, ContactRole, ContactEmail, Website, Comment, Status,

@@ -171,10 +171,11 @@ public sealed class SignatureStore(Db db)
         var signatureId = Prepared.Command(connection, transaction, """
             INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at,
-                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason)
+                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, sort_name)
             VALUES (@petitionId, @organisationId, @status, @source, @flags, @contactName, @contactRole, @email,
                     @website, @comment, @version, @consentVersion, @consentedAt, @signedAt,
-                    @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason)
+                    @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason,
+                    (SELECT loose_key FROM organisations WHERE id = @organisationId))
             RETURNING id
             """)
             .With("@petitionId", draft.PetitionId).With("@organisationId", draft.OrganisationId).With("@status", status)

@@ -27,6 +27,7 @@ public class AccessTests
         ["POST /api/petitions/{slug}/signatures/import"] = ("Access Imported Organisation, London", "text/plain"),
         ["POST /api/petitions/{slug}/emails/{id:long}/resend"] = ("{\"address\":\"a@b.example.org\"}", "application/json"),
         ["POST /coordinators/petitions/{slug}?handler=resend"] = ("outboxId={outbox}&address=a%40b.example.org", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}?handler=bulk"] = ("ids={signature}&decision=approve", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=approve"] = ("", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=reject"] = ("reason=x", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=withdraw"] = ("reason=x&date=2026-05-03", "application/x-www-form-urlencoded"),
@@ -125,7 +126,8 @@ public class AccessTests
         using var api = await Coordinator.ClientAsync(app, "cross-api@coalition.example.org", Letter);
         using var browser = await CookieSession.SignInAsync(app, "cross-page@coalition.example.org", Letter);
         var antiforgery = SignOnClient.Antiforgery(await browser.GetStringAsync($"/coordinators/petitions/{Letter}"));
-        var routes = CoordinatorRoutes.Where(e => e.NamesALetter && (e.Template.Contains("{id", StringComparison.Ordinal) || Bodies.GetValueOrDefault(e.Key).Body?.Contains("{outbox}", StringComparison.Ordinal) == true)).ToList();
+        var routes = CoordinatorRoutes.Where(e => e.NamesALetter && (e.Template.Contains("{id", StringComparison.Ordinal) || Bodies.GetValueOrDefault(e.Key).Body?.Contains("{outbox}", StringComparison.Ordinal) == true
+            || Bodies.GetValueOrDefault(e.Key).Body?.Contains("{signature}", StringComparison.Ordinal) == true)).ToList();
         Assert.That(routes, Has.Count.GreaterThanOrEqualTo(8));
         foreach (var route in routes)
         {
@@ -216,7 +218,8 @@ public class AccessTests
         if (route.Writes)
         {
             var (body, contentType) = Bodies.GetValueOrDefault(route.Key, ("", route.IsPage ? "application/x-www-form-urlencoded" : "application/json"));
-            body = body.Replace("{outbox}", ids.Outbox.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            body = body.Replace("{outbox}", ids.Outbox.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("{signature}", ids.Signature.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
             if (antiforgery is not null)
             {
                 body = (body.Length > 0 ? body + "&" : "") + "__RequestVerificationToken=" + Uri.EscapeDataString(antiforgery);

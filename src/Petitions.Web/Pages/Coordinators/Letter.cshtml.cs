@@ -1,34 +1,47 @@
 using Microsoft.AspNetCore.Mvc;
 using Petitions.Coordinators;
+using Petitions.Organisations;
 using Petitions.Petitions;
 using Petitions.Signatures;
 
 namespace Petitions.Pages.Coordinators;
 
-public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review)
+public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list)
     : CoordinatorPage(petitions, coordinators)
 {
+    /// <summary>The review queue shows this many at a time; decisions bring the next ones up.</summary>
+    public const int QueuePage = 50;
+
     public Petition? Letter { get; private set; }
 
     public IReadOnlyList<SignatureRecord> Queue { get; private set; } = [];
 
-    public IReadOnlyList<SignatureRecord> All { get; private set; } = [];
+    public long QueueTotal { get; private set; }
+
+    public ConsolePage Rows { get; private set; } = new([], null);
+
+    public ConsoleCounts? Counts { get; private set; }
+
+    public ConsoleQuery Query { get; private set; } = new(null, null, null, null, ConsoleList.ByDate, null);
 
     public IReadOnlyList<FailedEmailRecord> Failed { get; private set; } = [];
 
-    public string? Status { get; private set; }
-
-    public string? Country { get; private set; }
-
     public string? Message { get; private set; }
+
+    public bool MessageIsError { get; private set; }
+
+    /// <summary>A field of the list's filters that could not be used, and why.</summary>
+    public (string Field, string Message)? FilterError { get; private set; }
+
+    /// <summary>A bulk decision waiting for its confirmation (rejections), or that lacked a reason.</summary>
+    public BulkDecision? Bulk { get; private set; }
 
     /// <summary>For look-alike names in the queue: the listed organisation each imitates.</summary>
     public IReadOnlyDictionary<string, string> Resembles { get; private set; } = new Dictionary<string, string>();
 
-    public bool MessageIsError { get; private set; }
-
     public async Task<IActionResult> OnGetAsync(
-        [FromRoute] string slug, string? status, string? country, CancellationToken cancellationToken, string? done = null, long? id = null)
+        [FromRoute] string slug, string? status, string? country, string? flag, string? q, string? sort, string? after,
+        CancellationToken cancellationToken, string? done = null, long? id = null, int? count = null, int? skipped = null)
     {
         if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
         {
@@ -40,14 +53,86 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         {
             Message = done == "approved" ? $"Approved: {signature.Organisation} is listed." : $"Rejected: {signature.Organisation} is not listed.";
         }
+        else if (done is "approved" or "rejected" && count is > 0)
+        {
+            Message = (done == "approved" ? $"Approved {Plural(count.Value)}: listed." : $"Rejected {Plural(count.Value)}: not listed.")
+                + (skipped is > 0 ? $" {Plural(skipped.Value)} had been decided already and did not change." : "");
+        }
 
-        Status = SignatureStatus.IsKnown(status) ? status : null;
-        Country = string.IsNullOrWhiteSpace(country) ? null : country.Trim().ToUpperInvariant();
-        Queue = await records.ListAsync(Letter.Id, SignatureStatus.Confirmed, null, cancellationToken);
-        Resembles = await records.ResemblancesAsync(Letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
-        All = await records.ListAsync(Letter.Id, Status, Country, cancellationToken);
-        Failed = await records.FailedEmailsAsync(Letter.Id, cancellationToken);
+        Query = ReadQuery(status, country, flag, q, sort, after);
+        if (FilterError is not null)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        await LoadAsync(cancellationToken);
         return Page();
+    }
+
+    /// <summary>Approves or rejects the rows ticked in the queue; a rejection asks for a reason and a confirmation first.</summary>
+    public async Task<IActionResult> OnPostBulkAsync(
+        [FromRoute] string slug, long[]? ids, string? decision, string? reason, string? confirm, CancellationToken cancellationToken)
+    {
+        if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
+        {
+            return Page();
+        }
+
+        var chosen = (ids ?? []).Distinct().Take(QueuePage * 4).ToList();
+        var rejecting = decision == "reject";
+        string? problem = decision is not ("approve" or "reject") ? "Choose Approve or Reject."
+            : chosen.Count == 0 ? "Tick the sign-ons to decide first."
+            : !rejecting ? null
+            : string.IsNullOrWhiteSpace(reason) ? "Give the reason for rejecting: it is kept in each signature's history."
+            : FreeText.ReasonProblem(reason);
+        var names = new List<string>();
+        foreach (var chosenId in chosen)
+        {
+            if (await records.FindAsync(Letter.Id, chosenId, cancellationToken) is { } found)
+            {
+                names.Add(found.Organisation);
+            }
+        }
+
+        if (names.Count < chosen.Count)
+        {
+            // An id of another letter (or none at all): refused whole, as a single decision on it would be.
+            await LoadAsync(cancellationToken);
+            Message = "Nothing was decided: a ticked sign-on is not on this letter. It may have been erased; tick them again.";
+            MessageIsError = true;
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
+        }
+
+        if (problem is not null || (rejecting && confirm != "yes"))
+        {
+            // Nothing is stored: the queue again with the problem, or the confirmation of a rejection.
+            Bulk = new BulkDecision(chosen, names, rejecting ? FreeText.CleanReason(reason) : null, problem);
+            Response.StatusCode = problem is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
+            await LoadAsync(cancellationToken);
+            return Page();
+        }
+
+        var action = rejecting ? SignatureAction.Reject : SignatureAction.Approve;
+        int decided = 0, unchanged = 0;
+        foreach (var chosenId in chosen)
+        {
+            try
+            {
+                await review.ApplyAsync(Letter.Id, chosenId, action, Actor, rejecting ? FreeText.CleanReason(reason) : null, null, cancellationToken);
+                decided++;
+            }
+            catch (IllegalTransitionException)
+            {
+                // Decided in another tab or by another coordinator meanwhile: said in the message, not an error.
+                unchanged++;
+            }
+        }
+
+        list.Forget(Letter.Id);
+        Response.Headers.Location =
+            $"/coordinators/petitions/{Uri.EscapeDataString(slug)}?done={(rejecting ? "rejected" : "approved")}&count={decided}&skipped={unchanged}#review";
+        return StatusCode(StatusCodes.Status303SeeOther);
     }
 
     public async Task<IActionResult> OnPostResendAsync([FromRoute] string slug, long outboxId, string? address, CancellationToken cancellationToken)
@@ -69,14 +154,104 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         catch (UnknownSignatureException)
         {
             // A stale form (sent again from another tab) or a made-up id: the page again, saying so.
-            var page = await OnGetAsync(slug, null, null, cancellationToken);
+            await LoadAsync(cancellationToken);
             Message = "There is no such failed email on this letter: it may have been sent again already.";
             MessageIsError = true;
             Response.StatusCode = StatusCodes.Status404NotFound;
-            return page;
+            return Page();
         }
 
         Response.Headers.Location = $"/coordinators/petitions/{slug}#failed";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
+
+    /// <summary>The address of this list with some of its query changed (null removes a key); the cursor is dropped unless given.</summary>
+    public string ListUrl(string? status = "", string? country = "", string? flag = "", string? q = "", string? sort = "", string? after = null)
+    {
+        var pairs = new List<string>();
+        void Add(string key, string? given, string? current)
+        {
+            var value = given == "" ? current : given;
+            if (!string.IsNullOrEmpty(value))
+            {
+                pairs.Add($"{key}={Uri.EscapeDataString(value)}");
+            }
+        }
+
+        Add("status", status, Query.Status);
+        Add("country", country, Query.Country);
+        Add("flag", flag, Query.Flag);
+        Add("q", q, Query.Search);
+        Add("sort", sort, Query.Sort == ConsoleList.ByDate ? null : Query.Sort);
+        Add("after", after, null);
+        return $"/coordinators/petitions/{Uri.EscapeDataString(Letter!.Slug)}{(pairs.Count == 0 ? "" : "?" + string.Join("&", pairs))}#all";
+    }
+
+    private static string Plural(int count) => count == 1 ? "1 sign-on" : $"{count} sign-ons";
+
+    private ConsoleQuery ReadQuery(string? status, string? country, string? flag, string? q, string? sort, string? after)
+    {
+        status = string.IsNullOrWhiteSpace(status) ? null : status.Trim();
+        country = string.IsNullOrWhiteSpace(country) ? null : country.Trim();
+        flag = string.IsNullOrWhiteSpace(flag) ? null : flag.Trim();
+        sort = string.IsNullOrWhiteSpace(sort) ? ConsoleList.ByDate : sort.Trim();
+        after = string.IsNullOrWhiteSpace(after) ? null : after.Trim();
+        q = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        if (status is not null && !SignatureStatus.IsKnown(status))
+        {
+            FilterError = ("status", $"There is no status \"{status}\": choose one from the list.");
+            status = null;
+        }
+
+        if (country is not null && country != ConsoleList.International)
+        {
+            country = country.ToUpperInvariant();
+            if (!Countries.IsCode(country))
+            {
+                FilterError = ("country", $"\"{country}\" is not a country code: choose a country from the list.");
+                country = null;
+            }
+        }
+
+        if (flag is not null && (flag.Length > 40 || !flag.All(c => c is (>= 'a' and <= 'z') or '-')))
+        {
+            FilterError = ("flag", "That is not a flag: choose one from the list.");
+            flag = null;
+        }
+
+        if (q is { Length: > 200 })
+        {
+            FilterError = ("q", "Search for at most 200 characters of a name.");
+            q = null;
+        }
+
+        if (!ConsoleList.IsSort(sort))
+        {
+            FilterError = ("sort", "Sort by date (newest or oldest first) or by name.");
+            sort = ConsoleList.ByDate;
+        }
+
+        if (after is not null && !ConsoleList.IsCursor(after))
+        {
+            FilterError = ("after", "That page is not one this list gave: start again from the first page.");
+            after = null;
+        }
+
+        return new ConsoleQuery(status, country, flag, q, sort, after);
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var letter = Letter!;
+        var queue = await list.PageAsync(letter.Id, new ConsoleQuery(SignatureStatus.Confirmed, null, null, null, ConsoleList.ByDateOldestFirst, null), cancellationToken);
+        Counts = await list.CountsAsync(letter.Id, cancellationToken);
+        QueueTotal = Counts.ByStatus.GetValueOrDefault(SignatureStatus.Confirmed);
+        Queue = queue.Rows;
+        Resembles = await records.ResemblancesAsync(letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
+        Rows = await list.PageAsync(letter.Id, Query, cancellationToken);
+        Failed = await records.FailedEmailsAsync(letter.Id, cancellationToken);
+    }
 }
+
+/// <param name="Problem">Why it cannot be done as sent, or null when it only waits for its confirmation.</param>
+public sealed record BulkDecision(IReadOnlyList<long> Ids, IReadOnlyList<string> Organisations, string? Reason, string? Problem);
