@@ -153,14 +153,19 @@ public sealed partial class CoordinatorTests : PageTest
         await screenshots.SaveAsync("public-letter-lists-it");
 
         // A seed organisation writes to withdraw: its id through the coordinators' API (the browser's session
-        // cookie authenticates it), its page through the link in "Every signature".
+        // cookie authenticates it), its page through a search of "Every signature".
         var listed = await SignaturesAsync(Page, "listed");
         var every = await SignaturesAsync(Page, null);
         var withdrawnId = listed.Single(s => s.GetProperty("organisation").GetString() == withdrawn).GetProperty("id").GetInt64();
         var withdrawnPath = $"{CoordinatorLetterPath}/signatures/{withdrawnId}";
         await Page.GotoAsync(CoordinatorLetterPath);
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 2, Name = $"Every signature ({every.Count})", Exact = true })).ToBeVisibleAsync();
-        var withdrawnLink = Page.GetByRole(AriaRole.Link, new() { Name = withdrawn, Exact = true });
+        // The list shows 50 at a time: the coordinator finds the organisation by searching its name.
+        await Page.GetByLabel("Name contains").FillAsync("FAIR trials");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+        await Expect(Page.Locator("table.signature-list tbody tr")).ToHaveCountAsync(1);
+        await screenshots.SaveAsync("console-list-searched");
+        var withdrawnLink = Page.Locator("table.signature-list").GetByRole(AriaRole.Link, new() { Name = withdrawn, Exact = true });
         await Expect(withdrawnLink).ToHaveAttributeAsync("href", withdrawnPath);
         await withdrawnLink.ClickAsync();
 

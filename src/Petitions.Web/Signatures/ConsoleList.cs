@@ -43,7 +43,8 @@ public sealed class ConsoleList(Db db, TimeProvider clock)
     /// <summary>Counting a long letter takes a noticeable time; its counts are reused for this long.</summary>
     public static readonly TimeSpan ReuseCountsFor = TimeSpan.FromSeconds(30);
 
-    // Counting this long or longer makes a letter "long".
+    // A letter this long whose count took this long has its counts reused; smaller letters are counted at every look.
+    private const long LongLetter = 10_000;
     private static readonly TimeSpan SlowCount = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentDictionary<long, ConsoleCounts> counted = new();
@@ -144,7 +145,7 @@ public sealed class ConsoleList(Db db, TimeProvider clock)
             groups.SelectMany(g => g.Flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(flag => (Flag: flag, g.Count)))
                 .GroupBy(f => f.Flag).Select(g => (g.Key, g.Sum(x => x.Count))).OrderBy(f => f.Key, StringComparer.Ordinal).ToList(),
             now, Reused: false);
-        if (timer.Elapsed >= SlowCount)
+        if (counts.Total >= LongLetter && timer.Elapsed >= SlowCount)
         {
             counted[petitionId] = counts;
         }
