@@ -111,14 +111,15 @@ public sealed partial class CoordinatorTests : PageTest
         var queued = Page.GetByRole(AriaRole.Row).Filter(new() { Has = approve });
         await Expect(queued).ToHaveCountAsync(1);
         var cells = queued.GetByRole(AriaRole.Cell);
-        await Expect(cells.Nth(0)).ToHaveTextAsync(organisation);
-        await Expect(cells.Nth(0).GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", $"{CoordinatorLetterPath}/signatures/{signatureId}");
-        await Expect(cells.Nth(1)).ToHaveTextAsync($"{city} (Colombia)");
-        await Expect(cells.Nth(2)).ToContainTextAsync(contactName);
-        await Expect(cells.Nth(2)).ToContainTextAsync(contactRole);
-        await Expect(cells.Nth(2)).ToContainTextAsync(contactEmail);
+        await Expect(cells.Nth(0).GetByRole(AriaRole.Checkbox, new() { Name = $"Select {organisation}" })).ToBeVisibleAsync();
+        await Expect(cells.Nth(1)).ToHaveTextAsync(organisation);
+        await Expect(cells.Nth(1).GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", $"{CoordinatorLetterPath}/signatures/{signatureId}");
+        await Expect(cells.Nth(2)).ToHaveTextAsync($"{city} (Colombia)");
+        await Expect(cells.Nth(3)).ToContainTextAsync(contactName);
+        await Expect(cells.Nth(3)).ToContainTextAsync(contactRole);
+        await Expect(cells.Nth(3)).ToContainTextAsync(contactEmail);
         // Why it waits, in words.
-        await Expect(cells.Nth(3)).ToHaveTextAsync("the email's domain does not match the website");
+        await Expect(cells.Nth(4)).ToHaveTextAsync("the email's domain does not match the website");
         Assert.That(signature.GetProperty("flags").EnumerateArray().Select(f => f.GetString()), Is.EqualTo(new[] { "domain-mismatch" }));
         await queued.ScrollIntoViewIfNeededAsync();
         await screenshots.SaveAsync("waiting-for-review");

@@ -34,6 +34,8 @@ public sealed class PublicPagesTests : PageTest
             yield return new TestCaseData("/petitions/iap-2017", 200, "Petition to the International Association of Prosecutors", width).SetName($"Letter_at_{width}px");
             yield return new TestCaseData("/petitions/iap-2017/print", 200, null, width).SetName($"Print_at_{width}px");
             yield return new TestCaseData("/privacy", 200, "Privacy notice", width).SetName($"Privacy_notice_at_{width}px");
+            yield return new TestCaseData("/petitions/iap-2017/signatories?group=country", 200, "Organisations that signed", width).SetName($"List_by_country_at_{width}px");
+            yield return new TestCaseData("/petitions/iap-2017/signatories?q=helsinki", 200, "Organisations that signed", width).SetName($"List_searched_at_{width}px");
             yield return new TestCaseData("/no-such-page", 404, "Page not found", width).SetName($"Unknown_address_at_{width}px");
             yield return new TestCaseData("/petitions/no-such-letter", 404, "Page not found", width).SetName($"Unknown_letter_at_{width}px");
             yield return new TestCaseData("/coordinators", 401, "Sign in first", width).SetName($"Console_without_signing_in_at_{width}px");
