@@ -152,7 +152,7 @@ public class CommandLineTests
     [TestCase(new[] { "coordinators", "demote", "a@b.example.org" }, "unknown coordinators command")]
     [TestCase(new[] { "frobnicate" }, "unknown command")]
     [TestCase(new[] { "export", "--petition" }, "--petition needs a value")]
-    [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "pdf" }, "--format must be csv or text")]
+    [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "pdf" }, "--format must be csv, xlsx or text")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--group-by", "country" }, "--group-by goes with --format text")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--colour", "red" }, "unknown option --colour")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "text", "--status", "happy" }, "--status must be one of")]
