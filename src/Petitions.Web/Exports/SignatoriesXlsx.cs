@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using SpreadCheetah;
 using SpreadCheetah.Worksheets;
@@ -59,12 +61,39 @@ public static partial class SignatoriesXlsx
     }
 
     /// <summary>
-    /// A value as the cell's text. Spreadsheets read <c>_xHHHH_</c> in a cell as an escaped
-    /// character (ECMA-376 ST_Xstring), so a name that contains one literally gets its underscore
-    /// escaped as <c>_x005F_</c> and reads back as written. SpreadCheetah escapes the rest of XML.
+    /// A value as the cell's text, escaped as ECMA-376 ST_Xstring says: a spreadsheet reads
+    /// <c>_xHHHH_</c> in a cell as that character. So a name that contains such a sequence literally
+    /// gets its underscore escaped (<c>_x005F_</c>), and a control character, which XML cannot hold
+    /// (or, for CR, would turn into LF), is written as its escape rather than dropped.
+    /// SpreadCheetah escapes the rest of XML.
     /// </summary>
-    public static string Text(string value) =>
-        value.Contains("_x", StringComparison.OrdinalIgnoreCase) ? EscapeLike().Replace(value, "_x005F_") : value;
+    public static string Text(string value)
+    {
+        if (value.Contains("_x", StringComparison.OrdinalIgnoreCase))
+        {
+            value = EscapeLike().Replace(value, "_x005F_");
+        }
+
+        if (!value.Any(c => c < ' ' && c is not ('\t' or '\n')))
+        {
+            return value;
+        }
+
+        var text = new StringBuilder(value.Length + 16);
+        foreach (var c in value)
+        {
+            if (c < ' ' && c is not ('\t' or '\n'))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"_x{(int)c:X4}_");
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+
+        return text.ToString();
+    }
 
     [GeneratedRegex("_(?=[xX][0-9A-Fa-f]{4}_)", RegexOptions.CultureInvariant)]
     private static partial Regex EscapeLike();
