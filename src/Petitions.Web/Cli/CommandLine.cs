@@ -127,13 +127,13 @@ public static class CommandLine
             throw new UsageException("--group-by takes only 'country'");
         }
 
-        if (format is not ("csv" or "text"))
+        if (format is not ("csv" or "xlsx" or "text"))
         {
-            throw new UsageException("--format must be csv or text");
+            throw new UsageException("--format must be csv, xlsx or text");
         }
 
         var petition = await services.GetRequiredService<PetitionStore>().FindAsync(slug) ?? throw new UnknownPetitionException(slug);
-        if (format == "csv")
+        if (format is "csv" or "xlsx")
         {
             if (groupBy is not null)
             {
@@ -141,12 +141,18 @@ public static class CommandLine
             }
 
             var export = services.GetRequiredService<SignatureExport>();
+            Func<Stream, long, string?, string?, CancellationToken, Task> write = format == "csv" ? export.WriteCsvAsync : export.WriteXlsxAsync;
             await output.FlushAsync();
             if (output == Console.Out)
             {
-                // Bytes straight to standard output: the BOM and CRLF exactly as written, streamed.
+                // Bytes straight to standard output: the BOM and CRLF exactly as written, the workbook
+                // as a zip, streamed (so `> file.xlsx` is the file).
                 await using var stdout = Console.OpenStandardOutput();
-                await export.WriteCsvAsync(stdout, petition.Id, arguments.Optional("status"), country, CancellationToken.None);
+                await write(stdout, petition.Id, arguments.Optional("status"), country, CancellationToken.None);
+            }
+            else if (format == "xlsx")
+            {
+                throw new UsageException("--format xlsx writes only to standard output");
             }
             else
             {
@@ -392,9 +398,9 @@ public static class CommandLine
               import signatories: a text file of "Name, City" lines as published letters print them
           import --petition SLUG FILE.csv
               import signatories from a CSV in the export's own format
-          export --petition SLUG [--status S] [--country CC] [--format csv|text] [--group-by country]
-              the signatories to standard output: CSV (every status unless --status), or the publication
-              text (listed ones unless --status)
+          export --petition SLUG [--status S] [--country CC] [--format csv|xlsx|text] [--group-by country]
+              the signatories to standard output: CSV or an XLSX workbook (every status unless --status),
+              or the publication text (listed ones unless --status)
           coordinators add EMAIL [--name NAME] [--petition SLUG] [--expires-days N]
               a coordinator of every letter (or of one); prints a new API token as the last line,
               valid for N days (365 unless given)

@@ -17,7 +17,7 @@ public sealed record ResendRequest(string? Address);
 
 public sealed record SignatoryDetail(SignatureRecord Signature, IReadOnlyList<ContactRecord> Contacts, IReadOnlyList<EventRecord> History);
 
-/// <summary>The coordinators' JSON API: letters, review, withdrawals, CSV export and import.</summary>
+/// <summary>The coordinators' JSON API: letters, review, withdrawals, CSV and XLSX export, import.</summary>
 public static class CoordinatorsApi
 {
     // A field given twice is an error, not "the last one wins".
@@ -41,6 +41,7 @@ public static class CoordinatorsApi
         letter.MapPost("/signatures/{id:long}/withdraw", (long id, HttpContext context, CancellationToken ct) =>
             TransitionAsync(id, SignatureAction.Withdraw, context, ct)).WithSummary("Record a withdrawal with its reason and date.");
         letter.MapGet("/signatures.csv", ExportAsync).WithSummary("The signatures as CSV for Excel and LibreOffice.");
+        letter.MapGet("/signatures.xlsx", ExportXlsxAsync).WithSummary("The signatures as an XLSX workbook, every cell text.");
         letter.MapPost("/signatures/import", ImportAsync).WithSummary("Import a CSV in the export's format, or a pasted list of \"Name, City\" lines.");
         letter.MapGet("/emails/failed", FailedEmailsAsync).WithSummary("Emails that failed for good.");
         letter.MapPost("/emails/{id:long}/resend", ResendAsync).WithSummary("Send a failed email again to a corrected address.");
@@ -49,6 +50,8 @@ public static class CoordinatorsApi
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
             .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
         routes.MapGet("/coordinators/petitions/{slug}/signatures.csv", ExportAsync).AddEndpointFilter<LetterFromRoute>()
+            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
+        routes.MapGet("/coordinators/petitions/{slug}/signatures.xlsx", ExportXlsxAsync).AddEndpointFilter<LetterFromRoute>()
             .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
         return group;
     }
@@ -233,8 +236,17 @@ public static class CoordinatorsApi
         return TypedResults.Ok(await context.RequestServices.GetRequiredService<SignatureRecords>().FindAsync(letter.Id, id, cancellationToken));
     }
 
-    private static async Task<IResult> ExportAsync(
-        string slug, string? status, string? country, HttpContext context, SignatureExport export, TimeProvider clock, CancellationToken cancellationToken)
+    private static Task<IResult> ExportAsync(
+        string slug, string? status, string? country, HttpContext context, SignatureExport export, TimeProvider clock, CancellationToken cancellationToken) =>
+        WriteExportAsync(slug, "csv", "text/csv; charset=utf-8", export.WriteCsvAsync, status, country, context, clock, cancellationToken);
+
+    private static Task<IResult> ExportXlsxAsync(
+        string slug, string? status, string? country, HttpContext context, SignatureExport export, TimeProvider clock, CancellationToken cancellationToken) =>
+        WriteExportAsync(slug, "xlsx", SignatoriesXlsx.ContentType, export.WriteXlsxAsync, status, country, context, clock, cancellationToken);
+
+    private static async Task<IResult> WriteExportAsync(
+        string slug, string extension, string contentType, Func<Stream, long, string?, string?, CancellationToken, Task> write,
+        string? status, string? country, HttpContext context, TimeProvider clock, CancellationToken cancellationToken)
     {
         var letter = LetterFromRoute.Letter(context);
 
@@ -243,11 +255,11 @@ public static class CoordinatorsApi
             return bad;
         }
 
-        var fileName = $"{slug}-signatories-{clock.GetUtcNow():yyyy-MM-dd}.csv";
-        context.Response.ContentType = "text/csv; charset=utf-8";
+        var fileName = $"{slug}-signatories-{clock.GetUtcNow():yyyy-MM-dd}.{extension}";
+        context.Response.ContentType = contentType;
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
         context.Response.Headers.CacheControl = "no-store";
-        await export.WriteCsvAsync(context.Response.Body, letter.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken);
+        await write(context.Response.Body, letter.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken);
         return Results.Empty;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using CsvHelper;
 using Petitions.Signatures;
@@ -61,7 +62,28 @@ public sealed partial record SignatoryCsvRow
 
     [CsvColumn("source", Optional = true)]
     public string? Source { get; init; }
+
+    [CsvColumn("comment", Optional = true)]
+    public string? Comment { get; init; }
+
+    /// <summary>Space-separated, as stored: why a sign-on waits for review.</summary>
+    [CsvColumn("flags", Optional = true)]
+    public string? Flags { get; init; }
+
+    /// <summary>
+    /// The columns in file order, read off the <see cref="CsvColumnAttribute"/>s above, so the CSV
+    /// and the XLSX (<see cref="SignatoriesXlsx"/>) share one list and cannot drift apart.
+    /// </summary>
+    public static IReadOnlyList<SignatoryColumn> Columns { get; } = [.. typeof(SignatoryCsvRow).GetProperties()
+        .Select(p => (Property: p, Column: p.GetCustomAttribute<CsvColumnAttribute>()))
+        .Where(p => p.Column is not null)
+        // Declaration order, as CsvHelper's generator writes them; reflection alone does not promise it.
+        .OrderBy(p => p.Property.MetadataToken)
+        .Select(p => new SignatoryColumn(p.Column!.Name!, p.Property.GetMethod!.CreateDelegate<Func<SignatoryCsvRow, string?>>()))];
 }
+
+/// <summary>One column of the signatories export: its header name and how to read its value from a row.</summary>
+public sealed record SignatoryColumn(string Name, Func<SignatoryCsvRow, string?> Value);
 
 /// <summary>
 /// One record of an imported CSV: the physical line it starts on (1-based, the header is line 1)
@@ -303,14 +325,18 @@ public static class SignatoriesCsv
 
     private static SignatoryCsvRow Restored(SignatoryCsvRow row) => Map(row, Restore);
 
-    private static bool NeedsNeutralising(SignatoryCsvRow row) =>
-        StartsWithTrigger(row.Organisation, 0) || StartsWithTrigger(row.City, 0) || StartsWithTrigger(row.Country, 0)
-        || StartsWithTrigger(row.CountryName, 0) || StartsWithTrigger(row.ContactName, 0)
-        || StartsWithTrigger(row.ContactRole, 0) || StartsWithTrigger(row.ContactEmail, 0)
-        || StartsWithTrigger(row.Website, 0) || StartsWithTrigger(row.Status, 0) || StartsWithTrigger(row.SignedAt, 0)
-        || StartsWithTrigger(row.ConfirmedAt, 0) || StartsWithTrigger(row.ListedAt, 0)
-        || StartsWithTrigger(row.WithdrawnAt, 0) || StartsWithTrigger(row.WithdrawalReason, 0)
-        || StartsWithTrigger(row.Source, 0);
+    private static bool NeedsNeutralising(SignatoryCsvRow row)
+    {
+        foreach (var column in SignatoryCsvRow.Columns)
+        {
+            if (StartsWithTrigger(column.Value(row), 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static SignatoryCsvRow Map(SignatoryCsvRow row, Func<string?, string?> map) => new()
     {
@@ -329,5 +355,7 @@ public static class SignatoriesCsv
         WithdrawnAt = map(row.WithdrawnAt),
         WithdrawalReason = map(row.WithdrawalReason),
         Source = map(row.Source),
+        Comment = map(row.Comment),
+        Flags = map(row.Flags),
     };
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Petitions.Data;
@@ -6,13 +7,16 @@ using Petitions.Organisations;
 namespace Petitions.Exports;
 
 /// <summary>
-/// The signatures of a letter as CSV, streamed from the database row by row: the HTTP export and
-/// the command line write through here, never holding the whole list in memory.
+/// The signatures of a letter as CSV or XLSX, streamed from the database row by row: the HTTP
+/// export and the command line write through here, never holding the whole list in memory.
 /// </summary>
 public sealed class SignatureExport(Db db)
 {
     public Task WriteCsvAsync(Stream output, long petitionId, string? status, string? country, CancellationToken cancellationToken) =>
         SignatoriesCsv.WriteAsync(output, RowsAsync(petitionId, status, country, cancellationToken), cancellationToken);
+
+    public Task WriteXlsxAsync(Stream output, long petitionId, string? status, string? country, CancellationToken cancellationToken) =>
+        SignatoriesXlsx.WriteAsync(output, RowsAsync(petitionId, status, country, cancellationToken), cancellationToken);
 
     private async IAsyncEnumerable<SignatoryCsvRow> RowsAsync(long petitionId, string? status, string? country, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -21,7 +25,7 @@ public sealed class SignatureExport(Db db)
             SELECT o.name AS organisation, o.city, o.country, s.contact_name AS contactName, s.contact_role AS contactRole,
                    s.contact_email AS contactEmail, coalesce(s.website, o.website) AS website, s.status, s.signed_at AS signedAt,
                    s.confirmed_at AS confirmedAt, s.listed_at AS listedAt, s.withdrawn_at AS withdrawnAt,
-                   s.withdrawal_reason AS withdrawalReason, s.source
+                   s.withdrawal_reason AS withdrawalReason, s.source, s.comment, s.flags
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.petition_id = @petitionId AND (@status IS NULL OR s.status = @status) AND (@country IS NULL OR o.country = @country)
             ORDER BY s.id
@@ -39,15 +43,25 @@ public sealed class SignatureExport(Db db)
                 ContactEmail = row.ContactEmail,
                 Website = row.Website,
                 Status = row.Status,
-                SignedAt = row.SignedAt,
-                ConfirmedAt = row.ConfirmedAt,
-                ListedAt = row.ListedAt,
-                WithdrawnAt = row.WithdrawnAt,
+                SignedAt = ToSecond(row.SignedAt),
+                ConfirmedAt = ToSecond(row.ConfirmedAt),
+                ListedAt = ToSecond(row.ListedAt),
+                WithdrawnAt = ToSecond(row.WithdrawnAt),
                 WithdrawalReason = row.WithdrawalReason,
                 Source = row.Source,
+                Comment = row.Comment,
+                Flags = row.Flags,
             };
         }
     }
+
+    // Stored times carry ten-millionths of a second, which a coordinator's spreadsheet only
+    // clutters. A time that does not parse is shown as stored rather than breaking a download.
+    private static string? ToSecond(string? stored) =>
+        stored is not null && DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            ? Time.FormatToSecond(time)
+            : stored;
 
     private sealed class ExportRow
     {
@@ -65,5 +79,7 @@ public sealed class SignatureExport(Db db)
         public string? WithdrawnAt { get; init; }
         public string? WithdrawalReason { get; init; }
         public string Source { get; init; } = "";
+        public string? Comment { get; init; }
+        public string Flags { get; init; } = "";
     }
 }

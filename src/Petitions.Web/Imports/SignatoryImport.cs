@@ -17,7 +17,11 @@ public sealed record ImportRow(int Line, string Name, string? City, string? Coun
 
 public sealed record ImportDetails(
     string? ContactName, string? ContactRole, string? ContactEmail, string? Status, DateTimeOffset? SignedAt,
-    DateTimeOffset? WithdrawnAt, string? WithdrawalReason);
+    DateTimeOffset? WithdrawnAt, string? WithdrawalReason)
+{
+    /// <summary>Nothing but when the organisation signed, as a printed letter's date tells it.</summary>
+    public static ImportDetails SignedOn(DateTimeOffset signedAt) => new(null, null, null, null, signedAt, null, null);
+}
 
 public sealed record ImportRejection(int Line, string Reason);
 

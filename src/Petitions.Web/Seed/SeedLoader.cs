@@ -54,7 +54,7 @@ public sealed class SeedLoader(Db db, SignatoryImport import, ListChanges change
 
         var now = clock.GetUtcNow();
         var petitionId = await PetitionStore.CreateAsync(connection, transaction, letter, now, Actor);
-        var result = await SignatoryImport.WriteAsync(connection, transaction, petitionId, rows, "seed", Actor, now);
+        var result = await SignatoryImport.WriteAsync(connection, transaction, petitionId, SignedOnTheLettersDate(rows, letter, now), "seed", Actor, now);
         foreach (var (name, note) in reviews)
         {
             var signatureId = await connection.ExecuteScalarAsync<long?>("""
@@ -71,6 +71,14 @@ public sealed class SeedLoader(Db db, SignatoryImport import, ListChanges change
         logger.LogInformation("Seeded the letter {Slug}: {Imported} organisations, {Flagged} reviewed, {Rejected} rejected.",
             Slug, result.Imported, result.Flagged, result.Rejected.Count);
         return true;
+    }
+
+    // The organisations signed in 2017, on the letter's date: that is what its list and exports
+    // should say, not the moment this install imported them.
+    private static IReadOnlyList<ImportRow> SignedOnTheLettersDate(IReadOnlyList<ImportRow> rows, LetterInput letter, DateTimeOffset now)
+    {
+        var signedAt = letter.Date is { } date ? new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : now;
+        return [.. rows.Select(r => r with { Details = ImportDetails.SignedOn(signedAt) })];
     }
 
     private static IEnumerable<(string Name, string Note)> ReadReviews(IEnumerable<string> lines) =>

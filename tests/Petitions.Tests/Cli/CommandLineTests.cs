@@ -132,6 +132,22 @@ public class CommandLineTests
     }
 
     [Test]
+    public async Task ExportXlsxToAFileIsTheWorkbookTheApiWouldGive()
+    {
+        var file = directory.File("kosovo.xlsx");
+
+        var result = await CliProcess.RunToFileAsync(database, file, "export", "--petition", "iap-2017", "--country", "XK", "--format", "xlsx");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        var rows = XlsxSheet.Read(await File.ReadAllBytesAsync(file));
+        var texts = XlsxSheet.Texts(rows);
+        Assert.That(texts, Has.Count.EqualTo(3));
+        Assert.That(texts[0][..4], Is.EqualTo(new[] { "organisation", "city", "country", "country_name" }));
+        Assert.That(texts.Skip(1).Select(r => r[0]), Does.Contain("Kosova Rehabilitation Center for Torture Victims"));
+        Assert.That(rows.SelectMany(r => r).Where(c => !c.IsText), Is.Empty);
+    }
+
+    [Test]
     public async Task ImportOfACsvFileRoundTripsTheExport()
     {
         var exported = await CliProcess.RunAsync(database, "export", "--petition", "iap-2017", "--country", "GE");
@@ -152,8 +168,9 @@ public class CommandLineTests
     [TestCase(new[] { "coordinators", "demote", "a@b.example.org" }, "unknown coordinators command")]
     [TestCase(new[] { "frobnicate" }, "unknown command")]
     [TestCase(new[] { "export", "--petition" }, "--petition needs a value")]
-    [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "pdf" }, "--format must be csv or text")]
+    [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "pdf" }, "--format must be csv, xlsx or text")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--group-by", "country" }, "--group-by goes with --format text")]
+    [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "xlsx", "--group-by", "country" }, "--group-by goes with --format text")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--colour", "red" }, "unknown option --colour")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "text", "--status", "happy" }, "--status must be one of")]
     [TestCase(new[] { "export", "--petition", "iap-2017", "--format", "text", "--country", "ZZ" }, "--country must be an ISO 3166-1 alpha-2 code")]

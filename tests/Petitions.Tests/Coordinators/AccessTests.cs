@@ -64,7 +64,8 @@ public class AccessTests
         Assert.That(keys, Is.SupersetOf(Bodies.Keys));
         Assert.That(keys, Is.SupersetOf(new[]
         {
-            "GET /api/petitions/{slug}/signatures", "GET /api/petitions/{slug}/signatures.csv", "GET /api/petitions/{slug}/publication.txt",
+            "GET /api/petitions/{slug}/signatures", "GET /api/petitions/{slug}/signatures.csv", "GET /api/petitions/{slug}/signatures.xlsx",
+            "GET /coordinators/petitions/{slug}/signatures.xlsx", "GET /api/petitions/{slug}/publication.txt",
             "GET /coordinators/petitions/{slug}/publication.txt", "GET /coordinators", "GET /coordinators/petitions/{slug}",
             "GET /coordinators/petitions/{slug}/signatures/{id:long}", "GET /coordinators/petitions/{slug}/edit",
         }));

@@ -65,6 +65,7 @@ public class ApiCookieTests
 
     [TestCase("/api/petitions/iap-2017/signatures")]
     [TestCase("/api/petitions/iap-2017/signatures.csv")]
+    [TestCase("/api/petitions/iap-2017/signatures.xlsx")]
     public async Task TheApiDoesNotReadWithTheCookieEither(string path)
     {
         using var response = await cookieOnly.GetAsync(path);
@@ -84,5 +85,10 @@ public class ApiCookieTests
         Assert.That(csv.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(csv.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
         Assert.That(csv.Headers.CacheControl?.NoStore, Is.True);
+        Assert.That(page, Does.Contain("href=\"/coordinators/petitions/iap-2017/signatures.xlsx\""));
+        using var xlsx = await browser.Client.GetAsync("/coordinators/petitions/iap-2017/signatures.xlsx?status=listed");
+        Assert.That(xlsx.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(xlsx.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+        Assert.That(xlsx.Headers.CacheControl?.NoStore, Is.True);
     }
 }

@@ -39,7 +39,7 @@ public class ExportImportTests
         Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("text/csv; charset=utf-8"));
         Assert.That(response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), Is.EqualTo($"iap-2017-signatories-{DateTime.UtcNow:yyyy-MM-dd}.csv"));
         Assert.That(bytes[..3], Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
-        Assert.That(lines[0], Is.EqualTo("\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\",\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\""));
+        Assert.That(lines[0], Is.EqualTo("\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\",\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\""));
         Assert.That(lines, Has.Length.EqualTo(131));
         Assert.That(lines, Does.Contain("\"Transparency International Česká republika\",\"Prague\",\"CZ\",\"Czechia\",\"\",\"\",\"\",\"\",\"listed\"," +
             lines.Single(l => l.StartsWith("\"Transparency International Česká", StringComparison.Ordinal)).Split(",\"listed\",")[1]));
@@ -55,13 +55,70 @@ public class ExportImportTests
         Assert.That(text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(rows + 1));
     }
 
-    [TestCase("?status=happy")]
-    [TestCase("?country=ZZ")]
-    public async Task ABadFilterIs400(string query)
+    [Test]
+    public async Task TheCsvGivesTimesToTheSecondAndTheSeedLettersDateAsSignedAt()
     {
-        using var response = await coordinator.GetAsync($"/api/petitions/iap-2017/signatures.csv{query}");
+        var records = Hostile.SpreadsheetCsv.Parse(await coordinator.GetByteArrayAsync("/api/petitions/iap-2017/signatures.csv"));
+
+        var times = records.Skip(1).SelectMany(r => new[] { r[9], r[10], r[11] }).ToList();
+        Assert.That(times, Has.All.Match("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"));
+        Assert.That(records.Skip(1).Select(r => r[9]).Distinct(), Is.EqualTo(new[] { "2017-09-05T00:00:00Z" }));
+        Assert.That(records.Single(r => r[0] == "Amnesty International")[16], Is.EqualTo("no-city"), "the flags column");
+    }
+
+    [Test]
+    public async Task TheXlsxIsAWorkbookOfTextCellsWithTheCsvsColumnsAndADatedFileName()
+    {
+        using var response = await coordinator.GetAsync("/api/petitions/iap-2017/signatures.xlsx");
+        var xlsx = await response.Content.ReadAsByteArrayAsync();
+        var csv = Hostile.SpreadsheetCsv.Parse(await coordinator.GetByteArrayAsync("/api/petitions/iap-2017/signatures.csv"));
+
+        var rows = XlsxSheet.Read(xlsx);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+        Assert.That(response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), Is.EqualTo($"iap-2017-signatories-{DateTime.UtcNow:yyyy-MM-dd}.xlsx"));
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
+        Assert.That(rows.SelectMany(r => r).Where(c => !c.IsText), Is.Empty, "every cell a text cell");
+        // The same table as the CSV, but for the CSV's formula apostrophe (none in the seed).
+        Assert.That(XlsxSheet.Texts(rows), Is.EqualTo(csv));
+    }
+
+    [TestCase("?status=listed&country=XK", 2)]
+    [TestCase("?country=nl", 6)]
+    [TestCase("?status=withdrawn", 0)]
+    public async Task TheXlsxFiltersByStatusAndCountry(string query, int count)
+    {
+        var rows = XlsxSheet.Texts(XlsxSheet.Read(await coordinator.GetByteArrayAsync($"/api/petitions/iap-2017/signatures.xlsx{query}")));
+        var expected = Hostile.SpreadsheetCsv.Parse(await coordinator.GetByteArrayAsync($"/api/petitions/iap-2017/signatures.csv{query}"));
+
+        Assert.That(rows, Has.Count.EqualTo(count + 1));
+        Assert.That(rows, Is.EqualTo(expected));
+    }
+
+    [TestCase("signatures.csv", "?status=happy")]
+    [TestCase("signatures.csv", "?country=ZZ")]
+    [TestCase("signatures.xlsx", "?status=happy")]
+    [TestCase("signatures.xlsx", "?country=ZZ")]
+    public async Task ABadFilterIs400(string file, string query)
+    {
+        using var response = await coordinator.GetAsync($"/api/petitions/iap-2017/{file}{query}");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task TheXlsxNeedsACoordinatorOfTheLetter()
+    {
+        using var anonymous = app.CreateClient();
+        await Coordinator.AddLetterAsync(app, "copy-letter");
+        using var otherLetter = await Coordinator.ClientAsync(app, "other@coalition.example.org", "copy-letter");
+
+        using var withoutToken = await anonymous.GetAsync("/api/petitions/iap-2017/signatures.xlsx");
+        using var ofAnother = await otherLetter.GetAsync("/api/petitions/iap-2017/signatures.xlsx");
+
+        Assert.That(withoutToken.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(ofAnother.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
     }
 
     [Test]

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CsvHelper;
 using Petitions.Exports;
+using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Exports;
 
@@ -13,7 +14,7 @@ public class SignatoriesCsvTests
 {
     private const string Header =
         "\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\","
-        + "\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\"";
+        + "\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\"";
 
     private static readonly SignatoryCsvRow Memorial = new()
     {
@@ -103,7 +104,7 @@ public class SignatoriesCsvTests
         Assert.That(text, Is.EqualTo(Header + "\r\n"
             + "\"Правозащитный центр \"\"Мемориал\"\", Москва\",\"Moscow\",\"RU\",\"Russia\",\"Олег Орлов\",\"Co-chair\","
             + "\"info@memo.ru\",\"https://memo.ru\",\"listed\",\"2017-09-01T10:00:00Z\",\"2017-09-01T10:05:00Z\","
-            + "\"2017-09-02T08:00:00Z\",\"\",\"\",\"\"\r\n"));
+            + "\"2017-09-02T08:00:00Z\",\"\",\"\",\"\",\"\",\"\"\r\n"));
     }
 
     [TestCase("=HYPERLINK(\"http://x\")", TestName = "AValueStartingWithEqualsGetsALeadingApostrophe")]
@@ -150,7 +151,7 @@ public class SignatoriesCsvTests
     {
         var first = await Export(
             Memorial,
-            Memorial with { Organisation = "=cmd|' /C calc'!A0", ContactEmail = "@evil", Status = "-" },
+            Memorial with { Organisation = "=cmd|' /C calc'!A0", ContactEmail = "@evil", Status = "-", Comment = "=1+1", Flags = "no-city look-alike" },
             new SignatoryCsvRow { Organisation = "\r\n@ starts with a line break", Source = "\0" },
             new SignatoryCsvRow { Organisation = "'=already an apostrophe" },
             new SignatoryCsvRow { Organisation = "Justiça Global", City = "Rio de Janeiro", WithdrawalReason = "Asked, \"twice\"\nby phone" });
@@ -374,57 +375,5 @@ public class SignatoriesCsvTests
         }
 
         throw new DirectoryNotFoundException("csv-spectrum: no Petitions.sln above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>A write-only stream that keeps nothing: it counts the bytes and the largest single write.</summary>
-    private sealed class CountingStream : Stream
-    {
-        private long length;
-
-        public long LargestWrite { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => Interlocked.Read(ref length);
-
-        public override long Position
-        {
-            get => Length;
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            Interlocked.Add(ref length, buffer.Length);
-            LargestWrite = Math.Max(LargestWrite, buffer.Length);
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            Write(buffer.AsSpan(offset, count));
-            return Task.CompletedTask;
-        }
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -156,6 +156,25 @@ public abstract class NaughtyFixture
     }
 
     [Test]
+    public async Task EveryCellOfTheXlsxExportIsTextAndEachOrganisationAsStored()
+    {
+        var rows = XlsxSheet.Read(await CoordinatorClient.GetByteArrayAsync($"/api/petitions/{SignOnClient.Slug}/signatures.xlsx"));
+        List<string> names;
+        await using (var connection = await App.Db.OpenAsync())
+        {
+            names = (await connection.QueryAsync<string>("""
+                SELECT o.name FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+                WHERE s.petition_id = (SELECT id FROM petitions WHERE slug = @Slug) ORDER BY s.id
+                """, new { SignOnClient.Slug })).ToList();
+        }
+
+        Assert.That(rows.SelectMany(r => r).Where(c => !c.IsText).Select(c => HostileData.Show(c.Text)), Is.Empty);
+        Assert.That(rows.Select(r => r.Count), Has.All.EqualTo(SpreadsheetCsv.Columns));
+        Assert.That(XlsxSheet.Texts(rows).Skip(1).Select(r => r[0]), Is.EqualTo(names),
+            "one row per signature, each organisation exactly as stored: a text cell needs no apostrophe");
+    }
+
+    [Test]
     public async Task EveryQueuedEmailGoesToExactlyOneAddress()
     {
         List<string> addresses;

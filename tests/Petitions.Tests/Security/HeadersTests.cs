@@ -29,6 +29,7 @@ public class HeadersTests
     [TestCase("/api/petitions")]
     [TestCase("/api/petitions/iap-2017/signatories")]
     [TestCase("/api/petitions/iap-2017/signatures.csv")]
+    [TestCase("/api/petitions/iap-2017/signatures.xlsx")]
     [TestCase("/healthz")]
     [TestCase("/site.css")]
     [TestCase("/coordinators")]
@@ -46,6 +47,7 @@ public class HeadersTests
     // Whatever a request with a bearer token gets back is the coordinator's: never cached.
     [TestCase("/coordinators")]
     [TestCase("/api/petitions/iap-2017/signatures.csv")]
+    [TestCase("/api/petitions/iap-2017/signatures.xlsx")]
     [TestCase("/api/petitions")]
     public async Task AnAnswerToABearerTokenIsNeverCached(string path)
     {

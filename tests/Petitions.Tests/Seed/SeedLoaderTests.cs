@@ -93,6 +93,27 @@ public class SeedLoaderTests
     }
 
     [Test]
+    public async Task EveryOrganisationSignedOnTheLettersDateThroughTheImport()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        await using var connection = await app.Db.OpenAsync();
+
+        var signatures = (await connection.QueryAsync<(string SignedAt, string Source, string? ListedAt)>(
+            "SELECT signed_at, source, listed_at FROM signatures")).ToList();
+        var imported = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM events WHERE kind = 'imported' AND actor = 'seed'");
+        var list = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/petitions/iap-2017/signatories")).RootElement;
+
+        Assert.That(signatures, Has.Count.EqualTo(130));
+        Assert.That(signatures.Select(s => s.SignedAt).Distinct(), Is.EqualTo(new[] { "2017-09-05T00:00:00.0000000Z" }), "letter.json's date");
+        Assert.That(signatures.Select(s => s.Source).Distinct(), Is.EqualTo(new[] { "seed" }));
+        Assert.That(signatures.Select(s => s.ListedAt), Has.None.EqualTo("2017-09-05T00:00:00.0000000Z"), "listed when this install listed them");
+        Assert.That(imported, Is.EqualTo(130), "each one through the import");
+        Assert.That(list.EnumerateArray().Select(s => s.GetProperty("signedAt").GetDateTimeOffset()).Distinct(),
+            Is.EqualTo(new[] { new DateTimeOffset(2017, 9, 5, 0, 0, 0, TimeSpan.Zero) }));
+    }
+
+    [Test]
     public async Task WithSeedingOffTheDatabaseStartsEmpty()
     {
         using var app = new PetitionsApp(settings: new Dictionary<string, string?> { ["Petitions:SeedOnStart"] = "false" });

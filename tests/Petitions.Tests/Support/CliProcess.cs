@@ -11,8 +11,35 @@ public static class CliProcess
     public static Task<CliResult> RunAsync(string databasePath, params string[] args) =>
         RunWithAsync(TestDatabase.Settings(databasePath), Path.GetDirectoryName(databasePath)!, args);
 
+    /// <summary>As a shell's <c>&gt; file</c>: standard output's bytes go to <paramref name="outputFile"/>, untouched.</summary>
+    public static async Task<CliResult> RunToFileAsync(string databasePath, string outputFile, params string[] args)
+    {
+        var start = Start(TestDatabase.Settings(databasePath), Path.GetDirectoryName(databasePath)!, args);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await using (var file = File.Create(outputFile))
+        {
+            await process.StandardOutput.BaseStream.CopyToAsync(file);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, "", await error);
+    }
+
     /// <param name="settings">Configuration keys (<c>Database:Provider</c>, …), given to the program as environment variables.</param>
     public static async Task<CliResult> RunWithAsync(IEnumerable<KeyValuePair<string, string?>> settings, string workingDirectory, params string[] args)
+    {
+        var start = Start(settings, workingDirectory, args);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await output, await error);
+    }
+
+    private static ProcessStartInfo Start(IEnumerable<KeyValuePair<string, string?>> settings, string workingDirectory, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -32,11 +59,6 @@ public static class CliProcess
         }
 
         start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CliResult(process.ExitCode, await output, await error);
+        return start;
     }
 }
