@@ -79,7 +79,7 @@ public sealed class ConfirmModel(Confirmation confirmation) : PageModel
     // The token is in the address: it must not leak through the Referer header or a cache.
     private void NoTraces()
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         Response.Headers["Referrer-Policy"] = "no-referrer";
     }
 }

@@ -18,7 +18,7 @@ public abstract class CoordinatorPage(PetitionStore petitions, CoordinatorStore 
     /// <returns>The letter, or null after setting 404. Access to it was decided before the page ran (LetterAccessHandler).</returns>
     protected async Task<Petition?> LetterAsync(string slug, CancellationToken cancellationToken)
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         var letter = await petitions.FindAsync(slug, cancellationToken);
         if (letter is null)
         {

@@ -98,7 +98,7 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
         if (slug == "new")
         {
             IsNew = true;
-            Response.Headers.CacheControl = "no-store";
+            Response.Headers.CacheControl = "no-cache, no-store";
             return Page();
         }
 

@@ -14,7 +14,7 @@ public sealed class IndexModel(PetitionStore petitions, CoordinatorStore coordin
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         var mine = new List<PetitionSummary>();
         foreach (var letter in await Petitions.ListAllAsync(cancellationToken))
         {

@@ -21,13 +21,13 @@ public sealed class SignInModel(SignInLinks links) : PageModel
 
     public void OnGet(string? returnUrl)
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         ReturnUrl = SignInLinks.LocalReturnPath(returnUrl);
     }
 
     public PageResult OnPost(string? email, string? returnUrl)
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         ReturnUrl = SignInLinks.LocalReturnPath(returnUrl);
         if (!EmailAddress.TryNormalise(email, out var address, out var problem))
         {

@@ -60,7 +60,7 @@ public sealed class SignInLinkModel(Db db, TimeProvider clock) : PageModel
 
     private void NoTraces()
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         Response.Headers["Referrer-Policy"] = "no-referrer";
     }
 }

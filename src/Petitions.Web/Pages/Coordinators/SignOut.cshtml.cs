@@ -7,7 +7,7 @@ namespace Petitions.Pages.Coordinators;
 
 public sealed class SignOutModel(CoordinatorSessions sessions) : PageModel
 {
-    public void OnGet() => Response.Headers.CacheControl = "no-store";
+    public void OnGet() => Response.Headers.CacheControl = "no-cache, no-store";
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {

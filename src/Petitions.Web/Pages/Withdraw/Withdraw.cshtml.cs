@@ -90,7 +90,7 @@ public sealed class WithdrawModel(Review review) : PageModel
 
     private void NoTraces()
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         Response.Headers["Referrer-Policy"] = "no-referrer";
     }
 }
