@@ -6,8 +6,8 @@ namespace Petitions.Organisations;
 public sealed record Country(string Code, string Name);
 
 /// <summary>
-/// ISO 3166-1 alpha-2 countries (and Kosovo as XK) with their English names from ICU.
-/// The list of codes is data/countries.txt, embedded at build time.
+/// Every ISO 3166-1 alpha-2 country (and Kosovo as XK, the code CLDR and the EU use) with its English
+/// name, both from ICU's own data (<see cref="IcuRegions"/>).
 /// </summary>
 public static class Countries
 {
@@ -25,6 +25,13 @@ public static class Countries
     public static Country? FromName(string name) =>
         Table.Value.ByNameKey.TryGetValue(Names.PlaceKey(name), out var country) ? country : null;
 
+    // ICU lists some of ISO 3166's exceptionally reserved codes as territories (Canary Islands, Ceuta and
+    // Melilla, Diego Garcia): parts of a country, not countries an organisation would choose.
+    private static readonly string[] ExceptionallyReserved = ["AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "FX", "IC", "SU", "TA", "UK", "UN"];
+
+    // User-assigned in ISO 3166, so not in ICU's list of codes; CLDR names it.
+    private const string Kosovo = "XK";
+
     // Common names that ICU's English names do not use.
     private static readonly (string Name, string Code)[] Aliases =
     [
@@ -41,17 +48,10 @@ public static class Countries
 
     private static (IReadOnlyList<Country>, FrozenDictionary<string, Country>, FrozenDictionary<string, Country>) Load()
     {
-        using var stream = typeof(Countries).Assembly.GetManifestResourceStream("Petitions.countries.txt")
-            ?? throw new InvalidOperationException("The embedded list of country codes is missing.");
-        using var reader = new StreamReader(stream);
         var countries = new List<Country>();
-        while (reader.ReadLine() is { } line)
+        foreach (var code in IcuRegions.Codes().Except(ExceptionallyReserved).Append(Kosovo).Distinct(StringComparer.Ordinal))
         {
-            var code = line.Trim();
-            if (code.Length == 2)
-            {
-                countries.Add(new Country(code, new RegionInfo(code).EnglishName));
-            }
+            countries.Add(new Country(code, IcuRegions.Name(code, "en") ?? throw new InvalidOperationException($"ICU has no English name for {code}.")));
         }
 
         var order = StringComparer.Create(CultureInfo.GetCultureInfo("en"), CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace);
