@@ -159,9 +159,11 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         var request = sign.Request;
         var (organisationId, created) = OrganisationStore.FindOrCreate(connection, transaction,
             new OrganisationDraft(request.Organisation!, sign.NameKey, sign.LooseKey, request.City, request.Country, request.Website), now);
-        // An organisation created just now has no signature yet, on this letter or any.
+        // An organisation created just now has no signature yet, on this letter or any. One that withdrew
+        // or was rejected signs again: a new signature, its old one kept with its history.
         var existing = created ? null : await connection.QuerySingleOrDefaultAsync<ExistingSignature>("""
-            SELECT id, status, contact_email AS contactEmail FROM signatures WHERE petition_id = @Id AND organisation_id = @organisationId
+            SELECT id, status, contact_email AS contactEmail FROM signatures
+            WHERE petition_id = @Id AND organisation_id = @organisationId AND status NOT IN ('withdrawn', 'rejected')
             """, new { sign.Petition.Id, organisationId }, transaction);
 
         if (existing is not null)
@@ -181,13 +183,13 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         var request = sign.Request;
         var flags = new List<string>(3) { sign.DomainFlag };
         // The same name spelt otherwise (accents, a missing country) on this letter already: a person decides.
-        // Organisations by their keys first (indexed), then each one's signature on this letter (the
-        // unique index): a join left to the planner may read every signature of the letter instead,
+        // Organisations by their keys first (indexed), then each one's living signature on this letter (the
+        // partial unique index): a join left to the planner may read every signature of the letter instead,
         // a million on a big day (PostgreSQL did so while its statistics lagged a growing table).
         var near = Prepared.Command(connection, transaction, """
             SELECT count(*)
             FROM (SELECT id FROM organisations WHERE loose_key = @looseKey UNION SELECT id FROM organisations WHERE name_key = @nameKey) o
-            WHERE (SELECT s.id FROM signatures s WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status <> 'rejected') IS NOT NULL
+            WHERE EXISTS (SELECT 1 FROM signatures s WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status NOT IN ('withdrawn', 'rejected'))
             """).With("@petitionId", sign.Petition.Id).With("@looseKey", sign.LooseKey).With("@nameKey", sign.NameKey).ScalarInt64();
         if (near > 0 || sign.NearListed)
         {

@@ -125,6 +125,48 @@ public class DedupeTests
         Assert.That(kinds, Is.EqualTo(new[] { "confirm-sign-on", "now-listed", "already-signed" }));
     }
 
+    [TestCase("withdraw")]
+    [TestCase("reject")]
+    public async Task AnOrganisationThatWithdrewOrWasRejectedMaySignAgainAsANewSignature(string decision)
+    {
+        using var coordinator = await Coordinator.ClientAsync(app);
+        await SignAsync("Nadace Otevřenost", "petr@transparency.cz");
+        await ConfirmAllAsync();
+        var first = (await SignaturesNamedAsync("nadace otevrenost")).Single();
+        if (decision == "reject")
+        {
+            await using var connection = await app.Db.OpenAsync();
+            await connection.ExecuteAsync("UPDATE signatures SET status = 'confirmed', listed_at = NULL WHERE id = @Id", new { first.Id });
+        }
+
+        using (var decided = await coordinator.PostAsJsonAsync($"/api/petitions/iap-2017/signatures/{first.Id}/{decision}", new { reason = "Board decision" }))
+        {
+            Assert.That(decided.StatusCode, Is.EqualTo(HttpStatusCode.OK), await decided.Content.ReadAsStringAsync());
+        }
+
+        await SignAsync("Nadace Otevřenost", "jana@transparency.cz", name: "Jana Dvořáková");
+
+        var both = await SignaturesNamedAsync("nadace otevrenost");
+        Assert.That(both.Select(s => s.Status), Is.EqualTo(new[] { decision == "reject" ? "rejected" : "withdrawn", "pending" }), "the old one kept, a new one made");
+        Assert.That(both[1].Flags, Does.Not.Contain("possible-duplicate"), "its own earlier signature is no duplicate");
+        await using (var connection = await app.Db.OpenAsync())
+        {
+            var kinds = (await connection.QueryAsync<string>("SELECT kind FROM outbox WHERE signature_id = @Id ORDER BY id", new { both[1].Id })).ToList();
+            Assert.That(kinds, Is.EqualTo(new[] { "confirm-sign-on" }), "a link to confirm, not 'already signed'");
+        }
+
+        await ConfirmAllAsync();
+        var signatories = await client.GetStringAsync("/api/petitions/iap-2017/signatories");
+        Assert.That(signatories.Split("Nadace Otev").Length - 1, Is.EqualTo(1), "listed once");
+        var records = (await coordinator.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/petitions/iap-2017/signatures")).EnumerateArray()
+            .Where(r => r.GetProperty("organisation").GetString() == "Nadace Otevřenost").Select(r => r.GetProperty("status").GetString()).ToList();
+        Assert.That(records, Is.EquivalentTo(new[] { decision == "reject" ? "rejected" : "withdrawn", "listed" }), "coordinators see both");
+
+        // While the new one is alive, a further sign-on is a repeat again.
+        await SignAsync("Nadace Otevřenost", "jana@transparency.cz", name: "Jana Dvořáková");
+        Assert.That(await SignaturesNamedAsync("nadace otevrenost"), Has.Count.EqualTo(2));
+    }
+
     [Test]
     public async Task AnUnconfirmedRepeatGetsAFreshLinkAndTheOldOneStopsWorking()
     {
