@@ -191,7 +191,7 @@ public static class Prepare
         await connection.ExecuteAsync("""
             INSERT INTO signatures (id, petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at, confirmed_at,
-                                    listed_at, rejected_at, rejection_reason, withdrawn_at, withdrawal_reason)
+                                    listed_at, rejected_at, rejection_reason, withdrawn_at, withdrawal_reason, sort_name)
             SELECT r.s, @petitionId, r.o, r.status,
                    CASE r.n % 3 WHEN 0 THEN 'form' WHEN 1 THEN 'api' ELSE 'import' END,
                    CASE WHEN r.n % 5 = 0 THEN 'no-website' ELSE 'domain-verified' END,
@@ -206,7 +206,8 @@ public static class Prepare
                    CASE WHEN r.status = 'rejected' THEN r.later_at END,
                    CASE WHEN r.status = 'rejected' THEN 'Not an organisation' END,
                    CASE WHEN r.status = 'withdrawn' THEN r.later_at END,
-                   CASE WHEN r.status = 'withdrawn' THEN 'Withdrawn by the board, see "minutes"' END
+                   CASE WHEN r.status = 'withdrawn' THEN 'Withdrawn by the board, see "minutes"' END,
+                   (SELECT loose_key FROM organisations WHERE id = r.o)
             FROM bench_rows r;
             """, parameters, transaction);
 
