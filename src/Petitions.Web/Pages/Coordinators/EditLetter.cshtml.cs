@@ -93,6 +93,9 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
 
     public IReadOnlyDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
 
+    /// <summary>The letter as it would read, shown above the form when Preview was pressed; nothing is saved.</summary>
+    public LetterInput? Preview { get; private set; }
+
     public async Task<IActionResult> OnGetAsync([FromRoute] string slug, CancellationToken cancellationToken)
     {
         if (slug == "new")
@@ -137,6 +140,13 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
         {
             Errors = errors;
             Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        if (f["preview"] == "yes")
+        {
+            Preview = letter;
+            Response.Headers.CacheControl = "no-cache, no-store";
             return Page();
         }
 
