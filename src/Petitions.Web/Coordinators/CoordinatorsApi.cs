@@ -232,6 +232,12 @@ public static class CoordinatorsApi
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible in this state", detail: exception.Message);
         }
+        catch (LookAlikeListedException refused)
+        {
+            // Merging or listing both is a decision made on the signatory's console page.
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Looks like a listed organisation", detail: refused.Message,
+                extensions: new Dictionary<string, object?> { ["resembles"] = refused.Twin.Id });
+        }
 
         return TypedResults.Ok(await context.RequestServices.GetRequiredService<SignatureRecords>().FindAsync(letter.Id, id, cancellationToken));
     }

@@ -14,9 +14,19 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Li
 {
     /// <param name="at">When it happened, as a formal letter dates a withdrawal; now if not given.</param>
     /// <returns>The new status.</returns>
-    public async Task<string> ApplyAsync(
+    /// <remarks>Approving a look-alike of a listed organisation in the same country throws <see cref="LookAlikeListedException"/>.</remarks>
+    public Task<string> ApplyAsync(
         long petitionId, long signatureId, SignatureAction action, string actor, string? reason, DateTimeOffset? at = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        ApplyAsync(petitionId, signatureId, action, actor, reason, at, besideTwin: false, cancellationToken);
+
+    /// <summary>Lists a look-alike beside the organisation it resembles, for the reason given.</summary>
+    public Task<string> ApproveBesideTwinAsync(long petitionId, long signatureId, string actor, string reason, CancellationToken cancellationToken = default) =>
+        ApplyAsync(petitionId, signatureId, SignatureAction.Approve, actor, reason, null, besideTwin: true, cancellationToken);
+
+    private async Task<string> ApplyAsync(
+        long petitionId, long signatureId, SignatureAction action, string actor, string? reason, DateTimeOffset? at, bool besideTwin,
+        CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenAsync(cancellationToken);
@@ -25,6 +35,16 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Li
         if (signature is null || signature.PetitionId != petitionId)
         {
             throw new UnknownSignatureException(signatureId);
+        }
+
+        if (action == SignatureAction.Approve && await Twins.FindAsync(connection, transaction, signatureId) is { } twin)
+        {
+            if (!besideTwin || string.IsNullOrWhiteSpace(reason))
+            {
+                throw new LookAlikeListedException(twin);
+            }
+
+            reason = $"Listed beside {twin.Organisation}: {reason}";
         }
 
         var status = await SignatureStore.ApplyAsync(connection, transaction, changes, signatureId, action, actor, reason, at ?? now);
@@ -41,6 +61,39 @@ public sealed class Review(Db db, Notifications notifications, Outbox outbox, Li
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
         return status;
+    }
+
+    /// <summary>
+    /// Merges a look-alike into the listed organisation it resembles: its contact becomes a further
+    /// contact of that signature, and it is rejected with the reason, in one transaction.
+    /// </summary>
+    /// <returns>The signature it was merged into.</returns>
+    public async Task<Twin> MergeAsync(long petitionId, long signatureId, string actor, string? reason, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = Db.BeginWrite(connection);
+        var signature = await SignatureContext.LoadAsync(connection, transaction, signatureId);
+        if (signature is null || signature.PetitionId != petitionId)
+        {
+            throw new UnknownSignatureException(signatureId);
+        }
+
+        var twin = await Twins.FindAsync(connection, transaction, signatureId)
+            ?? throw new IllegalTransitionException(signature.Status, SignatureAction.Reject);
+        var why = $"Merged into {twin.Organisation}" + (string.IsNullOrWhiteSpace(reason) ? "." : $": {reason}");
+        await SignatureStore.ApplyAsync(connection, transaction, changes, signatureId, SignatureAction.Reject, actor, why, now);
+        await connection.ExecuteAsync("""
+            INSERT INTO contacts (signature_id, name, role, email, consent_version, consented_at, created_at, confirmed_at)
+            SELECT @twin, s.contact_name, s.contact_role, s.contact_email, s.consent_version, s.consented_at, @at, s.confirmed_at
+            FROM signatures s
+            WHERE s.id = @signatureId AND s.contact_email IS NOT NULL AND s.contact_name IS NOT NULL
+              AND lower(s.contact_email) <> lower(coalesce((SELECT t.contact_email FROM signatures t WHERE t.id = @twin), ''))
+            ON CONFLICT DO NOTHING
+            """, new { twin = twin.Id, signatureId, at = Time.Format(now) }, transaction);
+        SignatureStore.Record(connection, transaction, petitionId, twin.Id, actor, "merged", null, null, $"Signature {signatureId} merged into this one: {signature.Organisation}", now);
+        await transaction.CommitAsync(cancellationToken);
+        return twin;
     }
 
     /// <summary>The letter a withdrawal link belongs to, without using it.</summary>

@@ -31,6 +31,8 @@ public class AccessTests
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=approve"] = ("", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=reject"] = ("reason=x", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=withdraw"] = ("reason=x&date=2026-05-03", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=beside"] = ("reason=x", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=merge"] = ("reason=x", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/edit"] = ("title=Taken+Over", "application/x-www-form-urlencoded"),
     };
 

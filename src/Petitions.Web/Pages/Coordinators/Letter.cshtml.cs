@@ -41,7 +41,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
 
     public async Task<IActionResult> OnGetAsync(
         [FromRoute] string slug, string? status, string? country, string? flag, string? q, string? sort, string? after,
-        CancellationToken cancellationToken, string? done = null, long? id = null, int? count = null, int? skipped = null)
+        CancellationToken cancellationToken, string? done = null, long? id = null, int? count = null, int? skipped = null, int? alike = null)
     {
         if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
         {
@@ -53,10 +53,11 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         {
             Message = done == "approved" ? $"Approved: {signature.Organisation} is listed." : $"Rejected: {signature.Organisation} is not listed.";
         }
-        else if (done is "approved" or "rejected" && count is > 0)
+        else if (done is "approved" or "rejected" && (count is > 0 || alike is > 0))
         {
-            Message = (done == "approved" ? $"Approved {Plural(count.Value)}: listed." : $"Rejected {Plural(count.Value)}: not listed.")
-                + (skipped is > 0 ? $" {Plural(skipped.Value)} had been decided already and did not change." : "");
+            Message = (done == "approved" ? $"Approved {Plural(count ?? 0)}: listed." : $"Rejected {Plural(count ?? 0)}: not listed.")
+                + (skipped is > 0 ? $" {Plural(skipped.Value)} had been decided already and did not change." : "")
+                + (alike is > 0 ? $" {Plural(alike.Value)} look like organisations already listed and wait: open each to merge it or list both." : "");
         }
 
         Query = ReadQuery(status, country, flag, q, sort, after);
@@ -114,7 +115,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         }
 
         var action = rejecting ? SignatureAction.Reject : SignatureAction.Approve;
-        int decided = 0, unchanged = 0;
+        int decided = 0, unchanged = 0, lookAlikes = 0;
         foreach (var chosenId in chosen)
         {
             try
@@ -127,11 +128,16 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
                 // Decided in another tab or by another coordinator meanwhile: said in the message, not an error.
                 unchanged++;
             }
+            catch (LookAlikeListedException)
+            {
+                lookAlikes++;
+            }
         }
 
         list.Forget(Letter.Id);
         Response.Headers.Location =
-            $"/coordinators/petitions/{Uri.EscapeDataString(slug)}?done={(rejecting ? "rejected" : "approved")}&count={decided}&skipped={unchanged}#review";
+            $"/coordinators/petitions/{Uri.EscapeDataString(slug)}?done={(rejecting ? "rejected" : "approved")}&count={decided}&skipped={unchanged}"
+            + (lookAlikes > 0 ? $"&alike={lookAlikes}" : "") + "#review";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
 

@@ -7,7 +7,7 @@ using Petitions.Signatures;
 namespace Petitions.Pages.Coordinators;
 
 /// <summary>One signatory: contact, role, domain check, history, and the coordinator's actions.</summary>
-public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review)
+public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, Data.Db db)
     : CoordinatorPage(petitions, coordinators)
 {
     public string Slug { get; private set; } = "";
@@ -29,6 +29,9 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
     /// <summary>A reason field left empty or too long: the field and its message.</summary>
     public (string Field, string Message)? ReasonError { get; private set; }
 
+    /// <summary>The listed organisation an approval was refused beside: merge into it, or list anyway with a reason.</summary>
+    public Twin? RefusedBeside { get; private set; }
+
     /// <summary>Where to go once done: "queue" sends the coordinator back to the review queue.</summary>
     public string? ReturnTo { get; private set; }
 
@@ -42,6 +45,7 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
             "approved" => "Approved: the organisation is listed.",
             "rejected" => "Rejected: the organisation is not listed, and the reason is in its history.",
             "withdrawn" => "The withdrawal is recorded: the organisation is no longer listed.",
+            "merged" => "Merged: the look-alike sign-on's contact is now a further contact here, and it is not listed.",
             _ => null,
         };
         return ShowAsync(slug, id, cancellationToken);
@@ -61,6 +65,87 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
             DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
                 ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null,
             confirm == "yes", null, cancellationToken);
+
+    /// <summary>Lists a look-alike beside the organisation it resembles: only with a reason.</summary>
+    public async Task<IActionResult> OnPostBesideAsync([FromRoute] string slug, [FromRoute] long id, string? reason, CancellationToken cancellationToken)
+    {
+        if (await LetterAsync(slug, cancellationToken) is not { } letter)
+        {
+            return Page();
+        }
+
+        var problem = string.IsNullOrWhiteSpace(reason) ? "Give the reason for listing both: it is kept in the signature's history." : FreeText.ReasonProblem(reason);
+        if (problem is not null)
+        {
+            ReasonError = ("beside-reason", problem);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            RefusedBeside = await TwinAsync(id, cancellationToken);
+            return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
+        }
+
+        try
+        {
+            await review.ApproveBesideTwinAsync(letter.Id, id, Actor, FreeText.CleanReason(reason)!, cancellationToken);
+        }
+        catch (UnknownSignatureException)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
+        }
+        catch (IllegalTransitionException exception)
+        {
+            Message = exception.Message;
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
+        }
+
+        Response.Headers.Location = $"/coordinators/petitions/{Uri.EscapeDataString(slug)}/signatures/{id}?done=approved";
+        return StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    /// <summary>Merges a look-alike into the listed organisation it resembles: its contact joins that one's, and it is not listed.</summary>
+    public async Task<IActionResult> OnPostMergeAsync([FromRoute] string slug, [FromRoute] long id, string? reason, CancellationToken cancellationToken)
+    {
+        if (await LetterAsync(slug, cancellationToken) is not { } letter)
+        {
+            return Page();
+        }
+
+        if (!string.IsNullOrWhiteSpace(reason) && FreeText.ReasonProblem(reason) is { } problem)
+        {
+            ReasonError = ("merge-reason", problem);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            RefusedBeside = await TwinAsync(id, cancellationToken);
+            return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
+        }
+
+        Twin twin;
+        try
+        {
+            twin = await review.MergeAsync(letter.Id, id, Actor, FreeText.CleanReason(reason), cancellationToken);
+        }
+        catch (UnknownSignatureException)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
+        }
+        catch (IllegalTransitionException exception)
+        {
+            Message = exception.Message;
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
+        }
+
+        Response.Headers.Location = $"/coordinators/petitions/{Uri.EscapeDataString(slug)}/signatures/{twin.Id}?done=merged";
+        return StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    private async Task<Twin?> TwinAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        return await Twins.FindAsync(connection, transaction, id);
+    }
 
     private async Task<IActionResult> ActAsync(
         string slug, long id, SignatureAction action, string? reason, DateTimeOffset? at, bool confirmed, string? returnTo, CancellationToken cancellationToken)
@@ -102,6 +187,12 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
         catch (IllegalTransitionException exception)
         {
             Message = exception.Message;
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
+        }
+        catch (LookAlikeListedException refused)
+        {
+            RefusedBeside = refused.Twin;
             Response.StatusCode = StatusCodes.Status409Conflict;
             return await ShowAsync(slug, id, cancellationToken, keepStatus: true);
         }
