@@ -26,7 +26,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 // Before AddProblemDetails: the first writer that accepts a request writes its errors.
 builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, HtmlProblems>();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi();
+builder.Services.AddPetitionsOpenApi();
 builder.Services.AddPetitionsRateLimits(builder.Configuration);
 builder.Services.AddCoordinatorAuth();
 builder.Services.AddExceptionHandler<DatabaseUnavailable>();
