@@ -27,6 +27,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, HtmlProblems>();
 builder.Services.AddProblemDetails();
 builder.Services.AddPetitionsOpenApi();
+builder.Services.AddPetitionsCompression();
 builder.Services.AddPetitionsRateLimits(builder.Configuration);
 builder.Services.AddCoordinatorAuth();
 builder.Services.AddExceptionHandler<DatabaseUnavailable>();
@@ -47,6 +48,7 @@ var app = builder.Build();
 var preparing = Task.Run(() => app.Services.PrepareDatabaseAsync());
 
 app.UseForwardedHeaders();
+app.UseResponseCompression();
 app.UseSecurityHeaders();
 app.UseHsts();
 app.UseExceptionHandler();
