@@ -43,7 +43,7 @@ public sealed class OpenApiPageTests : PageTest
         Assert.That(response?.Status, Is.EqualTo(200));
         Assert.That(response!.Headers["content-security-policy"], Does.Contain("script-src 'none'"), "the site's policy, not a looser one");
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Petitions API");
-        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "POST /api/petitions/{slug}/signatures" })).ToBeVisibleAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "POST /api/petitions/{slug}/signatures", Exact = true })).ToBeVisibleAsync();
         Assert.That(await Page.Locator("article.operation").CountAsync(), Is.GreaterThanOrEqualTo(18));
         await Expect(Page.Locator("#schema-SignRequest")).ToContainTextAsync("at most 200 characters");
         await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "OpenAPI document (JSON)" })).ToHaveAttributeAsync("href", "/openapi/v1.json");
