@@ -8,6 +8,7 @@ using Petitions.Imports;
 using Petitions.Organisations;
 using Petitions.Petitions;
 using Petitions.Signatures;
+using Petitions.Web;
 
 namespace Petitions.Coordinators;
 
@@ -52,40 +53,42 @@ public static class CoordinatorsApi
 
     public static RouteGroupBuilder MapCoordinatorsApi(this IEndpointRouteBuilder routes)
     {
-        // Bearer tokens only: see CoordinatorAuth on why /api/* takes no cookie.
+        // Bearer tokens only: see CoordinatorAuth on why /api/* takes no cookie. The handlers read
+        // their bodies themselves (JsonBody), after authorization: DescribesBody, not Accepts, whose
+        // content-type match in routing would answer 415 before 401.
         var group = routes.MapGroup("/api/petitions").WithTags("Coordinators").RequireAuthorization(CoordinatorAuth.ApiPolicy);
 
         group.MapPost("/", CreateAsync).WithName("createLetter").WithSummary("Create a letter.")
-            .Accepts<LetterInput>("application/json").Produces<PetitionDocument>(StatusCodes.Status201Created)
+            .DescribesBody<LetterInput>().Produces<PetitionDocument>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict);
         // Every route below names a letter: the filter finds it once, or answers 404.
         var letter = group.MapGroup("/{slug}").AddEndpointFilter<LetterFromRoute>();
         letter.MapPut("", UpdateAsync).WithName("updateLetter")
             .WithSummary("Edit a letter; a change to the text of a published letter is a new version.")
-            .Accepts<LetterInput>("application/json").Produces<PetitionDocument>();
+            .DescribesBody<LetterInput>().Produces<PetitionDocument>();
         letter.MapGet("/signatures", ListAsync).WithName("listSignatures")
             .WithSummary("Every signature of a letter, with contact data, filtered by status and country; limit and after page it (Link: rel=\"next\").")
-            .Produces<List<SignatureRecord>>();
+            .Produces<List<SignatureRecord>>().ProducesValidationProblem();
         letter.MapGet("/signatures/{id:long}", DetailAsync).WithName("getSignature")
             .WithSummary("One signatory with its further contacts and history.").Produces<SignatoryDetail>();
         letter.MapPost("/signatures/{id:long}/approve", (long id, HttpContext context, CancellationToken ct) =>
             TransitionAsync(id, SignatureAction.Approve, context, ct)).WithName("approveSignature").WithSummary("List a confirmed signature.")
-            .Accepts<TransitionRequest>(isOptional: true, "application/json").Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
         letter.MapPost("/signatures/{id:long}/reject", (long id, HttpContext context, CancellationToken ct) =>
             TransitionAsync(id, SignatureAction.Reject, context, ct)).WithName("rejectSignature").WithSummary("Reject a signature, with a reason.")
-            .Accepts<TransitionRequest>(isOptional: true, "application/json").Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
         letter.MapPost("/signatures/{id:long}/withdraw", (long id, HttpContext context, CancellationToken ct) =>
             TransitionAsync(id, SignatureAction.Withdraw, context, ct)).WithName("withdrawSignature").WithSummary("Record a withdrawal with its reason and date.")
-            .Accepts<TransitionRequest>(isOptional: true, "application/json").Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
         letter.MapGet("/signatures.csv", ExportAsync).WithName("exportSignatures").WithSummary("The signatures as CSV for Excel and LibreOffice.")
-            .Produces<string>(StatusCodes.Status200OK, "text/csv");
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem();
         letter.MapPost("/signatures/import", ImportAsync).WithName("importSignatories")
             .WithSummary("Import a CSV in the export's format, or a pasted list of \"Name, City\" lines.")
-            .Accepts<string>("text/csv", "text/plain").Produces<ImportResult>();
+            .DescribesBody<string>(contentTypes: ["text/csv", "text/plain"]).Produces<ImportResult>();
         letter.MapGet("/emails/failed", FailedEmailsAsync).WithName("listFailedEmails").WithSummary("Emails that failed for good.")
             .Produces<List<FailedEmailRecord>>();
         letter.MapPost("/emails/{id:long}/resend", ResendAsync).WithName("resendEmail").WithSummary("Send a failed email again to a corrected address.")
-            .Accepts<ResendRequest>("application/json").Produces(StatusCodes.Status202Accepted);
+            .DescribesBody<ResendRequest>().Produces(StatusCodes.Status202Accepted);
         letter.MapGet("/publication.txt", PublicationAsync).WithName("publicationText")
             .WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
