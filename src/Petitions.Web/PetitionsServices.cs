@@ -47,6 +47,12 @@ public static class PetitionsServices
         services.AddSingleton<ConsoleList>();
         services.AddSingleton<Exports.SignatureExport>();
         services.AddSingleton<IValidator<LetterInput>, LetterInputValidator>();
+        // Registered too so the API description finds the rules of every body (ValidatorSchemas).
+        services.AddSingleton<IValidator<DemandGroup>, DemandGroupValidator>();
+        services.AddSingleton<IValidator<Footnote>, FootnoteValidator>();
+        services.AddSingleton<IValidator<ConfirmationRequest>, ConfirmationRequestValidator>();
+        services.AddSingleton<IValidator<Coordinators.TransitionRequest>>(Coordinators.TransitionRequestValidator.Instance);
+        services.AddSingleton<IValidator<Coordinators.ResendRequest>, Coordinators.ResendRequestValidator>();
         services.AddSingleton<Coordinators.CoordinatorStore>();
         return services;
     }

@@ -26,7 +26,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 // Before AddProblemDetails: the first writer that accepts a request writes its errors.
 builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, HtmlProblems>();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi();
+builder.Services.AddPetitionsOpenApi();
+builder.Services.AddPetitionsCompression();
 builder.Services.AddPetitionsRateLimits(builder.Configuration);
 builder.Services.AddCoordinatorAuth();
 builder.Services.AddExceptionHandler<DatabaseUnavailable>();
@@ -47,6 +48,7 @@ var app = builder.Build();
 var preparing = Task.Run(() => app.Services.PrepareDatabaseAsync());
 
 app.UseForwardedHeaders();
+app.UseResponseCompression();
 app.UseSecurityHeaders();
 app.UseHsts();
 app.UseExceptionHandler();

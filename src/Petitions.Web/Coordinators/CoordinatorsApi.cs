@@ -8,12 +8,40 @@ using Petitions.Imports;
 using Petitions.Organisations;
 using Petitions.Petitions;
 using Petitions.Signatures;
+using Petitions.Web;
 
 namespace Petitions.Coordinators;
 
 public sealed record TransitionRequest(string? Reason, DateTimeOffset? At);
 
 public sealed record ResendRequest(string? Address);
+
+/// <summary>The reason of a review decision or withdrawal: the one rule for the API and the pages (<see cref="FreeText.ReasonProblem"/>).</summary>
+public sealed class TransitionRequestValidator : AbstractValidator<TransitionRequest>
+{
+    public static readonly TransitionRequestValidator Instance = new();
+
+    public TransitionRequestValidator() =>
+        RuleFor(r => r.Reason).Cascade(CascadeMode.Stop)
+            .Must(r => !FreeText.HasControlCharacters(r, multiLine: true)).WithMessage("The reason may not contain control characters.")
+            .Must(r => !FreeText.HasBidiControls(r)).WithMessage("The reason may not contain text-direction overrides.")
+            .SetValidator(new MeasuredLength<TransitionRequest>(FreeText.MaxReason, (_, r) => FreeText.CleanReason(r), "The reason must be at most 2,000 characters."));
+}
+
+public sealed class ResendRequestValidator : AbstractValidator<ResendRequest>
+{
+    public ResendRequestValidator() =>
+        RuleFor(r => r.Address).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("Enter the corrected email address.")
+            .MaximumLength(SignRequestValidator.MaxEmail).WithMessage($"The email address must be at most {SignRequestValidator.MaxEmail} characters.")
+            .Custom((address, context) =>
+            {
+                if (!EmailAddress.TryNormalise(address, out _, out var problem))
+                {
+                    context.AddFailure(problem ?? "Enter the corrected email address.");
+                }
+            });
+}
 
 public sealed record SignatoryDetail(SignatureRecord Signature, IReadOnlyList<ContactRecord> Contacts, IReadOnlyList<EventRecord> History);
 
@@ -25,27 +53,47 @@ public static class CoordinatorsApi
 
     public static RouteGroupBuilder MapCoordinatorsApi(this IEndpointRouteBuilder routes)
     {
-        // Bearer tokens only: see CoordinatorAuth on why /api/* takes no cookie.
+        // Bearer tokens only: see CoordinatorAuth on why /api/* takes no cookie. The handlers read
+        // their bodies themselves (JsonBody), after authorization: DescribesBody, not Accepts, whose
+        // content-type match in routing would answer 415 before 401.
         var group = routes.MapGroup("/api/petitions").WithTags("Coordinators").RequireAuthorization(CoordinatorAuth.ApiPolicy);
 
-        group.MapPost("/", CreateAsync).WithSummary("Create a letter.");
+        group.MapPost("/", CreateAsync).WithName("createLetter").WithSummary("Create a letter.")
+            .DescribesBody<LetterInput>().Produces<PetitionDocument>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         // Every route below names a letter: the filter finds it once, or answers 404.
         var letter = group.MapGroup("/{slug}").AddEndpointFilter<LetterFromRoute>();
-        letter.MapPut("", UpdateAsync).WithSummary("Edit a letter; a change to the text of a published letter is a new version.");
-        letter.MapGet("/signatures", ListAsync).WithSummary("Every signature of a letter, with contact data, filtered by status and country.");
-        letter.MapGet("/signatures/{id:long}", DetailAsync).WithSummary("One signatory with its further contacts and history.");
+        letter.MapPut("", UpdateAsync).WithName("updateLetter")
+            .WithSummary("Edit a letter; a change to the text of a published letter is a new version.")
+            .DescribesBody<LetterInput>().Produces<PetitionDocument>();
+        letter.MapGet("/signatures", ListAsync).WithName("listSignatures")
+            .WithSummary("Every signature of a letter, with contact data, filtered by status and country; limit and after page it (Link: rel=\"next\").")
+            .Produces<List<SignatureRecord>>().ProducesValidationProblem();
+        letter.MapGet("/signatures/{id:long}", DetailAsync).WithName("getSignature")
+            .WithSummary("One signatory with its further contacts and history.").Produces<SignatoryDetail>();
         letter.MapPost("/signatures/{id:long}/approve", (long id, HttpContext context, CancellationToken ct) =>
-            TransitionAsync(id, SignatureAction.Approve, context, ct)).WithSummary("List a confirmed signature.");
+            TransitionAsync(id, SignatureAction.Approve, context, ct)).WithName("approveSignature").WithSummary("List a confirmed signature.")
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
         letter.MapPost("/signatures/{id:long}/reject", (long id, HttpContext context, CancellationToken ct) =>
-            TransitionAsync(id, SignatureAction.Reject, context, ct)).WithSummary("Reject a signature, with a reason.");
+            TransitionAsync(id, SignatureAction.Reject, context, ct)).WithName("rejectSignature").WithSummary("Reject a signature, with a reason.")
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
         letter.MapPost("/signatures/{id:long}/withdraw", (long id, HttpContext context, CancellationToken ct) =>
-            TransitionAsync(id, SignatureAction.Withdraw, context, ct)).WithSummary("Record a withdrawal with its reason and date.");
-        letter.MapGet("/signatures.csv", ExportAsync).WithSummary("The signatures as CSV for Excel and LibreOffice.");
-        letter.MapGet("/signatures.xlsx", ExportXlsxAsync).WithSummary("The signatures as an XLSX workbook, every cell text.");
-        letter.MapPost("/signatures/import", ImportAsync).WithSummary("Import a CSV in the export's format, or a pasted list of \"Name, City\" lines.");
-        letter.MapGet("/emails/failed", FailedEmailsAsync).WithSummary("Emails that failed for good.");
-        letter.MapPost("/emails/{id:long}/resend", ResendAsync).WithSummary("Send a failed email again to a corrected address.");
-        letter.MapGet("/publication.txt", PublicationAsync).WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.");
+            TransitionAsync(id, SignatureAction.Withdraw, context, ct)).WithName("withdrawSignature").WithSummary("Record a withdrawal with its reason and date.")
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
+        letter.MapGet("/signatures.csv", ExportAsync).WithName("exportSignatures").WithSummary("The signatures as CSV for Excel and LibreOffice.")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem();
+        letter.MapGet("/signatures.xlsx", ExportXlsxAsync).WithName("exportSignaturesXlsx").WithSummary("The signatures as an XLSX workbook, every cell text.")
+            .Produces<byte[]>(StatusCodes.Status200OK, SignatoriesXlsx.ContentType).ProducesValidationProblem();
+        letter.MapPost("/signatures/import", ImportAsync).WithName("importSignatories")
+            .WithSummary("Import a CSV in the export's format, or a pasted list of \"Name, City\" lines.")
+            .DescribesBody<string>(contentTypes: ["text/csv", "text/plain"]).Produces<ImportResult>();
+        letter.MapGet("/emails/failed", FailedEmailsAsync).WithName("listFailedEmails").WithSummary("Emails that failed for good.")
+            .Produces<List<FailedEmailRecord>>();
+        letter.MapPost("/emails/{id:long}/resend", ResendAsync).WithName("resendEmail").WithSummary("Send a failed email again to a corrected address.")
+            .DescribesBody<ResendRequest>().Produces(StatusCodes.Status202Accepted);
+        letter.MapGet("/publication.txt", PublicationAsync).WithName("publicationText")
+            .WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
             .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
@@ -213,12 +261,12 @@ public static class CoordinatorsApi
             }
         }
 
-        if (FreeText.ReasonProblem(body!.Reason) is { } invalid)
+        if (await TransitionRequestValidator.Instance.ValidateAsync(body!, cancellationToken) is { IsValid: false } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [invalid] });
+            return TypedResults.ValidationProblem(SignaturesApi.Errors(invalid));
         }
 
-        var reason = FreeText.CleanReason(body.Reason);
+        var reason = FreeText.CleanReason(body!.Reason);
 
         try
         {
@@ -300,7 +348,8 @@ public static class CoordinatorsApi
         TypedResults.Ok(await records.FailedEmailsAsync(LetterFromRoute.Letter(context).Id, cancellationToken));
 
     private static async Task<IResult> ResendAsync(
-        long id, HttpContext context, HttpRequest request, ClaimsPrincipal user, Review review, CancellationToken cancellationToken)
+        long id, HttpContext context, HttpRequest request, ClaimsPrincipal user, Review review, IValidator<ResendRequest> validator,
+        CancellationToken cancellationToken)
     {
         var letter = LetterFromRoute.Letter(context);
 
@@ -310,10 +359,12 @@ public static class CoordinatorsApi
             return problem;
         }
 
-        if (!EmailAddress.TryNormalise(body!.Address, out var address, out var message))
+        if (await validator.ValidateAsync(body!, cancellationToken) is { IsValid: false } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["address"] = [message ?? "Enter the corrected email address."] });
+            return TypedResults.ValidationProblem(SignaturesApi.Errors(invalid));
         }
+
+        EmailAddress.TryNormalise(body!.Address, out var address, out _);
 
         try
         {

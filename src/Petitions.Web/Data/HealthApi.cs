@@ -36,5 +36,5 @@ public static class HealthApi
             {
                 return TypedResults.Json(new { status = "unhealthy" }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        }).WithTags("Health").WithSummary("200 when the database answers, 503 when it does not.");
+        }).WithName("health").WithTags("Health").Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable).WithSummary("200 when the database answers, 503 when it does not.");
 }

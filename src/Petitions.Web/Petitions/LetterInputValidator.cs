@@ -28,27 +28,39 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
             .When(l => ReviewSetting.IsKnown(l.Review))
             .WithMessage("requiresReview is true exactly when review is \"all\": send one of them, or make them agree.");
         RuleFor(l => l.Status).Must(s => s is null || PetitionStatus.IsKnown(s)).WithMessage("The status is draft, open or closed.");
-        RuleForEach(l => l.DemandGroups).ChildRules(group =>
-        {
-            group.RuleFor(g => g.Lead).NotEmpty().WithMessage("Each demand group needs its lead-in, such as \"We urge the Senate to:\".")
-                .MaximumLength(1000).WithMessage("A lead-in must be at most 1,000 characters.")
-                .Must(Lines).WithMessage("A lead-in may not contain control characters other than line breaks and tabs.");
-            group.RuleFor(g => g.Demands).NotEmpty().WithMessage("Each demand group needs at least one demand.");
-            group.RuleForEach(g => g.Demands).NotEmpty().WithMessage("A demand may not be empty.")
-                .MaximumLength(5000).WithMessage("A demand must be at most 5,000 characters.")
-                .Must(Lines).WithMessage("A demand may not contain control characters other than line breaks and tabs.");
-        });
-        RuleForEach(l => l.Footnotes).ChildRules(note =>
-        {
-            note.RuleFor(f => f.Number).GreaterThan(0).WithMessage("Footnotes are numbered from 1.");
-            note.RuleFor(f => f.Text).NotEmpty().WithMessage("A footnote needs its text.")
-                .Must(Lines).WithMessage("A footnote may not contain control characters other than line breaks and tabs.");
-        });
+        RuleForEach(l => l.DemandGroups).SetValidator(new DemandGroupValidator());
+        RuleForEach(l => l.Footnotes).SetValidator(new FootnoteValidator());
         RuleFor(l => l.Footnotes).Must(f => f is null || f.Select(n => n.Number).Distinct().Count() == f.Count)
             .WithMessage("Each footnote needs a number of its own.");
     }
 
     private static bool OneLine(string? text) => !FreeText.HasControlCharacters(text);
 
-    private static bool Lines(string? text) => !FreeText.HasControlCharacters(text, multiLine: true);
+    internal static bool Lines(string? text) => !FreeText.HasControlCharacters(text, multiLine: true);
+}
+
+/// <summary>A demand group of a letter (a validator of its own, so the API description shows its rules).</summary>
+public sealed class DemandGroupValidator : AbstractValidator<DemandGroup>
+{
+    public DemandGroupValidator()
+    {
+        RuleFor(g => g.Lead).NotEmpty().WithMessage("Each demand group needs its lead-in, such as \"We urge the Senate to:\".")
+            .MaximumLength(1000).WithMessage("A lead-in must be at most 1,000 characters.")
+            .Must(LetterInputValidator.Lines).WithMessage("A lead-in may not contain control characters other than line breaks and tabs.");
+        RuleFor(g => g.Demands).NotEmpty().WithMessage("Each demand group needs at least one demand.");
+        RuleForEach(g => g.Demands).NotEmpty().WithMessage("A demand may not be empty.")
+            .MaximumLength(5000).WithMessage("A demand must be at most 5,000 characters.")
+            .Must(LetterInputValidator.Lines).WithMessage("A demand may not contain control characters other than line breaks and tabs.");
+    }
+}
+
+/// <summary>A footnote of a letter.</summary>
+public sealed class FootnoteValidator : AbstractValidator<Footnote>
+{
+    public FootnoteValidator()
+    {
+        RuleFor(f => f.Number).GreaterThan(0).WithMessage("Footnotes are numbered from 1.");
+        RuleFor(f => f.Text).NotEmpty().WithMessage("A footnote needs its text.")
+            .Must(LetterInputValidator.Lines).WithMessage("A footnote may not contain control characters other than line breaks and tabs.");
+    }
 }

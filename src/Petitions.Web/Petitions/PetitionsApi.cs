@@ -22,6 +22,7 @@ public static class PetitionsApi
 
         group.MapGet("/", async (PetitionStore petitions, CancellationToken cancellationToken) =>
             TypedResults.Ok(await petitions.ListPublicAsync(openOnly: false, cancellationToken)))
+            .WithName("listLetters")
             .WithSummary("Open and closed letters with the number of organisations listed on each.");
 
         group.MapGet("/{slug}", async Task<Results<Ok<PetitionDocument>, ProblemHttpResult>> (
@@ -34,7 +35,7 @@ public static class PetitionsApi
 
             var count = await signatures.CountListedAsync(p.Id, cancellationToken);
             return TypedResults.Ok(PetitionDocument.From(p, count));
-        }).WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed.");
+        }).WithName("getLetter").WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed.");
 
         group.MapGet("/{slug}/signatories", async Task<Results<Ok<List<SignatoryDocument>>, ProblemHttpResult>> (
             string slug, PetitionStore petitions, PublicListCache lists, CancellationToken cancellationToken) =>
@@ -46,7 +47,7 @@ public static class PetitionsApi
 
             var listed = (await lists.GetAsync(p.Id, cancellationToken)).Signatories;
             return TypedResults.Ok(listed.Select(s => new SignatoryDocument(s.Organisation, s.City, s.Country, s.CountryName, s.SignedAt)).ToList());
-        }).WithSummary("The organisations listed on a letter, sorted by name. Never any contact data.");
+        }).WithName("listSignatories").WithSummary("The organisations listed on a letter, sorted by name. Never any contact data.");
 
         return group;
     }

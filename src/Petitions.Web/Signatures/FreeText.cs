@@ -32,23 +32,11 @@ public static class FreeText
         text is not null && text.Any(c => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C');
 
     /// <summary>
-    /// The one rule for a withdrawal or rejection reason, however it arrives (the withdrawal link,
-    /// the coordinators' page and API, an import): what is wrong with it, or null.
+    /// What is wrong with a withdrawal or rejection reason, however it arrives (the withdrawal link,
+    /// the coordinators' page and API, an import), or null: the rule is TransitionRequestValidator's.
     /// </summary>
-    public static string? ReasonProblem(string? reason)
-    {
-        if (HasControlCharacters(reason, multiLine: true))
-        {
-            return "The reason may not contain control characters.";
-        }
-
-        if (HasBidiControls(reason))
-        {
-            return "The reason may not contain text-direction overrides.";
-        }
-
-        return (CleanReason(reason)?.Length ?? 0) > MaxReason ? "The reason must be at most 2,000 characters." : null;
-    }
+    public static string? ReasonProblem(string? reason) =>
+        Coordinators.TransitionRequestValidator.Instance.Validate(new Coordinators.TransitionRequest(reason, null)).Errors.FirstOrDefault()?.ErrorMessage;
 
     /// <summary>A reason as it is stored: cleaned, and null when nothing is left.</summary>
     public static string? CleanReason(string? reason) => reason is null ? null : Names.Clean(reason) is { Length: > 0 } clean ? clean : null;

@@ -102,20 +102,21 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
 
     private SignRequestValidator(bool signOn)
     {
+        // Cleaning leaves null, never an empty or blank string: NotNull is "not blank" (and shows as required).
         IRuleBuilder<SignRequest, string?> Required(IRuleBuilder<SignRequest, string?> rule, string message) =>
-            signOn ? rule.Must(NotBlank).WithMessage(message) : rule;
+            signOn ? rule.NotNull().WithMessage(message) : rule;
 
         RuleFor(r => r.Organisation).Cascade(CascadeMode.Stop)
-            .Must(NotBlank).WithMessage("Enter the name of your organisation.")
+            .NotNull().WithMessage("Enter the name of your organisation.")
             .Must((r, _) => NoControlCharacters(Sent(r).Organisation)).WithMessage("The organisation's name may not contain control characters.")
             .Must((r, _) => NoBidiOverrides(Sent(r).Organisation)).WithMessage("The organisation's name may not contain text-direction overrides.")
-            .Must(v => Length(v) <= MaxName).WithMessage($"The organisation's name must be at most {MaxName} characters.")
+            .MaximumLength(MaxName).WithMessage($"The organisation's name must be at most {MaxName} characters.")
             .Must(NoFormulaStart).WithMessage("The organisation's name may not start with = + - or @.");
 
         RuleFor(r => r.City).Cascade(CascadeMode.Stop)
             .Must((r, _) => NoControlCharacters(Sent(r).City)).WithMessage("The city may not contain control characters.")
             .Must((r, _) => NoBidiOverrides(Sent(r).City)).WithMessage("The city may not contain text-direction overrides.")
-            .Must(v => Length(v) <= MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
+            .MaximumLength(MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
             .Must(NoFormulaStart).WithMessage("The city may not start with = + - or @.");
 
         // No country is an international organisation, which has no city either.
@@ -128,17 +129,18 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
         Required(RuleFor(r => r.ContactName).Cascade(CascadeMode.Stop), "Enter the name of the person signing.")
             .Must((r, _) => NoControlCharacters(Sent(r).ContactName)).WithMessage("The name may not contain control characters.")
             .Must((r, _) => NoBidiOverrides(Sent(r).ContactName)).WithMessage("The name may not contain text-direction overrides.")
-            .Must(v => Length(v) <= MaxPerson).WithMessage($"The name must be at most {MaxPerson} characters.")
+            .MaximumLength(MaxPerson).WithMessage($"The name must be at most {MaxPerson} characters.")
             .Must(NoFormulaStart).WithMessage("The name may not start with = + - or @.");
 
         Required(RuleFor(r => r.ContactRole).Cascade(CascadeMode.Stop), "Enter the role of the person signing, such as Director.")
             .Must((r, _) => NoControlCharacters(Sent(r).ContactRole)).WithMessage("The role may not contain control characters.")
             .Must((r, _) => NoBidiOverrides(Sent(r).ContactRole)).WithMessage("The role may not contain text-direction overrides.")
-            .Must(v => Length(v) <= MaxRole).WithMessage($"The role must be at most {MaxRole} characters.")
+            .MaximumLength(MaxRole).WithMessage($"The role must be at most {MaxRole} characters.")
             .Must(NoFormulaStart).WithMessage("The role may not start with = + - or @.");
 
         Required(RuleFor(r => r.ContactEmail).Cascade(CascadeMode.Stop), "Enter an email address: we send a link to confirm the sign-on.")
             .Must((r, _) => NoControlCharacters(Sent(r).ContactEmail)).WithMessage("The email address may not contain control characters.")
+            .MaximumLength(MaxEmail).WithMessage($"The email address must be at most {MaxEmail} characters.")
             .Custom((email, context) =>
             {
                 if (!EmailAddress.TryNormaliseClean(email, out _, out var problem) && problem is not null)
@@ -150,14 +152,14 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
         // A website of invisible characters only cleans to nothing, but something was sent that is not an address.
         RuleFor(r => r.Website).Cascade(CascadeMode.Stop)
             .Must((r, _) => NoControlCharacters(Sent(r).Website)).WithMessage("The website may not contain control characters.")
-            .Must(v => Length(v) <= MaxWebsite).WithMessage($"The website must be at most {MaxWebsite} characters.")
+            .MaximumLength(MaxWebsite).WithMessage($"The website must be at most {MaxWebsite} characters.")
             .Must((r, v) => v is null ? string.IsNullOrWhiteSpace(Sent(r).Website) : IsWebAddress(v)).WithMessage("Enter the website as an address starting with http:// or https://.");
 
         // The comment's length is judged as sent: what the person typed is what the limit shows them.
         RuleFor(r => r.Comment).Cascade(CascadeMode.Stop)
             .Must((r, _) => !FreeText.HasControlCharacters(Sent(r).Comment, multiLine: true)).WithMessage("The comment may not contain control characters.")
             .Must((r, _) => NoBidiOverrides(Sent(r).Comment)).WithMessage("The comment may not contain text-direction overrides.")
-            .Must((r, _) => (Sent(r).Comment?.Length ?? 0) <= MaxComment).WithMessage($"The comment must be at most {MaxComment} characters.");
+            .SetValidator(new MeasuredLength<SignRequest>(MaxComment, (r, _) => Sent(r).Comment, $"The comment must be at most {MaxComment} characters."));
 
         // U+FFFD is what a reader makes of bytes that are not UTF-8: the text that was meant is lost.
         foreach (var field in new System.Linq.Expressions.Expression<Func<SignRequest, string?>>[]
@@ -180,11 +182,6 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
         : throw new ArgumentException("Clean the request (SignRequest.Cleaned) before it is validated.", nameof(context));
 
     private static SignRequest Sent(SignRequest cleaned) => cleaned.Sent!;
-
-    private static int Length(string? clean) => clean?.Length ?? 0;
-
-    // Cleaning leaves null, never an empty or blank string.
-    private static bool NotBlank(string? clean) => clean is not null;
 
     private static bool NoControlCharacters(string? text) => !FreeText.HasControlCharacters(text);
 

@@ -11,6 +11,12 @@ public sealed record ConfirmationRequest(string? Token);
 
 public sealed record ConfirmationResult(string Status);
 
+public sealed class ConfirmationRequestValidator : AbstractValidator<ConfirmationRequest>
+{
+    public ConfirmationRequestValidator() =>
+        RuleFor(r => r.Token).NotEmpty().WithMessage("The token from the email is required.");
+}
+
 public static class SignaturesApi
 {
     /// <summary>A sign-on is a few short fields: anything bigger is not one.</summary>
@@ -24,6 +30,7 @@ public static class SignaturesApi
         var group = routes.MapGroup("/api").WithTags("Sign-on");
 
         group.MapPost("/petitions/{slug}/signatures", SignAsync)
+            .WithName("signLetter")
             .RequireRateLimiting(RateLimits.SignOnPolicy)
             .Accepts<SignRequest>("application/json")
             .Produces<SignOnAccepted>(StatusCodes.Status202Accepted)
@@ -36,6 +43,7 @@ public static class SignaturesApi
             .WithSummary("Sign a letter on behalf of an organisation. A repeat gets the same answer; only the email differs.");
 
         group.MapPost("/confirmations", ConfirmAsync)
+            .WithName("confirmSignOn")
             .RequireRateLimiting(RateLimits.TokenPolicy)
             .Accepts<ConfirmationRequest>("application/json")
             .Produces<ConfirmationResult>()
@@ -76,7 +84,8 @@ public static class SignaturesApi
             : Refusal(outcome, slug);
     }
 
-    private static async Task<IResult> ConfirmAsync(HttpRequest request, Confirmation confirmation, CancellationToken cancellationToken)
+    private static async Task<IResult> ConfirmAsync(
+        HttpRequest request, IValidator<ConfirmationRequest> validator, Confirmation confirmation, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<ConfirmationRequest>(request, 4096, Json, cancellationToken);
         if (problem is not null)
@@ -84,12 +93,12 @@ public static class SignaturesApi
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.Token))
+        if (await validator.ValidateAsync(body!, cancellationToken) is { IsValid: false } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The token from the email is required."] });
+            return TypedResults.ValidationProblem(Errors(invalid));
         }
 
-        var result = await confirmation.ConfirmAsync(body.Token, cancellationToken);
+        var result = await confirmation.ConfirmAsync(body!.Token!, cancellationToken);
         return result.Outcome switch
         {
             ConfirmOutcome.Confirmed => TypedResults.Ok(new ConfirmationResult(result.Status!)),
