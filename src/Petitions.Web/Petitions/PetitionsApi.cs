@@ -49,6 +49,18 @@ public static class PetitionsApi
             return TypedResults.Ok(listed.Select(s => new SignatoryDocument(s.Organisation, s.City, s.Country, s.CountryName, s.SignedAt)).ToList());
         }).WithName("listSignatories").WithSummary("The organisations listed on a letter, sorted by name. Never any contact data.");
 
+        group.MapGet("/{slug}/stats", async Task<Results<Ok<LetterStats>, ProblemHttpResult>> (
+            string slug, PetitionStore petitions, PublicListCache lists, CancellationToken cancellationToken) =>
+        {
+            if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
+            {
+                return NotFound(slug);
+            }
+
+            // Counted from the cached list, so read again only when the list changes.
+            return TypedResults.Ok((await lists.GetAsync(p.Id, cancellationToken)).Stats);
+        }).WithName("getLetterStats").WithSummary("How many organisations are listed, from which countries, signed on which days.");
+
         return group;
     }
 

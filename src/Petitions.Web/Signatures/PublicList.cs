@@ -20,6 +20,7 @@ public sealed class PublicList
     private readonly ListedRow[] rows;
     private IReadOnlyList<PublicSignatory>? signatories;
     private string? itemsHtml;
+    private LetterStats? stats;
 
     public PublicList(ListedRow[] sortedRows) => rows = sortedRows;
 
@@ -32,6 +33,9 @@ public sealed class PublicList
 
     /// <summary>"&lt;li&gt;Name, City&lt;/li&gt;" lines, HTML-encoded as Razor would encode them (computed once).</summary>
     public string ItemsHtml => itemsHtml ??= RenderItems(rows);
+
+    /// <summary>The counts by country and by day (computed once per read of the list, so cached with it).</summary>
+    public LetterStats Stats => stats ??= LetterStats.Of(rows);
 
     /// <summary>The same organisations, in the same order, as another read of the list.</summary>
     public bool SameRows(PublicList other) => rows.AsSpan().SequenceEqual(other.rows);
