@@ -3,7 +3,31 @@ namespace Petitions.Email;
 /// <summary>The "Mail" section: who sends, and where messages go when there is no SMTP host.</summary>
 public sealed class MailOptions
 {
-    public string From { get; set; } = "Petitions <petitions@localhost>";
+    /// <summary>The sender when none is configured: fine on a developer's machine, bounced or junked anywhere else.</summary>
+    public const string DefaultFrom = "Petitions <petitions@localhost>";
+
+    public string From { get; set; } = DefaultFrom;
+
+    /// <summary>
+    /// A production service still sending as petitions@localhost has most of its mail refused or
+    /// filed as junk: said once, at start-up, where the operator reads the log.
+    /// </summary>
+    /// <returns>Whether it warned.</returns>
+    public static bool WarnIfDefaultSender(IHostEnvironment environment, MailOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        var address = MimeKit.MailboxAddress.TryParse(options.From, out var from) ? from.Address : options.From;
+        if (!environment.IsProduction() || !string.Equals(address?.Trim(), "petitions@localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        logger.LogWarning(
+            "Mail:From is {From}, the default: mail from it will be refused or filed as junk. Set Mail:From to an address of your domain.", options.From);
+        return true;
+    }
 
     public string PickupDirectory { get; set; } = "data/mail";
 

@@ -25,7 +25,8 @@ namespace Petitions.Email;
 /// wakes another, so a backlog is drained by every lane without waiting for the next poll.
 /// </remarks>
 public sealed class OutboxDispatcher(
-    Db db, GroupCommit writer, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+    Db db, GroupCommit writer, Outbox outbox, IMailSender sender, IOptions<MailOptions> mail, TimeProvider clock, ILogger<OutboxDispatcher> logger,
+    IHostEnvironment environment) : BackgroundService
 {
     public const int BatchSize = 100;
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
@@ -59,8 +60,11 @@ public sealed class OutboxDispatcher(
     /// backlog grew for as long as the load lasted (B3b: 10 s at the median). A lane's thread waits on its
     /// socket and is woken by it.
     /// </remarks>
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(1, Connections).Select(number => StartLane(number, stoppingToken)));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        MailOptions.WarnIfDefaultSender(environment, mail.Value, logger);
+        return Task.WhenAll(Enumerable.Range(1, Connections).Select(number => StartLane(number, stoppingToken)));
+    }
 
     private Task StartLane(int number, CancellationToken stoppingToken)
     {

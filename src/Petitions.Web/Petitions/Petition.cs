@@ -29,6 +29,20 @@ public static class ReviewSetting
     public static bool IsKnown(string? review) => review is None or Flagged or All;
 }
 
+/// <summary>How a letter's coordinators hear of sign-ons waiting for their review.</summary>
+public static class ReviewAlerts
+{
+    /// <summary>An email per sign-on, as it arrives: the default.</summary>
+    public const string Each = "each";
+
+    /// <summary>One email a day listing every sign-on waiting (Email/ReviewDigests.cs).</summary>
+    public const string Daily = "daily";
+
+    public static IReadOnlyList<string> Values { get; } = [Each, Daily];
+
+    public static bool IsKnown(string? alerts) => alerts is Each or Daily;
+}
+
 public sealed record DemandGroup(string Lead, IReadOnlyList<string> Demands);
 
 public sealed record Footnote(int Number, string Text);

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Petitions.Coordinators;
 using Petitions.Email;
+using Petitions.Petitions;
 
 namespace Petitions.Signatures;
 
@@ -23,10 +24,13 @@ public sealed class SignatureContext
     /// <summary>The letter's review setting (ReviewSetting).</summary>
     public string Review { get; init; } = "";
 
+    /// <summary>How the letter's coordinators hear of sign-ons to review (ReviewAlerts).</summary>
+    public string ReviewAlerts { get; init; } = "";
+
     public static Task<SignatureContext?> LoadAsync(DbConnection connection, DbTransaction? transaction, long signatureId) =>
         connection.QuerySingleOrDefaultAsync<SignatureContext>("""
             SELECT s.id, s.petition_id AS petitionId, s.status, s.flags, s.contact_email AS contactEmail, o.name AS organisation,
-                   p.slug, p.title, p.review = 'all' AS requiresReview, p.review
+                   p.slug, p.title, p.review = 'all' AS requiresReview, p.review, p.review_alerts AS reviewAlerts
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id JOIN petitions p ON p.id = s.petition_id
             WHERE s.id = @signatureId
             """, new { signatureId }, transaction);
@@ -36,8 +40,11 @@ public sealed class SignatureContext
 /// The emails that follow a change of a signature, queued in the transaction of that change:
 /// to the signatory (listed, awaiting review, withdrawn) and alerts to the letter's coordinators.
 /// </summary>
-public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase)
+public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, IOptions<PetitionsOptions> options)
 {
+    /// <summary>The coalition the emails come from, as configured now.</summary>
+    public EmailBrand Brand => EmailBrand.From(options);
+
     /// <summary>A withdrawal link must work long after the signature: a letter can be delivered a year later.</summary>
     public static readonly TimeSpan WithdrawLinkLifetime = TimeSpan.FromDays(730);
 
@@ -50,20 +57,27 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase)
 
         var token = await Tokens.IssueAsync(connection, transaction, Tokens.Withdraw, signature.Id, null, null, now, WithdrawLinkLifetime);
         Queue(connection, transaction, signature, Emails.Listed(
-            signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
+            Brand, signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
     }
 
     public async Task AwaitingReviewAsync(DbConnection connection, DbTransaction transaction, SignatureContext signature, DateTimeOffset now)
     {
         if (signature.ContactEmail is not null)
         {
-            Queue(connection, transaction, signature, Emails.Review(signature.ContactEmail, signature.Title, signature.Organisation), now);
+            Queue(connection, transaction, signature, Emails.Review(Brand, signature.ContactEmail, signature.Title, signature.Organisation), now);
         }
 
+        if (signature.ReviewAlerts == ReviewAlerts.Daily)
+        {
+            // The day's digest (ReviewDigests) tells them, with every other sign-on waiting.
+            return;
+        }
+
+        var reasons = SignatureFlags.WhyItWaits(signature.Flags);
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
             Queue(connection, transaction, signature,
-                Emails.NewForReview(coordinator, signature.Title, signature.Organisation, Link($"/coordinators/petitions/{signature.Slug}")), now);
+                Emails.NewForReview(Brand, coordinator, signature.Title, signature.Organisation, reasons, SignatoryLink(signature.Slug, signature.Id)), now);
         }
     }
 
@@ -72,18 +86,22 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase)
     {
         if (signature.ContactEmail is not null)
         {
-            Queue(connection, transaction, signature, Emails.Withdrawn(signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
+            Queue(connection, transaction, signature, Emails.Withdrawn(Brand, signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
         }
 
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
             Queue(connection, transaction, signature, Emails.WithdrawalNotice(
-                coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
-                Link($"/coordinators/petitions/{signature.Slug}/signatures/{signature.Id}")), now);
+                Brand, coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
+                SignatoryLink(signature.Slug, signature.Id)), now);
         }
     }
 
     public string Link(string path) => publicBase.Link(path);
+
+    /// <summary>The signatory's page in the coordinators' console (Pages/Coordinators/Signatory.cshtml).</summary>
+    public string SignatoryLink(string slug, long signatureId) =>
+        Link($"/coordinators/petitions/{Uri.EscapeDataString(slug)}/signatures/{signatureId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
 
     private void Queue(DbConnection connection, DbTransaction transaction, SignatureContext signature, OutgoingEmail email, DateTimeOffset now) =>
         outbox.Enqueue(connection, transaction, email with { PetitionId = signature.PetitionId, SignatureId = signature.Id }, now);

@@ -21,7 +21,7 @@ public enum SignOnOutcome
 /// organisation, the signature and its email; <see cref="Confirmation"/> moves it on. A repeat of a sign-on is
 /// answered exactly like a new one, and only the email differs.
 /// </summary>
-public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock, Web.PublicBaseUrl publicBase)
+public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock, Web.PublicBaseUrl publicBase, IOptions<PetitionsOptions> options)
 {
     /// <summary>The consent text shown beside the checkbox; its version is stored with each sign-on.</summary>
     public const string ConsentVersion = "2026-11-consent-1";
@@ -229,7 +229,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         // A new signature has no earlier link to void, and no emails yet to count against its own cap.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
         outbox.Enqueue(connection, transaction,
-            Emails.Confirm(sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
+            Emails.Confirm(Brand, sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
             {
                 PetitionId = sign.Petition.Id, SignatureId = signatureId,
             }, sign.Now);
@@ -245,11 +245,11 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             {
                 // The first email may be lost or expired: a fresh link, and the old one stops working.
                 var token = await Tokens.IssueAsync(connection, transaction, Tokens.Confirm, existing.Id, null, null, now, Tokens.ConfirmLifetime);
-                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Confirm(email, petition.Title, name, Link($"/confirm/{token}")), now);
+                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Confirm(Brand, email, petition.Title, name, Link($"/confirm/{token}")), now);
             }
             else
             {
-                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
+                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
             }
 
             return;
@@ -261,7 +261,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             new { existing.Id, email }, transaction);
         if (contact is { ConfirmedAt: not null })
         {
-            await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
+            await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
             return;
         }
 
@@ -276,7 +276,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         }
 
         var contactToken = await Tokens.IssueAsync(connection, transaction, Tokens.Contact, existing.Id, contactId, null, now, Tokens.ConfirmLifetime);
-        await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
+        await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(Brand, email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
     }
 
     private async Task QueueAsync(DbConnection connection, DbTransaction transaction, Petition? petition, long signatureId, OutgoingEmail email, DateTimeOffset now)
@@ -325,6 +325,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             "the most any address gets, whatever the letter.", now);
 
     private string Link(string path) => publicBase.Link(path);
+
+    private EmailBrand Brand => EmailBrand.From(options);
 
     // Dapper rows as settable properties: SQLite's loose types then convert (integers to bool, NULLs).
     /// <summary>A sign-on with everything worked out that does not need the database.</summary>

@@ -12,12 +12,15 @@ public sealed class PetitionsApp : WebApplicationFactory<Program>
     private readonly TempDirectory ownDirectory = new();
     private readonly Dictionary<string, string?> settings;
     private readonly Action<IServiceCollection>? services;
+    private readonly string environment;
 
     /// <param name="databasePath">A database to share with another app (a restart); by default one of its own.</param>
     /// <param name="settings">Configuration over the defaults, as appsettings.json or the environment would give it.</param>
     /// <param name="services">Replacements of services, such as a clock the test moves.</param>
-    public PetitionsApp(string? databasePath = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="environment">The hosting environment (ASPNETCORE_ENVIRONMENT); Production when unset outside the tests.</param>
+    public PetitionsApp(string? databasePath = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing")
     {
+        this.environment = environment;
         DatabasePath = databasePath ?? ownDirectory.File("petitions.db");
         this.services = services;
         this.settings = new Dictionary<string, string?>
@@ -52,7 +55,7 @@ public sealed class PetitionsApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(environment);
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

@@ -1,7 +1,7 @@
-namespace Petitions.Pages.Coordinators;
+namespace Petitions.Signatures;
 
-/// <summary>What each flag on a signature means, as a coordinator reads it in the review queue.</summary>
-public static class Flags
+/// <summary>What each flag on a signature means, as a coordinator reads it in the review queue and in the review emails.</summary>
+public static class SignatureFlags
 {
     public static string Describe(string flag) => flag switch
     {
@@ -20,4 +20,14 @@ public static class Flags
 
     /// <summary>Flags that are a reason to look closely; the others are only information.</summary>
     public static IEnumerable<string> Reasons(IEnumerable<string> flags) => flags.Where(f => f != "domain-verified");
+
+    /// <summary>When no flag is a reason, the letter's setting is: it reviews every sign-on.</summary>
+    public const string EveryOneReviewed = "every sign-on on this letter is reviewed";
+
+    /// <summary>Why a sign-on waits for review, in words, from its space-separated flags.</summary>
+    public static IReadOnlyList<string> WhyItWaits(string flags)
+    {
+        var reasons = Reasons((flags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(Describe).ToList();
+        return reasons.Count > 0 ? reasons : [EveryOneReviewed];
+    }
 }
