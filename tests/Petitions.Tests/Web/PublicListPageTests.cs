@@ -36,6 +36,20 @@ public sealed partial class PublicListPageTests
     }
 
     [Test]
+    public async Task TheLetterPageCountsOrganisationsByCountryAsTheStatsDo()
+    {
+        var stats = await client.GetFromJsonAsync<JsonElement>("/api/petitions/iap-2017/stats");
+        var countries = stats.GetProperty("byCountry").EnumerateArray().ToList();
+        var page = WebUtility.HtmlDecode(await client.GetStringAsync("/petitions/iap-2017"));
+
+        Assert.That(page, Does.Contain($"<summary>From {countries.Count(c => c.GetProperty("country").GetString() is not null)} countries</summary>"));
+        foreach (var c in countries)
+        {
+            Assert.That(page, Does.Contain($"<tr><td>{c.GetProperty("countryName").GetString()}</td><td class=\"number\">{c.GetProperty("count").GetInt32()}</td></tr>"));
+        }
+    }
+
+    [Test]
     public async Task ASearchFindsNamesWhateverTheirCaseAndAccents()
     {
         var html = WebUtility.HtmlDecode(await client.GetStringAsync("/petitions/iap-2017/signatories?q=JUSTICA+global"));
