@@ -17,6 +17,9 @@ public sealed class PetitionsOptions
 
     public bool SeedOnStart { get; set; } = true;
 
+    /// <summary>When, in UTC, letters that chose daily review alerts send their digest (Signatures/ReviewDigests.cs).</summary>
+    public TimeSpan ReviewDigestAt { get; set; } = TimeSpan.FromHours(7);
+
     /// <summary>Where the keys that sign antiforgery tokens and cookies are kept, so they outlive a restart.</summary>
     public string KeysDirectory { get; set; } = "data/keys";
 

@@ -43,6 +43,7 @@ public static class PetitionsServices
         services.AddSingleton<Confirmation>();
         services.AddSingleton<Notifications>();
         services.AddSingleton<Review>();
+        services.AddSingleton<ReviewDigests>();
         services.AddSingleton<SignatureRecords>();
         services.AddSingleton<ConsoleList>();
         services.AddSingleton<Exports.SignatureExport>();

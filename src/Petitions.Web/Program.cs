@@ -36,6 +36,7 @@ builder.Services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddHostedService<OutboxDispatcher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Petitions.Privacy.Purge>());
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Petitions.Signatures.ReviewDigests>());
 builder.Services.AddSingleton<ListChangesListener>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ListChangesListener>());
 builder.Services.AddPetitionsDataProtection(builder.Configuration);

@@ -27,6 +27,8 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
         RuleFor(l => l.Review).Must((l, r) => r is null || l.RequiresReview is null || l.RequiresReview == (r == ReviewSetting.All))
             .When(l => ReviewSetting.IsKnown(l.Review))
             .WithMessage("requiresReview is true exactly when review is \"all\": send one of them, or make them agree.");
+        RuleFor(l => l.ReviewAlerts).Must(a => a is null || ReviewAlertSetting.IsKnown(a))
+            .WithMessage("Review alerts are each (an email per sign-on) or daily (one digest a day).");
         RuleFor(l => l.Status).Must(s => s is null || PetitionStatus.IsKnown(s)).WithMessage("The status is draft, open or closed.");
         RuleForEach(l => l.DemandGroups).SetValidator(new DemandGroupValidator());
         RuleForEach(l => l.Footnotes).SetValidator(new FootnoteValidator());

@@ -30,12 +30,12 @@ public static class ReviewSetting
 }
 
 /// <summary>How a letter's coordinators hear of sign-ons waiting for their review.</summary>
-public static class ReviewAlerts
+public static class ReviewAlertSetting
 {
     /// <summary>An email per sign-on, as it arrives: the default.</summary>
     public const string Each = "each";
 
-    /// <summary>One email a day listing every sign-on waiting (Email/ReviewDigests.cs).</summary>
+    /// <summary>One email a day listing every sign-on waiting (Signatures/ReviewDigests.cs).</summary>
     public const string Daily = "daily";
 
     public static IReadOnlyList<string> Values { get; } = [Each, Daily];
@@ -64,7 +64,8 @@ public sealed record LetterInput(
     string? Body,
     IReadOnlyList<DemandGroup>? DemandGroups,
     IReadOnlyList<Footnote>? Footnotes,
-    string? Review = null)
+    string? Review = null,
+    string? ReviewAlerts = null)
 {
     /// <param name="current">The letter's setting now; <see cref="ReviewSetting.Flagged"/> for a new letter.</param>
     public string ReviewOr(string current) => Review ?? RequiresReview switch
@@ -89,12 +90,13 @@ public sealed record Petition(
     int Version,
     string Body,
     IReadOnlyList<DemandGroup> DemandGroups,
-    IReadOnlyList<Footnote> Footnotes)
+    IReadOnlyList<Footnote> Footnotes,
+    string ReviewAlerts = ReviewAlertSetting.Each)
 {
     /// <summary>The contract's boolean: every sign-on is reviewed.</summary>
     public bool RequiresReview => Review == ReviewSetting.All;
 
-    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes, Review);
+    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes, Review, ReviewAlerts);
 
     /// <summary>Open, and not past its closing time.</summary>
     public bool AcceptsSignOns(DateTimeOffset now) => Status == PetitionStatus.Open && (ClosesAt is null || now < ClosesAt);

@@ -23,7 +23,7 @@ public sealed class PetitionStore(Db db)
         await using var connection = await db.OpenAsync(cancellationToken);
         string? stamp;
         using (var reader = Prepared.Command(connection, null, """
-            SELECT id || ' ' || status || ' ' || review || ' ' || coalesce(closes_at, '') || ' ' || version || ' ' || updated_at
+            SELECT id || ' ' || status || ' ' || review || ' ' || review_alerts || ' ' || coalesce(closes_at, '') || ' ' || version || ' ' || updated_at
                    || ' ' || length(title) || ' ' || length(body)
             FROM petitions WHERE slug = @slug
             """).With("@slug", slug).ExecuteReader())
@@ -54,7 +54,7 @@ public sealed class PetitionStore(Db db)
     public static async Task<Petition?> FindAsync(DbConnection connection, DbTransaction? transaction, string slug)
     {
         var row = await connection.QuerySingleOrDefaultAsync<PetitionRow>("""
-            SELECT id, slug, title, addressee, place, date, status, review,
+            SELECT id, slug, title, addressee, place, date, status, review, review_alerts AS reviewAlerts,
                    closes_at AS closesAt, version, body
             FROM petitions WHERE slug = @slug
             """, new { slug }, transaction);
@@ -82,7 +82,7 @@ public sealed class PetitionStore(Db db)
             row.Id, row.Slug, row.Title, row.Addressee, row.Place,
             row.Date is null ? null : DateOnly.ParseExact(row.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture),
             row.Status, row.Review, row.ClosesAt is null ? null : DateTimeOffset.Parse(row.ClosesAt, CultureInfo.InvariantCulture),
-            (int)row.Version, row.Body, groups, footnotes);
+            (int)row.Version, row.Body, groups, footnotes, row.ReviewAlerts);
     }
 
     /// <summary>Letters with the number of organisations listed on each; drafts are never public.</summary>
@@ -103,8 +103,8 @@ public sealed class PetitionStore(Db db)
     {
         var at = Time.Format(now);
         var id = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO petitions (slug, title, addressee, place, date, body, status, review, requires_review, closes_at, version, created_at, updated_at)
-            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @review, @review = 'all', @ClosesAt, 1, @at, @at)
+            INSERT INTO petitions (slug, title, addressee, place, date, body, status, review, requires_review, review_alerts, closes_at, version, created_at, updated_at)
+            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @review, @review = 'all', @alerts, @ClosesAt, 1, @at, @at)
             RETURNING id
             """,
             new
@@ -117,6 +117,7 @@ public sealed class PetitionStore(Db db)
                 Body = letter.Body ?? "",
                 Status = letter.Status ?? PetitionStatus.Draft,
                 review = letter.ReviewOr(ReviewSetting.Flagged),
+                alerts = letter.ReviewAlerts ?? ReviewAlertSetting.Each,
                 ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
                 at,
             }, transaction);
@@ -144,7 +145,7 @@ public sealed class PetitionStore(Db db)
         var at = Time.Format(now);
         await connection.ExecuteAsync("""
             UPDATE petitions SET title = @Title, addressee = @Addressee, place = @Place, date = @Date, body = @Body, status = @status,
-                   review = @review, requires_review = @review = 'all', closes_at = @ClosesAt, version = @version, updated_at = @at
+                   review = @review, requires_review = @review = 'all', review_alerts = @alerts, closes_at = @ClosesAt, version = @version, updated_at = @at
             WHERE id = @Id
             """, new
             {
@@ -155,6 +156,7 @@ public sealed class PetitionStore(Db db)
                 Body = letter.Body ?? "",
                 status,
                 review = letter.ReviewOr(current.Review),
+                alerts = letter.ReviewAlerts ?? current.ReviewAlerts,
                 ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
                 version,
                 at,
@@ -244,6 +246,7 @@ public sealed class PetitionStore(Db db)
         public string? Date { get; init; }
         public string Status { get; init; } = "";
         public string Review { get; init; } = ReviewSetting.Flagged;
+        public string ReviewAlerts { get; init; } = ReviewAlertSetting.Each;
         public string? ClosesAt { get; init; }
         public long Version { get; init; }
         public string Body { get; init; } = "";

@@ -5,11 +5,11 @@ namespace Petitions.Petitions;
 public sealed record PetitionDocument(
     string Slug, string Title, string Addressee, string Place, DateOnly? Date, string Status, bool RequiresReview,
     DateTimeOffset? ClosesAt, int Version, string Body, IReadOnlyList<DemandGroup> DemandGroups, IReadOnlyList<Footnote> Footnotes,
-    long SignatoryCount, string Review)
+    long SignatoryCount, string Review, string ReviewAlerts)
 {
     public static PetitionDocument From(Petition p, long signatoryCount) => new(
         p.Slug, p.Title, p.Addressee, p.Place, p.Date, p.Status, p.RequiresReview, p.ClosesAt, p.Version, p.Body, p.DemandGroups, p.Footnotes,
-        signatoryCount, p.Review);
+        signatoryCount, p.Review, p.ReviewAlerts);
 }
 
 public sealed record SignatoryDocument(string Organisation, string? City, string? Country, string? CountryName, DateTimeOffset SignedAt);

@@ -24,7 +24,7 @@ public sealed class SignatureContext
     /// <summary>The letter's review setting (ReviewSetting).</summary>
     public string Review { get; init; } = "";
 
-    /// <summary>How the letter's coordinators hear of sign-ons to review (ReviewAlerts).</summary>
+    /// <summary>How the letter's coordinators hear of sign-ons to review (ReviewAlertSetting).</summary>
     public string ReviewAlerts { get; init; } = "";
 
     public static Task<SignatureContext?> LoadAsync(DbConnection connection, DbTransaction? transaction, long signatureId) =>
@@ -67,7 +67,7 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
             Queue(connection, transaction, signature, Emails.Review(Brand, signature.ContactEmail, signature.Title, signature.Organisation), now);
         }
 
-        if (signature.ReviewAlerts == ReviewAlerts.Daily)
+        if (signature.ReviewAlerts == ReviewAlertSetting.Daily)
         {
             // The day's digest (ReviewDigests) tells them, with every other sign-on waiting.
             return;

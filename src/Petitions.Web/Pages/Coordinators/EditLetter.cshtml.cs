@@ -12,7 +12,7 @@ namespace Petitions.Pages.Coordinators;
 /// <summary>The letter as a form: demand groups and footnotes written as plain lines, so it works without script.</summary>
 public sealed record LetterForm(
     string Slug, string Title, string Addressee, string Place, string Date, string Status, string Review, string ClosesAt,
-    string Body, string DemandGroups, string Footnotes)
+    string Body, string DemandGroups, string Footnotes, string ReviewAlerts = ReviewAlertSetting.Each)
 {
     public static LetterForm Empty { get; } = new("", "", "", "", "", PetitionStatus.Draft, ReviewSetting.Flagged, "", "", "", "");
 
@@ -20,7 +20,7 @@ public sealed record LetterForm(
         p.Slug, p.Title, p.Addressee, p.Place, p.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "", p.Status, p.Review,
         p.ClosesAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture) ?? "", p.Body,
         string.Join("\n\n", p.DemandGroups.Select(g => g.Lead + "\n" + string.Join("\n", g.Demands.Select(d => "- " + d)))),
-        string.Join("\n", p.Footnotes.Select(f => $"{f.Number}. {f.Text}")));
+        string.Join("\n", p.Footnotes.Select(f => $"{f.Number}. {f.Text}")), p.ReviewAlerts);
 
     /// <returns>The letter, or what could not be read.</returns>
     public (LetterInput? Letter, Dictionary<string, string[]> Errors) Read()
@@ -76,7 +76,8 @@ public sealed record LetterForm(
 
         return errors.Count > 0
             ? (null, errors)
-            : (new LetterInput(Slug.Trim(), Title.Trim(), Addressee.Trim(), Place.Trim(), date, Status, null, closes, Normalise(Body), groups, footnotes, Review.Length == 0 ? null : Review), errors);
+            : (new LetterInput(Slug.Trim(), Title.Trim(), Addressee.Trim(), Place.Trim(), date, Status, null, closes, Normalise(Body), groups, footnotes,
+                Review.Length == 0 ? null : Review, ReviewAlerts.Length == 0 ? null : ReviewAlerts), errors);
     }
 
     private static string Normalise(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
@@ -125,7 +126,7 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
 
         Form = new LetterForm(IsNew ? f["slug"].ToString() : slug, f["title"].ToString(), f["addressee"].ToString(), f["place"].ToString(),
             f["date"].ToString(), f["status"].ToString(), f["review"].ToString(), f["closesAt"].ToString(), f["body"].ToString(),
-            f["demandGroups"].ToString(), f["footnotes"].ToString());
+            f["demandGroups"].ToString(), f["footnotes"].ToString(), f["reviewAlerts"].ToString());
         var (letter, errors) = Form.Read();
         if (letter is not null)
         {
