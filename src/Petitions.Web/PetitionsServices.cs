@@ -48,6 +48,7 @@ public static class PetitionsServices
         services.AddSingleton<ConsoleList>();
         services.AddSingleton<Exports.SignatureExport>();
         services.AddSingleton<IValidator<LetterInput>, LetterInputValidator>();
+        services.AddSingleton<IValidator<TranslationInput>, TranslationInputValidator>();
         // Registered too so the API description finds the rules of every body (ValidatorSchemas).
         services.AddSingleton<IValidator<DemandGroup>, DemandGroupValidator>();
         services.AddSingleton<IValidator<Footnote>, FootnoteValidator>();

@@ -70,6 +70,10 @@ public sealed partial record SignatoryCsvRow
     [CsvColumn("flags", Optional = true)]
     public string? Flags { get; init; }
 
+    /// <summary>The language the sign-on was made in; empty for an import.</summary>
+    [CsvColumn("language", Optional = true)]
+    public string? Language { get; init; }
+
     /// <summary>
     /// The columns in file order, read off the <see cref="CsvColumnAttribute"/>s above, so the CSV
     /// and the XLSX (<see cref="SignatoriesXlsx"/>) share one list and cannot drift apart.
@@ -357,5 +361,6 @@ public static class SignatoriesCsv
         Source = map(row.Source),
         Comment = map(row.Comment),
         Flags = map(row.Flags),
+        Language = map(row.Language),
     };
 }

@@ -25,7 +25,7 @@ public sealed class SignatureExport(Db db)
             SELECT o.name AS organisation, o.city, o.country, s.contact_name AS contactName, s.contact_role AS contactRole,
                    s.contact_email AS contactEmail, coalesce(s.website, o.website) AS website, s.status, s.signed_at AS signedAt,
                    s.confirmed_at AS confirmedAt, s.listed_at AS listedAt, s.withdrawn_at AS withdrawnAt,
-                   s.withdrawal_reason AS withdrawalReason, s.source, s.comment, s.flags
+                   s.withdrawal_reason AS withdrawalReason, s.source, s.comment, s.flags, s.language
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.petition_id = @petitionId AND (@status IS NULL OR s.status = @status) AND (@country IS NULL OR o.country = @country)
             ORDER BY s.id
@@ -51,6 +51,7 @@ public sealed class SignatureExport(Db db)
                 Source = row.Source,
                 Comment = row.Comment,
                 Flags = row.Flags,
+                Language = row.Language,
             };
         }
     }
@@ -81,5 +82,6 @@ public sealed class SignatureExport(Db db)
         public string Source { get; init; } = "";
         public string? Comment { get; init; }
         public string Flags { get; init; } = "";
+        public string? Language { get; init; }
     }
 }

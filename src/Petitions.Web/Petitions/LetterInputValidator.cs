@@ -29,6 +29,8 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
             .WithMessage("requiresReview is true exactly when review is \"all\": send one of them, or make them agree.");
         RuleFor(l => l.ReviewAlerts).Must(a => a is null || ReviewAlertSetting.IsKnown(a))
             .WithMessage("Review alerts are each (an email per sign-on) or daily (one digest a day).");
+        RuleFor(l => l.Language).Must(l => l is null || LetterLanguages.IsKnown(l))
+            .WithMessage($"The language is one of {string.Join(", ", LetterLanguages.All)}.");
         RuleFor(l => l.Status).Must(s => s is null || PetitionStatus.IsKnown(s)).WithMessage("The status is draft, open or closed.");
         RuleForEach(l => l.DemandGroups).SetValidator(new DemandGroupValidator());
         RuleForEach(l => l.Footnotes).SetValidator(new FootnoteValidator());

@@ -65,7 +65,8 @@ public sealed record LetterInput(
     IReadOnlyList<DemandGroup>? DemandGroups,
     IReadOnlyList<Footnote>? Footnotes,
     string? Review = null,
-    string? ReviewAlerts = null)
+    string? ReviewAlerts = null,
+    string? Language = null)
 {
     /// <param name="current">The letter's setting now; <see cref="ReviewSetting.Flagged"/> for a new letter.</param>
     public string ReviewOr(string current) => Review ?? RequiresReview switch
@@ -91,12 +92,13 @@ public sealed record Petition(
     string Body,
     IReadOnlyList<DemandGroup> DemandGroups,
     IReadOnlyList<Footnote> Footnotes,
-    string ReviewAlerts = ReviewAlertSetting.Each)
+    string ReviewAlerts = ReviewAlertSetting.Each,
+    string Language = LetterLanguages.Default)
 {
     /// <summary>The contract's boolean: every sign-on is reviewed.</summary>
     public bool RequiresReview => Review == ReviewSetting.All;
 
-    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes, Review, ReviewAlerts);
+    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes, Review, ReviewAlerts, Language);
 
     /// <summary>Open, and not past its closing time.</summary>
     public bool AcceptsSignOns(DateTimeOffset now) => Status == PetitionStatus.Open && (ClosesAt is null || now < ClosesAt);

@@ -23,7 +23,7 @@ public sealed class PetitionStore(Db db)
         await using var connection = await db.OpenAsync(cancellationToken);
         string? stamp;
         using (var reader = Prepared.Command(connection, null, """
-            SELECT id || ' ' || status || ' ' || review || ' ' || review_alerts || ' ' || coalesce(closes_at, '') || ' ' || version || ' ' || updated_at
+            SELECT id || ' ' || status || ' ' || review || ' ' || review_alerts || ' ' || language || ' ' || coalesce(closes_at, '') || ' ' || version || ' ' || updated_at
                    || ' ' || length(title) || ' ' || length(body)
             FROM petitions WHERE slug = @slug
             """).With("@slug", slug).ExecuteReader())
@@ -51,10 +51,51 @@ public sealed class PetitionStore(Db db)
         return petition;
     }
 
+    /// <summary>Published translations as last read, per letter, with the stamp they were read at.</summary>
+    private readonly ConcurrentDictionary<long, (string Stamp, IReadOnlyList<LetterTranslation> Translations)> published = new();
+
+    /// <summary>
+    /// The letter's published translations. Which ones and their versions are read on every call
+    /// (a few index entries); their texts only when that changed.
+    /// </summary>
+    public async Task<IReadOnlyList<LetterTranslation>> PublishedTranslationsAsync(Petition letter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var stamp = string.Join(' ', await connection.QueryAsync<string>("""
+            SELECT language || ':' || version || ':' || source_version || ':' || updated_at FROM petition_translations
+            WHERE petition_id = @Id AND status = 'published' ORDER BY language
+            """, new { letter.Id }));
+        if (published.TryGetValue(letter.Id, out var known) && known.Stamp == stamp)
+        {
+            return known.Translations;
+        }
+
+        var translations = (await TranslationStore.ListAsync(connection, null, letter.Id)).Where(t => t.IsPublished).ToList();
+        published[letter.Id] = (stamp, translations);
+        return translations;
+    }
+
+    /// <summary>The version of the letter's published translation into <paramref name="language"/>; null when it is read as written.</summary>
+    public async Task<int?> TranslationVersionAsync(Petition letter, string? language, CancellationToken cancellationToken = default) =>
+        language is null || language == (letter ?? throw new ArgumentNullException(nameof(letter))).Language
+            ? null
+            : (await PublishedTranslationsAsync(letter, cancellationToken)).FirstOrDefault(t => t.Language == language)?.Version;
+
+    /// <summary>The letter in <paramref name="language"/> when it has a published translation in it; else as written.</summary>
+    public async Task<(Petition Letter, IReadOnlyList<string> Languages)> InLanguageAsync(Petition letter, string? language, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
+        var translations = await PublishedTranslationsAsync(letter, cancellationToken);
+        var languages = translations.Select(t => t.Language).Prepend(letter.Language).ToList();
+        var translation = translations.FirstOrDefault(t => t.Language == language);
+        return (translation?.Apply(letter) ?? letter, languages);
+    }
+
     public static async Task<Petition?> FindAsync(DbConnection connection, DbTransaction? transaction, string slug)
     {
         var row = await connection.QuerySingleOrDefaultAsync<PetitionRow>("""
-            SELECT id, slug, title, addressee, place, date, status, review, review_alerts AS reviewAlerts,
+            SELECT id, slug, title, addressee, place, date, status, review, review_alerts AS reviewAlerts, language,
                    closes_at AS closesAt, version, body
             FROM petitions WHERE slug = @slug
             """, new { slug }, transaction);
@@ -82,7 +123,7 @@ public sealed class PetitionStore(Db db)
             row.Id, row.Slug, row.Title, row.Addressee, row.Place,
             row.Date is null ? null : DateOnly.ParseExact(row.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture),
             row.Status, row.Review, row.ClosesAt is null ? null : DateTimeOffset.Parse(row.ClosesAt, CultureInfo.InvariantCulture),
-            (int)row.Version, row.Body, groups, footnotes, row.ReviewAlerts);
+            (int)row.Version, row.Body, groups, footnotes, row.ReviewAlerts, row.Language);
     }
 
     /// <summary>Letters with the number of organisations listed on each; drafts are never public.</summary>
@@ -103,8 +144,8 @@ public sealed class PetitionStore(Db db)
     {
         var at = Time.Format(now);
         var id = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO petitions (slug, title, addressee, place, date, body, status, review, requires_review, review_alerts, closes_at, version, created_at, updated_at)
-            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @review, @review = 'all', @alerts, @ClosesAt, 1, @at, @at)
+            INSERT INTO petitions (slug, title, addressee, place, date, body, status, review, requires_review, review_alerts, language, closes_at, version, created_at, updated_at)
+            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @review, @review = 'all', @alerts, @language, @ClosesAt, 1, @at, @at)
             RETURNING id
             """,
             new
@@ -118,6 +159,7 @@ public sealed class PetitionStore(Db db)
                 Status = letter.Status ?? PetitionStatus.Draft,
                 review = letter.ReviewOr(ReviewSetting.Flagged),
                 alerts = letter.ReviewAlerts ?? ReviewAlertSetting.Each,
+                language = letter.Language ?? LetterLanguages.Default,
                 ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
                 at,
             }, transaction);
@@ -145,7 +187,7 @@ public sealed class PetitionStore(Db db)
         var at = Time.Format(now);
         await connection.ExecuteAsync("""
             UPDATE petitions SET title = @Title, addressee = @Addressee, place = @Place, date = @Date, body = @Body, status = @status,
-                   review = @review, requires_review = @review = 'all', review_alerts = @alerts, closes_at = @ClosesAt, version = @version, updated_at = @at
+                   review = @review, requires_review = @review = 'all', review_alerts = @alerts, language = @language, closes_at = @ClosesAt, version = @version, updated_at = @at
             WHERE id = @Id
             """, new
             {
@@ -157,6 +199,7 @@ public sealed class PetitionStore(Db db)
                 status,
                 review = letter.ReviewOr(current.Review),
                 alerts = letter.ReviewAlerts ?? current.ReviewAlerts,
+                language = letter.Language ?? current.Language,
                 ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
                 version,
                 at,
@@ -247,6 +290,7 @@ public sealed class PetitionStore(Db db)
         public string Status { get; init; } = "";
         public string Review { get; init; } = ReviewSetting.Flagged;
         public string ReviewAlerts { get; init; } = ReviewAlertSetting.Each;
+        public string Language { get; init; } = LetterLanguages.Default;
         public string? ClosesAt { get; init; }
         public long Version { get; init; }
         public string Body { get; init; } = "";

@@ -5,11 +5,13 @@ namespace Petitions.Petitions;
 public sealed record PetitionDocument(
     string Slug, string Title, string Addressee, string Place, DateOnly? Date, string Status, bool RequiresReview,
     DateTimeOffset? ClosesAt, int Version, string Body, IReadOnlyList<DemandGroup> DemandGroups, IReadOnlyList<Footnote> Footnotes,
-    long SignatoryCount, string Review, string ReviewAlerts)
+    long SignatoryCount, string Review, string ReviewAlerts, string Language, IReadOnlyList<string> Languages)
 {
-    public static PetitionDocument From(Petition p, long signatoryCount) => new(
+    /// <param name="p">The letter, in the language it is read in (<see cref="PetitionStore.InLanguageAsync"/>).</param>
+    /// <param name="languages">The source language and those of the published translations.</param>
+    public static PetitionDocument From(Petition p, long signatoryCount, IReadOnlyList<string>? languages = null) => new(
         p.Slug, p.Title, p.Addressee, p.Place, p.Date, p.Status, p.RequiresReview, p.ClosesAt, p.Version, p.Body, p.DemandGroups, p.Footnotes,
-        signatoryCount, p.Review, p.ReviewAlerts);
+        signatoryCount, p.Review, p.ReviewAlerts, p.Language, languages ?? [p.Language]);
 }
 
 public sealed record SignatoryDocument(string Organisation, string? City, string? Country, string? CountryName, DateTimeOffset SignedAt);
@@ -26,16 +28,18 @@ public static class PetitionsApi
             .WithSummary("Open and closed letters with the number of organisations listed on each.");
 
         group.MapGet("/{slug}", async Task<Results<Ok<PetitionDocument>, ProblemHttpResult>> (
-            string slug, PetitionStore petitions, SignatureStore signatures, CancellationToken cancellationToken) =>
+            string slug, string? lang, PetitionStore petitions, SignatureStore signatures, CancellationToken cancellationToken) =>
         {
             if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
             {
                 return NotFound(slug);
             }
 
+            var (read, languages) = await petitions.InLanguageAsync(p, lang, cancellationToken);
             var count = await signatures.CountListedAsync(p.Id, cancellationToken);
-            return TypedResults.Ok(PetitionDocument.From(p, count));
-        }).WithName("getLetter").WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed.");
+            return TypedResults.Ok(PetitionDocument.From(read, count, languages));
+        }).WithName("getLetter")
+            .WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed; with lang, its published translation into that language, where there is one.");
 
         group.MapGet("/{slug}/signatories", async Task<Results<Ok<List<SignatoryDocument>>, ProblemHttpResult>> (
             string slug, PetitionStore petitions, PublicListCache lists, CancellationToken cancellationToken) =>

@@ -42,6 +42,7 @@ public sealed class SeedLoader(Db db, SignatoryImport import, ListChanges change
             ?? throw new InvalidOperationException("The seed letter is empty.");
         // The gazetteer is read before the transaction opens, so no write lock is held meanwhile.
         var (rows, _) = import.ReadPublishedList(await File.ReadAllTextAsync(Path.Combine(folder, "organisations.txt"), cancellationToken));
+        var translations = await ReadTranslationsAsync(Path.Combine(folder, "translations"), cancellationToken);
         var reviews = ReadReviews(await File.ReadAllLinesAsync(Path.Combine(folder, "reviews.tsv"), cancellationToken));
 
         await using var connection = await db.OpenAsync(cancellationToken);
@@ -54,6 +55,13 @@ public sealed class SeedLoader(Db db, SignatoryImport import, ListChanges change
 
         var now = clock.GetUtcNow();
         var petitionId = await PetitionStore.CreateAsync(connection, transaction, letter, now, Actor);
+        var created = await PetitionStore.FindAsync(connection, transaction, Slug)
+            ?? throw new InvalidOperationException("The seed letter was not written.");
+        foreach (var (language, translation) in translations)
+        {
+            await TranslationStore.SaveAsync(connection, transaction, created, language, translation, now, Actor);
+        }
+
         var result = await SignatoryImport.WriteAsync(connection, transaction, petitionId, SignedOnTheLettersDate(rows, letter, now), "seed", Actor, now);
         foreach (var (name, note) in reviews)
         {
@@ -71,6 +79,25 @@ public sealed class SeedLoader(Db db, SignatoryImport import, ListChanges change
         logger.LogInformation("Seeded the letter {Slug}: {Imported} organisations, {Flagged} reviewed, {Rejected} rejected.",
             Slug, result.Imported, result.Flagged, result.Rejected.Count);
         return true;
+    }
+
+    /// <summary>The seed letter's translations: one file per language, named by its code (fr.json).</summary>
+    private static async Task<List<(string Language, TranslationInput Translation)>> ReadTranslationsAsync(string folder, CancellationToken cancellationToken)
+    {
+        var translations = new List<(string, TranslationInput)>();
+        if (!Directory.Exists(folder))
+        {
+            return translations;
+        }
+
+        foreach (var file in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            var translation = JsonSerializer.Deserialize<TranslationInput>(await File.ReadAllTextAsync(file, cancellationToken), Json)
+                ?? throw new InvalidOperationException($"The seed translation {file} is empty.");
+            translations.Add((Path.GetFileNameWithoutExtension(file), translation));
+        }
+
+        return translations;
     }
 
     // The organisations signed in 2017, on the letter's date: that is what its list and exports

@@ -57,7 +57,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
     /// <param name="petition">The letter, as the caller found it (public and open); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request, cleaned (<see cref="SignRequest.Cleaned"/>), that passed <see cref="SignRequestValidator"/>.</param>
-    public async Task<SignOnOutcome> SignAsync(Petition petition, SignRequest request, string source, CancellationToken cancellationToken = default)
+    /// <param name="translationVersion">The version of the translation read (<see cref="PetitionStore.TranslationVersionAsync"/>), if one was.</param>
+    public async Task<SignOnOutcome> SignAsync(
+        Petition petition, SignRequest request, string source, int? translationVersion = null, CancellationToken cancellationToken = default)
     {
         var sign = request.IsCleaned ? request : throw new ArgumentException("The request was not cleaned.", nameof(request));
         if (!EmailAddress.TryNormaliseClean(sign.ContactEmail, out var email, out _))
@@ -72,7 +74,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         {
         };
         var (nearListed, imitates) = await NearListedAsync(petition.Id, sign.Organisation!, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken);
-        prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates };
+        prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates, TranslationVersion = translationVersion };
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
         var outcome = await SignRetryingAsync(prepared, cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
@@ -217,6 +219,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 sign.Email, request.Website, sign.Now)
             {
                 Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
+                Language = request.Language ?? sign.Petition.Language, TranslationVersion = sign.TranslationVersion,
             },
             SignatureAction.Sign, "signatory", null, sign.Now);
 
@@ -336,6 +339,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     {
         /// <summary>Near a listed organisation's name or domain (<see cref="NearListedAsync"/>).</summary>
         public bool NearListed { get; init; }
+
+        /// <summary>The version of the published translation the signatory read, when it read one.</summary>
+        public int? TranslationVersion { get; init; }
     }
 
     private sealed class ExistingSignature

@@ -22,6 +22,9 @@ public sealed record SignRequest
     public string? Comment { get; init; }
     public bool Consent { get; init; }
 
+    /// <summary>The language the sign-on is made in (its emails are in it); the letter's own when not given.</summary>
+    public string? Language { get; init; }
+
     /// <summary>
     /// On a cleaned request, the request as it was sent: cleaning drops control characters and
     /// bidi overrides that the validator must still refuse. Null on a request as it arrived.
@@ -48,6 +51,7 @@ public sealed record SignRequest
         Website = WithScheme(CleanOrNull(Website)),
         Comment = Comment is null ? null : CleanComment(Comment),
         Consent = Consent,
+        Language = CleanOrNull(Language)?.ToLowerInvariant(),
         Sent = this,
     };
 
@@ -160,6 +164,9 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
             .Must((r, _) => !FreeText.HasControlCharacters(Sent(r).Comment, multiLine: true)).WithMessage("The comment may not contain control characters.")
             .Must((r, _) => NoBidiOverrides(Sent(r).Comment)).WithMessage("The comment may not contain text-direction overrides.")
             .SetValidator(new MeasuredLength<SignRequest>(MaxComment, (r, _) => Sent(r).Comment, $"The comment must be at most {MaxComment} characters."));
+
+        RuleFor(r => r.Language).Must(l => l is null || Petitions.LetterLanguages.IsKnown(l))
+            .WithMessage($"The language is one of {string.Join(", ", Petitions.LetterLanguages.All)}.");
 
         // U+FFFD is what a reader makes of bytes that are not UTF-8: the text that was meant is lost.
         foreach (var field in new System.Linq.Expressions.Expression<Func<SignRequest, string?>>[]

@@ -9,7 +9,8 @@ public sealed record SignatureRecord(
     long Id, string Organisation, string? City, string? Country, string? CountryName, string? ContactName, string? ContactRole,
     string? ContactEmail, string? Website, string? Comment, string Status, DateTimeOffset SignedAt, DateTimeOffset? ConfirmedAt,
     DateTimeOffset? ListedAt, DateTimeOffset? WithdrawnAt, string? WithdrawalReason, string Source, IReadOnlyList<string> Flags,
-    DateTimeOffset? RejectedAt, string? RejectionReason, string? ConsentVersion, DateTimeOffset? ConsentedAt, long? PetitionVersion);
+    DateTimeOffset? RejectedAt, string? RejectionReason, string? ConsentVersion, DateTimeOffset? ConsentedAt, long? PetitionVersion,
+    string? Language, long? TranslationVersion);
 
 public sealed record EventRecord(DateTimeOffset At, string Actor, string Kind, string? From, string? To, string? Reason);
 
@@ -25,7 +26,8 @@ public sealed class SignatureRecords(Db db)
                s.contact_email AS contactEmail, coalesce(s.website, o.website) AS website, s.comment, s.status, s.signed_at AS signedAt,
                s.confirmed_at AS confirmedAt, s.listed_at AS listedAt, s.withdrawn_at AS withdrawnAt, s.withdrawal_reason AS withdrawalReason,
                s.source, s.flags, s.rejected_at AS rejectedAt, s.rejection_reason AS rejectionReason, s.consent_version AS consentVersion,
-               s.consented_at AS consentedAt, s.petition_version AS petitionVersion
+               s.consented_at AS consentedAt, s.petition_version AS petitionVersion,
+               s.language, s.translation_version AS translationVersion
         FROM signatures s JOIN organisations o ON o.id = s.organisation_id
         """;
 
@@ -138,12 +140,14 @@ public sealed class SignatureRecords(Db db)
         public string? ConsentVersion { get; init; }
         public string? ConsentedAt { get; init; }
         public long? PetitionVersion { get; init; }
+        public string? Language { get; init; }
+        public long? TranslationVersion { get; init; }
         public string? SortName { get; init; }
 
         public SignatureRecord ToRecord() => new(
             Id, Organisation, City, Country, Countries.NameOf(Country), ContactName, ContactRole, ContactEmail, Website, Comment, Status,
             Time.Parse(SignedAt), Time.ParseOrNull(ConfirmedAt), Time.ParseOrNull(ListedAt), Time.ParseOrNull(WithdrawnAt), WithdrawalReason,
             Source, Flags.Split(' ', StringSplitOptions.RemoveEmptyEntries), Time.ParseOrNull(RejectedAt), RejectionReason, ConsentVersion,
-            Time.ParseOrNull(ConsentedAt), PetitionVersion);
+            Time.ParseOrNull(ConsentedAt), PetitionVersion, Language, TranslationVersion);
     }
 }

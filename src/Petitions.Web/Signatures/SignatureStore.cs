@@ -27,6 +27,11 @@ public sealed record SignatureDraft(
     public string? ConsentVersion { get; init; }
     public DateTimeOffset? ConsentedAt { get; init; }
 
+    /// <summary>The language of the sign-on, and the version of the translation it read when it read one.</summary>
+    public string? Language { get; init; }
+
+    public int? TranslationVersion { get; init; }
+
     /// <summary>For a withdrawal that travels with an imported list: when (else now) and why.</summary>
     public DateTimeOffset? WithdrawnAt { get; init; }
 
@@ -171,10 +176,10 @@ public sealed class SignatureStore(Db db)
         var signatureId = Prepared.Command(connection, transaction, """
             INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at,
-                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, sort_name)
+                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, language, translation_version, sort_name)
             VALUES (@petitionId, @organisationId, @status, @source, @flags, @contactName, @contactRole, @email,
                     @website, @comment, @version, @consentVersion, @consentedAt, @signedAt,
-                    @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason,
+                    @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason, @language, @translationVersion,
                     (SELECT loose_key FROM organisations WHERE id = @organisationId))
             RETURNING id
             """)
@@ -188,6 +193,7 @@ public sealed class SignatureStore(Db db)
             .With("@listedAt", status == SignatureStatus.Listed ? at : null)
             .With("@withdrawnAt", withdrawn ? Time.Format(draft.WithdrawnAt ?? now) : null)
             .With("@withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
+            .With("@language", draft.Language).With("@translationVersion", draft.TranslationVersion)
             .ScalarInt64()!.Value;
         Record(connection, transaction, draft.PetitionId, signatureId, actor, action == SignatureAction.Sign ? "signed" : "imported",
             null, status, reason, now);

@@ -78,7 +78,8 @@ public static class SignaturesApi
             return ValidationProblem(validation);
         }
 
-        var outcome = await signOn.SignAsync(petition!, sign, "api", cancellationToken);
+        var translation = await petitions.TranslationVersionAsync(petition!, sign.Language, cancellationToken);
+        var outcome = await signOn.SignAsync(petition!, sign, "api", translation, cancellationToken);
         return outcome == SignOnOutcome.Accepted
             ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)
             : Refusal(outcome, slug);

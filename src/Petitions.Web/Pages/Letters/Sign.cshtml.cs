@@ -39,6 +39,8 @@ public sealed class SignModel(
             Website = form["website"],
             Comment = form["comment"],
             Consent = form["consent"].Contains("true"),
+            // The language the page was read in: a field of the form, so the sign-on records it whatever the cookie says by then.
+            Language = form["language"].Count == 1 ? form["language"].ToString() : null,
         };
 
         // Refused before the honeypot and the fields, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
@@ -87,7 +89,8 @@ public sealed class SignModel(
             return Page();
         }
 
-        var outcome = await signOn.SignAsync(letter!, sign, "form", cancellationToken);
+        var translation = await petitions.TranslationVersionAsync(letter!, sign.Language, cancellationToken);
+        var outcome = await signOn.SignAsync(letter!, sign, "form", translation, cancellationToken);
         return outcome == SignOnOutcome.Accepted ? SeeOther(slug) : Refusal(outcome);
     }
 
