@@ -67,6 +67,7 @@ public sealed partial class ConsolePagesTests : PageTest
             yield return new TestCaseData("signatory", width).SetName($"Signatory_at_{width}px");
             yield return new TestCaseData("reject", width).SetName($"Rejection_to_confirm_at_{width}px");
             yield return new TestCaseData("edit", width).SetName($"Letter_editor_at_{width}px");
+            yield return new TestCaseData("translation", width).SetName($"Translation_editor_at_{width}px");
         }
     }
 
@@ -123,6 +124,12 @@ public sealed partial class ConsolePagesTests : PageTest
             case "edit":
                 await Page.GotoAsync($"{Console}/edit");
                 await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Edit");
+                break;
+            case "translation":
+                await Page.GotoAsync(Console);
+                await Page.GetByRole(AriaRole.Link, new() { Name = "français", Exact = true }).ClickAsync();
+                await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("français translation");
+                await Expect(Page.GetByLabel("Title", new() { Exact = true })).ToHaveValueAsync("Pétition à l'Association internationale des procureurs");
                 break;
         }
 

@@ -160,6 +160,11 @@ public static class CoordinatorsApi
         await using (var connection = await db.OpenAsync(cancellationToken))
         {
             await using var transaction = Db.BeginWrite(connection);
+            if (await TranslationStore.SourceLanguageProblemAsync(connection, transaction, current, letter) is { } wrong)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["language"] = [wrong] });
+            }
+
             await PetitionStore.UpdateAsync(connection, transaction, current, letter, clock.GetUtcNow(), Actor(user));
             await transaction.CommitAsync(cancellationToken);
         }

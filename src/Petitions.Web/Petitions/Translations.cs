@@ -169,6 +169,17 @@ public static class TranslationStore
         return (saved, current is null);
     }
 
+    /// <returns>Why the letter may not be written in <paramref name="letter"/>'s language, or null: a translation into it exists.</returns>
+    public static async Task<string?> SourceLanguageProblemAsync(DbConnection connection, DbTransaction transaction, Petition current, LetterInput letter)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(letter);
+        return letter.Language is { } language && language != current.Language
+            && await FindAsync(connection, transaction, current.Id, language) is not null
+            ? $"The letter has a translation into {language}: remove it before making {language} the language the letter is written in."
+            : null;
+    }
+
     /// <returns>Whether there was a translation to remove. Its versions stay: signatories may have read them.</returns>
     public static async Task<bool> RemoveAsync(DbConnection connection, DbTransaction transaction, long petitionId, string language, DateTimeOffset now, string actor)
     {

@@ -120,6 +120,20 @@ public class TranslationTests : AppWithCoordinator
     }
 
     [Test]
+    public async Task TheLetterCannotBeWrittenInALanguageItIsTranslatedInto()
+    {
+        await PutFrenchAsync("Nous vous écrivons.", "draft", HttpStatusCode.Created);
+        var french = Source("We write to you.");
+        french["language"] = "fr";
+
+        using var response = await coordinator.PutAsJsonAsync(Letter, french);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("language", out _), Is.True);
+        Assert.That((await visitor.GetFromJsonAsync<JsonElement>(Letter)).GetProperty("language").GetString(), Is.EqualTo("en"));
+    }
+
+    [Test]
     public async Task AnInvalidTranslationIsA400NamingTheFieldAndNothingIsStored()
     {
         var body = French("Texte.", "proofread");

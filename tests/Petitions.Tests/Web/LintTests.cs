@@ -110,6 +110,7 @@ public sealed class LintTests
         await SaveAsync("coordinator-letters", coordinator, "/coordinators");
         await SaveAsync("coordinator-letter", coordinator, "/coordinators/petitions/iap-2017?status=confirmed");
         await SaveAsync("coordinator-edit", coordinator, "/coordinators/petitions/iap-2017/edit");
+        await SaveAsync("coordinator-translation", coordinator, "/coordinators/petitions/iap-2017/translations/fr");
         await SaveAsync("coordinator-signatory", coordinator, $"/coordinators/petitions/iap-2017/signatures/{signatureId}");
         await SaveAsync("forbidden", coordinator, "/coordinators/petitions/new/edit", HttpStatusCode.Forbidden);
 

@@ -12,15 +12,55 @@ namespace Petitions.Pages.Coordinators;
 /// <summary>The letter as a form: demand groups and footnotes written as plain lines, so it works without script.</summary>
 public sealed record LetterForm(
     string Slug, string Title, string Addressee, string Place, string Date, string Status, string Review, string ClosesAt,
-    string Body, string DemandGroups, string Footnotes, string ReviewAlerts = ReviewAlertSetting.Each)
+    string Body, string DemandGroups, string Footnotes, string ReviewAlerts = ReviewAlertSetting.Each, string Language = LetterLanguages.Default)
 {
     public static LetterForm Empty { get; } = new("", "", "", "", "", PetitionStatus.Draft, ReviewSetting.Flagged, "", "", "", "");
 
     public static LetterForm From(Petition p) => new(
         p.Slug, p.Title, p.Addressee, p.Place, p.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "", p.Status, p.Review,
         p.ClosesAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture) ?? "", p.Body,
-        string.Join("\n\n", p.DemandGroups.Select(g => g.Lead + "\n" + string.Join("\n", g.Demands.Select(d => "- " + d)))),
-        string.Join("\n", p.Footnotes.Select(f => $"{f.Number}. {f.Text}")), p.ReviewAlerts);
+        WriteDemandGroups(p.DemandGroups), WriteFootnotes(p.Footnotes), p.ReviewAlerts, p.Language);
+
+    /// <summary>Demand groups as the form writes them: a lead-in line, then "- " before each demand; a blank line between groups.</summary>
+    public static string WriteDemandGroups(IEnumerable<DemandGroup> groups) =>
+        string.Join("\n\n", groups.Select(g => g.Lead + "\n" + string.Join("\n", g.Demands.Select(d => "- " + d))));
+
+    /// <summary>Footnotes as the form writes them: "1. The note." a line each.</summary>
+    public static string WriteFootnotes(IEnumerable<Footnote> notes) => string.Join("\n", notes.Select(f => $"{f.Number}. {f.Text}"));
+
+    public static List<DemandGroup> ReadDemandGroups(string text)
+    {
+        var groups = new List<DemandGroup>();
+        foreach (var block in Normalise(text).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var lines = block.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var demands = lines.Skip(1).Select(l => l.StartsWith("- ", StringComparison.Ordinal) ? l[2..].Trim() : l).ToList();
+            groups.Add(new DemandGroup(lines[0], demands));
+        }
+
+        return groups;
+    }
+
+    /// <returns>The footnotes, or the message for the first line that is not one.</returns>
+    public static (List<Footnote> Notes, string? Error) ReadFootnotes(string text)
+    {
+        var footnotes = new List<Footnote>();
+        string? error = null;
+        foreach (var line in Normalise(text).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var dot = line.IndexOf(". ", StringComparison.Ordinal);
+            if (dot > 0 && int.TryParse(line[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                footnotes.Add(new Footnote(number, line[(dot + 2)..].Trim()));
+            }
+            else
+            {
+                error = $"Start each footnote with its number and a full stop: \"{Shorten(line)}\".";
+            }
+        }
+
+        return (footnotes, error);
+    }
 
     /// <returns>The letter, or what could not be read.</returns>
     public (LetterInput? Letter, Dictionary<string, string[]> Errors) Read()
@@ -52,35 +92,20 @@ public sealed record LetterForm(
             }
         }
 
-        var groups = new List<DemandGroup>();
-        foreach (var block in Normalise(DemandGroups).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var groups = ReadDemandGroups(DemandGroups);
+        var (footnotes, footnoteError) = ReadFootnotes(Footnotes);
+        if (footnoteError is not null)
         {
-            var lines = block.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var demands = lines.Skip(1).Select(l => l.StartsWith("- ", StringComparison.Ordinal) ? l[2..].Trim() : l).ToList();
-            groups.Add(new DemandGroup(lines[0], demands));
-        }
-
-        var footnotes = new List<Footnote>();
-        foreach (var line in Normalise(Footnotes).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var dot = line.IndexOf(". ", StringComparison.Ordinal);
-            if (dot > 0 && int.TryParse(line[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            {
-                footnotes.Add(new Footnote(number, line[(dot + 2)..].Trim()));
-            }
-            else
-            {
-                errors["footnotes"] = [$"Start each footnote with its number and a full stop: \"{Shorten(line)}\"."];
-            }
+            errors["footnotes"] = [footnoteError];
         }
 
         return errors.Count > 0
             ? (null, errors)
             : (new LetterInput(Slug.Trim(), Title.Trim(), Addressee.Trim(), Place.Trim(), date, Status, null, closes, Normalise(Body), groups, footnotes,
-                Review.Length == 0 ? null : Review, ReviewAlerts.Length == 0 ? null : ReviewAlerts), errors);
+                Review.Length == 0 ? null : Review, ReviewAlerts.Length == 0 ? null : ReviewAlerts, Language.Length == 0 ? null : Language), errors);
     }
 
-    private static string Normalise(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+    public static string Normalise(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
 
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }
@@ -126,7 +151,7 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
 
         Form = new LetterForm(IsNew ? f["slug"].ToString() : slug, f["title"].ToString(), f["addressee"].ToString(), f["place"].ToString(),
             f["date"].ToString(), f["status"].ToString(), f["review"].ToString(), f["closesAt"].ToString(), f["body"].ToString(),
-            f["demandGroups"].ToString(), f["footnotes"].ToString(), f["reviewAlerts"].ToString());
+            f["demandGroups"].ToString(), f["footnotes"].ToString(), f["reviewAlerts"].ToString(), f["language"].ToString());
         var (letter, errors) = Form.Read();
         if (letter is not null)
         {
@@ -168,6 +193,13 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
             }
             else
             {
+                if (await TranslationStore.SourceLanguageProblemAsync(connection, transaction, current!, letter!) is { } wrong)
+                {
+                    Errors = new Dictionary<string, string[]> { ["language"] = [wrong] };
+                    Response.StatusCode = StatusCodes.Status400BadRequest;
+                    return Page();
+                }
+
                 await PetitionStore.UpdateAsync(connection, transaction, current!, letter!, clock.GetUtcNow(), Actor);
             }
 

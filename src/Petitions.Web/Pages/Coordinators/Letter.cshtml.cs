@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Mvc;
 using Petitions.Coordinators;
+using Petitions.Data;
 using Petitions.Organisations;
 using Petitions.Petitions;
 using Petitions.Signatures;
 
 namespace Petitions.Pages.Coordinators;
 
-public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list)
+public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list, Db db)
     : CoordinatorPage(petitions, coordinators)
 {
     /// <summary>The review queue shows this many at a time; decisions bring the next ones up.</summary>
@@ -25,6 +26,9 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
     public ConsoleQuery Query { get; private set; } = new(null, null, null, null, ConsoleList.ByDate, null);
 
     public IReadOnlyList<FailedEmailRecord> Failed { get; private set; } = [];
+
+    /// <summary>The letter's translations, drafts too, each marked when it is behind the source.</summary>
+    public IReadOnlyList<LetterTranslation> Translations { get; private set; } = [];
 
     public string? Message { get; private set; }
 
@@ -256,6 +260,8 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         Resembles = await records.ResemblancesAsync(letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
         Rows = await list.PageAsync(letter.Id, Query, cancellationToken);
         Failed = await records.FailedEmailsAsync(letter.Id, cancellationToken);
+        await using var connection = await db.OpenAsync(cancellationToken);
+        Translations = await TranslationStore.ListAsync(connection, null, letter.Id);
     }
 }
 
