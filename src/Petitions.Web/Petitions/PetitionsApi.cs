@@ -62,7 +62,7 @@ public static class PetitionsApi
             }
 
             // Counted from the cached list, so read again only when the list changes.
-            return TypedResults.Ok((await lists.GetAsync(p.Id, cancellationToken)).Stats);
+            return TypedResults.Ok(await lists.GetStatsAsync(p.Id, cancellationToken));
         }).WithName("getLetterStats").WithSummary("How many organisations are listed, from which countries, signed on which days.");
 
         return group;

@@ -16,16 +16,20 @@ public sealed record LetterStats(int SignatoryCount, IReadOnlyList<CountryCount>
     public static LetterStats Of(IReadOnlyList<ListedRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        // Stored times are ISO 8601 UTC: the date is their first ten characters.
+        return Of(rows.GroupBy(r => r.Country).Select(g => (g.Key, g.Count())),
+            rows.GroupBy(r => r.SignedAt.Length >= 10 ? r.SignedAt[..10] : r.SignedAt).Select(g => (g.Key, g.Count())));
+    }
+
+    /// <summary>From counts already made (by the database: <see cref="SignatureStore.ReadStatsAsync"/>).</summary>
+    public static LetterStats Of(IEnumerable<(string? Country, int Count)> countries, IEnumerable<(string Date, int Count)> days)
+    {
         var names = StringComparer.Create(CultureInfo.GetCultureInfo("en"), CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace);
-        var byCountry = rows.GroupBy(r => r.Country)
-            .Select(g => new CountryCount(g.Key, g.Key is null ? "No country (international)" : Countries.NameOf(g.Key) ?? g.Key, g.Count()))
+        var byCountry = countries
+            .Select(c => new CountryCount(c.Country, c.Country is null ? "No country (international)" : Countries.NameOf(c.Country) ?? c.Country, c.Count))
             .OrderByDescending(c => c.Count).ThenBy(c => c.CountryName, names)
             .ToList();
-        // Stored times are ISO 8601 UTC: the date is their first ten characters.
-        var byDay = rows.GroupBy(r => r.SignedAt.Length >= 10 ? r.SignedAt[..10] : r.SignedAt)
-            .Select(g => new DayCount(g.Key, g.Count()))
-            .OrderBy(d => d.Date, StringComparer.Ordinal)
-            .ToList();
-        return new LetterStats(rows.Count, byCountry, byDay);
+        var byDay = days.Select(d => new DayCount(d.Date, d.Count)).OrderBy(d => d.Date, StringComparer.Ordinal).ToList();
+        return new LetterStats(byCountry.Sum(c => c.Count), byCountry, byDay);
     }
 }

@@ -105,6 +105,41 @@ public sealed class PublicListCache : IDisposable
         return await building.WaitAsync(cancellationToken);
     }
 
+    private readonly ConcurrentDictionary<long, (long Generation, long FreshUntil, Task<LetterStats> Stats)> stats = new();
+
+    /// <summary>
+    /// A letter's counts (<see cref="SignatureStore.ReadStatsAsync"/>), kept until its list changes or
+    /// for <see cref="FreshFor"/>, whichever is first; one count of a letter at a time.
+    /// </summary>
+    public async Task<LetterStats> GetStatsAsync(long petitionId, CancellationToken cancellationToken = default)
+    {
+        if (!Enabled)
+        {
+            return await store.ReadStatsAsync(petitionId, cancellationToken);
+        }
+
+        var entry = entries.GetOrAdd(petitionId, _ => new Entry());
+        Task<LetterStats> counting;
+        lock (entry)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (stats.TryGetValue(petitionId, out var kept) && kept.Generation == entry.Generation
+                && !kept.Stats.IsFaulted && (now < kept.FreshUntil || !kept.Stats.IsCompleted))
+            {
+                counting = kept.Stats;
+            }
+            else
+            {
+                // A change announced inside a transaction still open is not seen by a count begun now: such a count is kept only briefly.
+                var until = now - entry.InvalidatedAt < Ticks(CommitWindow) ? now + Ticks(CommitWindow) : now + freshFor;
+                counting = store.ReadStatsAsync(petitionId, CancellationToken.None);
+                stats[petitionId] = (entry.Generation, until, counting);
+            }
+        }
+
+        return await counting.WaitAsync(cancellationToken);
+    }
+
     /// <summary>The list of a letter shows something else now (called by the writer, in or after its transaction).</summary>
     public void Invalidate(long petitionId)
     {

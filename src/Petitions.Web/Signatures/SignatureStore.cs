@@ -52,6 +52,25 @@ public sealed class SignatureStore(Db db)
     public Task<PublicList> ReadPublicListAsync(long petitionId, CancellationToken cancellationToken = default) =>
         ReadListAsync(petitionId, SignatureStatus.Listed, null, cancellationToken);
 
+    /// <summary>
+    /// A letter's counts by country and by day, aggregated by the database: a letter of a million
+    /// signatories is two GROUP BYs, not a million rows read into memory.
+    /// </summary>
+    public async Task<LetterStats> ReadStatsAsync(long petitionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var byCountry = (await connection.QueryAsync<(string? Country, long Count)>(new CommandDefinition("""
+            SELECT o.country, count(*) FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.petition_id = @petitionId AND s.status = 'listed' GROUP BY o.country
+            """, new { petitionId }, cancellationToken: cancellationToken))).ToList();
+        // Stored times are ISO 8601 UTC: the date is their first ten characters.
+        var byDay = (await connection.QueryAsync<(string Date, long Count)>(new CommandDefinition("""
+            SELECT substr(s.signed_at, 1, 10), count(*) FROM signatures s
+            WHERE s.petition_id = @petitionId AND s.status = 'listed' GROUP BY substr(s.signed_at, 1, 10)
+            """, new { petitionId }, cancellationToken: cancellationToken))).ToList();
+        return LetterStats.Of(byCountry.Select(c => (c.Country, (int)c.Count)), byDay.Select(d => (d.Date, (int)d.Count)));
+    }
+
     private async Task<PublicList> ReadListAsync(long petitionId, string status, string? country, CancellationToken cancellationToken)
     {
         var rows = new List<ListedRow>();

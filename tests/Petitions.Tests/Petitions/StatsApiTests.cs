@@ -38,6 +38,28 @@ public sealed class StatsApiTests
     }
 
     [Test]
+    public async Task KeptCountsAreCountedAgainWhenTheListChanges()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        using var coordinator = await Coordinator.ClientAsync(app);
+        var waiting = await Coordinator.SignatureInStateAsync(app, "confirmed", "Stats Waiting Organisation", "w@stats.example.org");
+        var before = await client.GetFromJsonAsync<JsonElement>("/api/petitions/iap-2017/stats");
+        Assert.That((await client.GetFromJsonAsync<JsonElement>("/api/petitions/iap-2017/stats")).GetProperty("signatoryCount").GetInt64(),
+            Is.EqualTo(before.GetProperty("signatoryCount").GetInt64()), "kept");
+
+        using (var approved = await coordinator.PostAsJsonAsync($"/api/petitions/iap-2017/signatures/{waiting}/approve", new { }))
+        {
+            Assert.That(approved.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        var after = await client.GetFromJsonAsync<JsonElement>("/api/petitions/iap-2017/stats");
+        Assert.That(after.GetProperty("signatoryCount").GetInt64(), Is.EqualTo(before.GetProperty("signatoryCount").GetInt64() + 1));
+        var norway = after.GetProperty("byCountry").EnumerateArray().Single(c => c.GetProperty("country").GetString() == "NO");
+        Assert.That(norway.GetProperty("count").GetInt64(), Is.GreaterThanOrEqualTo(1), "the new one signed from Oslo");
+    }
+
+    [Test]
     public async Task AnUnknownOrDraftLetterIs404()
     {
         using var app = new PetitionsApp();
