@@ -88,9 +88,23 @@ public sealed class PetitionStore(Db db)
         ArgumentNullException.ThrowIfNull(letter);
         var translations = await PublishedTranslationsAsync(letter, cancellationToken);
         var languages = translations.Select(t => t.Language).Prepend(letter.Language).ToList();
-        var translation = translations.FirstOrDefault(t => t.Language == language);
-        return (translation?.Apply(letter) ?? letter, languages);
+        if (translations.FirstOrDefault(t => t.Language == language) is not { } translation)
+        {
+            return (letter, languages);
+        }
+
+        // The same object while neither the letter nor the translation changed: kept pages compare letters by reference.
+        var key = (letter.Id, translation.Language);
+        if (!applied.TryGetValue(key, out var known) || !ReferenceEquals(known.Source, letter) || !ReferenceEquals(known.Translation, translation))
+        {
+            known = (letter, translation, translation.Apply(letter));
+            applied[key] = known;
+        }
+
+        return (known.Applied, languages);
     }
+
+    private readonly ConcurrentDictionary<(long, string), (Petition Source, LetterTranslation Translation, Petition Applied)> applied = new();
 
     public static async Task<Petition?> FindAsync(DbConnection connection, DbTransaction? transaction, string slug)
     {
