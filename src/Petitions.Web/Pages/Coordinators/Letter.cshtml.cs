@@ -6,7 +6,8 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Coordinators;
 
-public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list)
+public sealed class LetterModel(
+    PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list, SignOnTimelines timelines)
     : CoordinatorPage(petitions, coordinators)
 {
     /// <summary>The review queue shows this many at a time; decisions bring the next ones up.</summary>
@@ -25,6 +26,9 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
     public ConsoleQuery Query { get; private set; } = new(null, null, null, null, ConsoleList.ByDate, null);
 
     public IReadOnlyList<FailedEmailRecord> Failed { get; private set; } = [];
+
+    /// <summary>Sign-ons made per day, week or month, and how many of them are listed now.</summary>
+    public SignOnTimeline Timeline { get; private set; } = new(SignOnTimeline.Day, []);
 
     public string? Message { get; private set; }
 
@@ -256,6 +260,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         Resembles = await records.ResemblancesAsync(letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
         Rows = await list.PageAsync(letter.Id, Query, cancellationToken);
         Failed = await records.FailedEmailsAsync(letter.Id, cancellationToken);
+        Timeline = await timelines.ReadAsync(letter.Id, cancellationToken);
     }
 }
 
