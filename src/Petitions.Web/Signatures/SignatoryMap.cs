@@ -65,13 +65,25 @@ public sealed class SignatoryMap(CityPositions positions)
     {
         ArgumentNullException.ThrowIfNull(letter);
         ArgumentNullException.ThrowIfNull(list);
-        if (kept.TryGetValue(letter.Id, out var entry) && ReferenceEquals(entry.List, list) && entry.Title == letter.Title)
+        if (kept.TryGetValue(letter.Id, out var entry) && entry.Title == letter.Title)
         {
-            return entry.Svg;
+            if (ReferenceEquals(entry.List, list))
+            {
+                return entry.Svg;
+            }
+
+            // A list too long for the list cache is read anew for each request, but the map need not be drawn
+            // anew: it is known by a fingerprint of its rows rather than kept (a million rows in memory).
+            if (list.Count > PublicListCache.MaxRows && entry.List is null && entry.Count == list.Count && entry.Fingerprint == Fingerprint(list))
+            {
+                return entry.Svg;
+            }
         }
 
         var svg = Encoding.UTF8.GetBytes(Render(letter.Title, list, await CitiesAsync(list, cancellationToken)));
-        kept[letter.Id] = new Entry(list, letter.Title, svg);
+        kept[letter.Id] = list.Count > PublicListCache.MaxRows
+            ? new Entry(null, list.Count, Fingerprint(list), letter.Title, svg)
+            : new Entry(list, list.Count, 0, letter.Title, svg);
         return svg;
     }
 
@@ -82,21 +94,24 @@ public sealed class SignatoryMap(CityPositions positions)
     public async Task<IReadOnlyList<City>> CitiesAsync(PublicList list, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(list);
-        // Each city's keys as the import resolves them: its own, then without a status ("Hong Kong SAR").
-        var rows = list.Rows
+        // Each spelling once (a long list repeats its cities), with its keys as the import resolves them:
+        // its own, then without a status ("Hong Kong SAR").
+        var spellings = list.Rows
             .Where(r => r.Country is not null && !string.IsNullOrWhiteSpace(r.City))
-            .Select(r => (Row: r, Places: PlaceResolver.KeyVariants(r.City!).Where(k => k.Length > 0).Select(k => (Country: r.Country!, Key: k)).ToList()))
+            .GroupBy(r => (Country: r.Country!, City: r.City!.Trim()))
+            .Select(g => (g.Key.City, Count: g.Count(),
+                Places: PlaceResolver.KeyVariants(g.Key.City).Where(k => k.Length > 0).Select(k => (g.Key.Country, Key: k)).ToList()))
             .ToList();
-        var located = await positions.LocateAsync(rows.SelectMany(r => r.Places).Distinct().ToList(), cancellationToken);
+        var located = await positions.LocateAsync(spellings.SelectMany(s => s.Places).Distinct().ToList(), cancellationToken);
         // By the gazetteer's place, not the spelling: "Bombay" and "Mumbai" are one circle.
-        return rows
-            .Select(r => (r.Row, Place: r.Places.Select(p => located[p]).FirstOrDefault(p => p is not null)))
-            .Where(r => r.Place is not null)
-            .GroupBy(r => r.Place!)
+        return spellings
+            .Select(s => (s.City, s.Count, Place: s.Places.Select(p => located[p]).FirstOrDefault(p => p is not null)))
+            .Where(s => s.Place is not null)
+            .GroupBy(s => s.Place!)
             .Select(g => new City(
                 // As the organisations there spell it most often, as the list shows it.
-                g.GroupBy(r => r.Row.City!.Trim(), StringComparer.Ordinal).OrderByDescending(s => s.Count()).ThenBy(s => s.Key, StringComparer.Ordinal).First().Key,
-                g.Key.Country, Countries.NameOf(g.Key.Country) ?? g.Key.Country, g.Key.Latitude, g.Key.Longitude, g.Count()))
+                g.OrderByDescending(s => s.Count).ThenBy(s => s.City, StringComparer.Ordinal).First().City,
+                g.Key.Country, Countries.NameOf(g.Key.Country) ?? g.Key.Country, g.Key.Latitude, g.Key.Longitude, g.Sum(s => s.Count)))
             .OrderByDescending(c => c.Count).ThenBy(c => c.CountryName, StringComparer.Ordinal).ThenBy(c => c.Name, StringComparer.Ordinal)
             .ToList();
     }
@@ -163,7 +178,18 @@ public sealed class SignatoryMap(CityPositions positions)
         return (paths["land"], paths["borders"]);
     }
 
-    private sealed record Entry(PublicList List, string Title, byte[] Svg);
+    private static int Fingerprint(PublicList list)
+    {
+        var hash = new HashCode();
+        foreach (var row in list.Rows)
+        {
+            hash.Add(row);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    private sealed record Entry(PublicList? List, int Count, int Fingerprint, string Title, byte[] Svg);
 }
 
 /// <summary>The map as a page's image, beside the letter page (not part of the JSON API).</summary>
