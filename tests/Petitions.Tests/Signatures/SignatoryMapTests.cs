@@ -168,7 +168,7 @@ public sealed class SignatoryMapTests
     }
 
     /// <summary>Equal Earth (Šavrič, Patterson &amp; Jenny 2018) at scale 184 on a 1000 × 490 view, as data/world/ATTRIBUTION.md says.</summary>
-    private static (double X, double Y) EqualEarth(double latitude, double longitude)
+    internal static (double X, double Y) EqualEarth(double latitude, double longitude)
     {
         const double A1 = 1.340264, A2 = -0.081106, A3 = 0.000893, A4 = 0.003796;
         var m = Math.Sqrt(3) / 2;
