@@ -21,6 +21,9 @@ public static class PetitionsServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CreateDb(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(Gazetteer.Default);
+        services.AddSingleton<CityPositions>();
+        services.AddSingleton<SignatoryMap>();
+        services.AddSingleton<SignOnTimelines>();
         services.AddSingleton<PlaceResolver>();
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<SignatureStore>();

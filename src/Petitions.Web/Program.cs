@@ -61,6 +61,7 @@ app.MapSiteAssets();
 app.MapOpenApi();
 app.MapHealth();
 app.MapPetitionsApi();
+app.MapSignatoryMap();
 app.MapSignaturesApi();
 app.MapCoordinatorsApi();
 app.MapRazorPages();

@@ -48,6 +48,24 @@ public sealed class LetterPageTests : PageTest
     }
 
     [Test]
+    public async Task The_map_of_the_signatories_cities_loads_as_an_image_and_opens_as_a_document_of_circles()
+    {
+        await Page.GotoAsync(LetterPath);
+        var map = Page.GetByRole(AriaRole.Img, new() { NameRegex = new Regex("^World map of the cities") });
+        await map.ScrollIntoViewIfNeededAsync();
+        await Expect(map).ToBeVisibleAsync();
+        // Decoded as an image under the site's Content-Security-Policy (a blocked or broken SVG has no width).
+        await Page.WaitForFunctionAsync("() => { const i = document.querySelector('figure.signatory-map img'); return i.complete && i.naturalWidth > 0; }");
+        await Expect(Page.Locator("figure.signatory-map figcaption a[href='#by-country']")).ToBeVisibleAsync();
+
+        var response = await Page.GotoAsync(LetterPath + "/map.svg");
+        Assert.That(response?.Status, Is.EqualTo(200));
+        Assert.That(response!.Headers["content-type"], Does.StartWith("image/svg+xml"));
+        await Expect(Page.Locator("circle").First).ToBeAttachedAsync();
+        Assert.That(await Page.Locator("circle").CountAsync(), Is.GreaterThan(50), "the seed letter's cities");
+    }
+
+    [Test]
     public async Task The_home_page_links_to_the_letter_and_the_link_leads_to_it()
     {
         var screenshots = new Screenshots(Page);

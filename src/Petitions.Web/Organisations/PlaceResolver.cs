@@ -72,7 +72,8 @@ public sealed class PlaceResolver(Gazetteer gazetteer)
     // "Hong Kong SAR" is printed with its status; GeoNames names the city "Hong Kong".
     private static readonly string[] StatusSuffixes = [" sar", " city"];
 
-    private static IEnumerable<string> KeyVariants(string place)
+    /// <summary>A place's key, then its key without a status suffix ("Hong Kong SAR": "hong kong sar", "hong kong").</summary>
+    internal static IEnumerable<string> KeyVariants(string place)
     {
         var key = Names.PlaceKey(place);
         yield return key;

@@ -35,22 +35,25 @@ public static class Coordinator
             """, new { slug, title = $"The letter {slug}", status, at = Time.Format(DateTimeOffset.UtcNow) });
     }
 
-    /// <summary>A signature on the seed letter in a given state, with a contact, as if it had come that far.</summary>
-    public static async Task<long> SignatureInStateAsync(PetitionsApp app, string status, string name = "State Organisation", string email = "state@state.example.org")
+    /// <summary>A signature on a letter (the seed letter unless said) in a given state, with a contact, as if it had come that far.</summary>
+    /// <param name="signedAt">When it was made (now unless said).</param>
+    public static async Task<long> SignatureInStateAsync(
+        PetitionsApp app, string status, string name = "State Organisation", string email = "state@state.example.org",
+        string? city = "Oslo", string? country = "NO", string slug = "iap-2017", DateTimeOffset? signedAt = null)
     {
         await using var connection = await app.Db.OpenAsync();
-        var at = Time.Format(DateTimeOffset.UtcNow);
+        var at = Time.Format(signedAt ?? DateTimeOffset.UtcNow);
         var organisationId = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO organisations (name, name_key, loose_key, city, country, created_at) VALUES (@name, lower(@name), lower(@name), 'Oslo', 'NO', @at) RETURNING id
-            """, new { name, at });
+            INSERT INTO organisations (name, name_key, loose_key, city, country, created_at) VALUES (@name, lower(@name), lower(@name), @city, @country, @at) RETURNING id
+            """, new { name, at, city, country });
         return await connection.ExecuteScalarAsync<long>("""
             INSERT INTO signatures (petition_id, organisation_id, status, source, contact_name, contact_role, contact_email, signed_at,
                                     confirmed_at, listed_at, rejected_at, withdrawn_at)
-            VALUES ((SELECT id FROM petitions WHERE slug = 'iap-2017'), @organisationId, @status, 'api', 'Kari Nordmann', 'Director', @email, @at,
+            VALUES ((SELECT id FROM petitions WHERE slug = @slug), @organisationId, @status, 'api', 'Kari Nordmann', 'Director', @email, @at,
                     CASE WHEN @status <> 'pending' THEN @at END, CASE WHEN @status = 'listed' THEN @at END,
                     CASE WHEN @status = 'rejected' THEN @at END, CASE WHEN @status = 'withdrawn' THEN @at END)
             RETURNING id
-            """, new { organisationId, status, email, at });
+            """, new { organisationId, status, email, at, slug });
     }
 
     public static async Task<long> SeedSignatureIdAsync(PetitionsApp app, string organisation)

@@ -7,7 +7,8 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Coordinators;
 
-public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list, Db db)
+public sealed class LetterModel(
+    PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list, SignOnTimelines timelines, Db db)
     : CoordinatorPage(petitions, coordinators)
 {
     /// <summary>The review queue shows this many at a time; decisions bring the next ones up.</summary>
@@ -29,6 +30,9 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
 
     /// <summary>The letter's translations, drafts too, each marked when it is behind the source.</summary>
     public IReadOnlyList<LetterTranslation> Translations { get; private set; } = [];
+
+    /// <summary>Sign-ons made per day, week or month, and how many of them are listed now.</summary>
+    public SignOnTimeline Timeline { get; private set; } = new(SignOnTimeline.Day, []);
 
     public string? Message { get; private set; }
 
@@ -260,6 +264,7 @@ public sealed class LetterModel(PetitionStore petitions, CoordinatorStore coordi
         Resembles = await records.ResemblancesAsync(letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
         Rows = await list.PageAsync(letter.Id, Query, cancellationToken);
         Failed = await records.FailedEmailsAsync(letter.Id, cancellationToken);
+        Timeline = await timelines.ReadAsync(letter.Id, cancellationToken);
         await using var connection = await db.OpenAsync(cancellationToken);
         Translations = await TranslationStore.ListAsync(connection, null, letter.Id);
     }
