@@ -7,6 +7,9 @@ public sealed record CountryCount(string? Country, string CountryName, int Count
 
 public sealed record DayCount(string Date, int Count);
 
+/// <summary>How many listed organisations give a city, spelt so, in a country.</summary>
+public sealed record CityCount(string? City, string? Country, int Count);
+
 /// <summary>How many organisations are listed on a letter, from where, and on which day each signed.</summary>
 public sealed record LetterStats(int SignatoryCount, IReadOnlyList<CountryCount> ByCountry, IReadOnlyList<DayCount> ByDay)
 {

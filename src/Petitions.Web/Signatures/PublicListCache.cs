@@ -105,40 +105,80 @@ public sealed class PublicListCache : IDisposable
         return await building.WaitAsync(cancellationToken);
     }
 
-    private readonly ConcurrentDictionary<long, (long Generation, long FreshUntil, Task<LetterStats> Stats)> stats = new();
+    private readonly ConcurrentDictionary<(long, string), Count> counted = new();
+
+    /// <summary>A letter's counts (<see cref="SignatureStore.ReadStatsAsync"/>), kept as <see cref="CountedAsync"/> says.</summary>
+    public Task<LetterStats> GetStatsAsync(long petitionId, CancellationToken cancellationToken = default) =>
+        CountedAsync(petitionId, "stats", store.ReadStatsAsync, cancellationToken);
+
+    /// <summary>The listed organisations of a letter counted by city and country (<see cref="SignatureStore.ReadCityCountsAsync"/>).</summary>
+    public Task<IReadOnlyList<CityCount>> GetCityCountsAsync(long petitionId, CancellationToken cancellationToken = default) =>
+        CountedAsync(petitionId, "cities", store.ReadCityCountsAsync, cancellationToken);
 
     /// <summary>
-    /// A letter's counts (<see cref="SignatureStore.ReadStatsAsync"/>), kept until its list changes or
-    /// for <see cref="FreshFor"/>, whichever is first; one count of a letter at a time.
+    /// Something the database counts of a letter's list, kept until the list changes or for
+    /// <see cref="FreshFor"/>, whichever is first; one count of a kind per letter at a time. The same
+    /// object is returned while it is kept, so what is drawn from it can be kept beside it.
     /// </summary>
-    public async Task<LetterStats> GetStatsAsync(long petitionId, CancellationToken cancellationToken = default)
+    private async Task<T> CountedAsync<T>(long petitionId, string kind, Func<long, CancellationToken, Task<T>> count, CancellationToken cancellationToken)
+        where T : class
     {
         if (!Enabled)
         {
-            return await store.ReadStatsAsync(petitionId, cancellationToken);
+            return await count(petitionId, cancellationToken);
         }
 
         var entry = entries.GetOrAdd(petitionId, _ => new Entry());
-        Task<LetterStats> counting;
+        Task<object> counting;
         lock (entry)
         {
             var now = Stopwatch.GetTimestamp();
-            if (stats.TryGetValue(petitionId, out var kept) && kept.Generation == entry.Generation
-                && !kept.Stats.IsFaulted && (now < kept.FreshUntil || !kept.Stats.IsCompleted))
+            counted.TryGetValue((petitionId, kind), out var kept);
+            if (kept is not null && kept.Generation == entry.Generation && !kept.Value.IsFaulted && (now < kept.FreshUntil || !kept.Value.IsCompleted))
             {
-                counting = kept.Stats;
+                counting = kept.Value;
+            }
+            else if (kept is { Value.IsCompleted: false, Previous: { } meanwhile })
+            {
+                // Someone is counting again: the previous count meanwhile.
+                counting = meanwhile;
             }
             else
             {
-                // A change announced inside a transaction still open is not seen by a count begun now: such a count is kept only briefly.
-                var until = now - entry.InvalidatedAt < Ticks(CommitWindow) ? now + Ticks(CommitWindow) : now + freshFor;
-                counting = store.ReadStatsAsync(petitionId, CancellationToken.None);
-                stats[petitionId] = (entry.Generation, until, counting);
+                // A change announced inside a transaction still open is not seen by a count begun now: such a
+                // count is kept only briefly. A slow count is kept longer: at most a sixth of the time counting.
+                var recent = now - entry.InvalidatedAt < Ticks(CommitWindow);
+                var previous = kept is { Value.IsCompletedSuccessfully: true } ? kept.Value : kept?.Previous;
+                var next = new Count(entry.Generation, previous);
+                next.Value = CountAsync(next, now, recent);
+                counted[(petitionId, kind)] = next;
+                counting = next.Value;
             }
         }
 
-        return await counting.WaitAsync(cancellationToken);
+        return (T)await counting.WaitAsync(cancellationToken);
+
+        async Task<object> CountAsync(Count target, long started, bool recent)
+        {
+            var value = await count(petitionId, CancellationToken.None);
+            var took = Stopwatch.GetTimestamp() - started;
+            target.FreshUntil = recent ? started + Ticks(CommitWindow) : started + Math.Max(freshFor, BuildShare * took);
+            return value;
+        }
     }
+
+    private sealed class Count(long generation, Task<object>? previous)
+    {
+        public long Generation { get; } = generation;
+
+        /// <summary>The last count that succeeded before this one, given while this one runs.</summary>
+        public Task<object>? Previous { get; } = previous;
+
+        public Task<object> Value { get; set; } = null!;
+
+        public long FreshUntil { get; set; } = long.MaxValue;
+    }
+
 
     /// <summary>The list of a letter shows something else now (called by the writer, in or after its transaction).</summary>
     public void Invalidate(long petitionId)

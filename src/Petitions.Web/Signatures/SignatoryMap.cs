@@ -41,8 +41,8 @@ public static class EqualEarth
 /// a city, or in one the gazetteer does not know, are not on it: the letter page counts them by country.
 /// </summary>
 /// <remarks>
-/// Kept per letter until its public list changes (<see cref="PublicListCache"/> gives a new
-/// <see cref="PublicList"/> then), as the letter page is; the cities' positions are kept by
+/// Drawn from the database's count of the list by city, and kept per letter while that count is
+/// (<see cref="PublicListCache.GetCityCountsAsync"/>); the cities' positions are kept by
 /// <see cref="CityPositions"/>, so a new list reads the gazetteer only for cities not seen before.
 /// </remarks>
 public sealed class SignatoryMap(CityPositions positions)
@@ -61,29 +61,19 @@ public sealed class SignatoryMap(CityPositions positions)
     private static readonly Lazy<(string Land, string Borders)> Outline = new(ReadOutline);
 
     /// <summary>The map of a letter's list, as UTF-8 SVG.</summary>
-    public async Task<byte[]> GetAsync(Petition letter, PublicList list, CancellationToken cancellationToken = default)
+    /// <param name="counts">Its organisations counted by city (<see cref="PublicListCache.GetCityCountsAsync"/>): the same object while the list is unchanged.</param>
+    public async Task<byte[]> GetAsync(Petition letter, IReadOnlyList<CityCount> counts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(letter);
-        ArgumentNullException.ThrowIfNull(list);
-        if (kept.TryGetValue(letter.Id, out var entry) && entry.Title == letter.Title)
+        ArgumentNullException.ThrowIfNull(counts);
+        if (kept.TryGetValue(letter.Id, out var entry) && entry.Title == letter.Title && ReferenceEquals(entry.Counts, counts))
         {
-            if (ReferenceEquals(entry.List, list))
-            {
-                return entry.Svg;
-            }
-
-            // A list too long for the list cache is read anew for each request, but the map need not be drawn
-            // anew: it is known by a fingerprint of its rows rather than kept (a million rows in memory).
-            if (list.Count > PublicListCache.MaxRows && entry.List is null && entry.Count == list.Count && entry.Fingerprint == Fingerprint(list))
-            {
-                return entry.Svg;
-            }
+            return entry.Svg;
         }
 
-        var svg = Encoding.UTF8.GetBytes(Render(letter.Title, list, await CitiesAsync(list, cancellationToken)));
-        kept[letter.Id] = list.Count > PublicListCache.MaxRows
-            ? new Entry(null, list.Count, Fingerprint(list), letter.Title, svg)
-            : new Entry(list, list.Count, 0, letter.Title, svg);
+        var listed = counts.Sum(c => c.Count);
+        var svg = Encoding.UTF8.GetBytes(Render(letter.Title, listed, await CitiesAsync(counts, cancellationToken)));
+        kept[letter.Id] = new Entry(counts, letter.Title, svg);
         return svg;
     }
 
@@ -91,15 +81,14 @@ public sealed class SignatoryMap(CityPositions positions)
     public sealed record City(string Name, string Country, string CountryName, double Latitude, double Longitude, int Count);
 
     /// <summary>The list's cities that the gazetteer places, most organisations first.</summary>
-    public async Task<IReadOnlyList<City>> CitiesAsync(PublicList list, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<City>> CitiesAsync(IReadOnlyList<CityCount> counts, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(list);
-        // Each spelling once (a long list repeats its cities), with its keys as the import resolves them:
-        // its own, then without a status ("Hong Kong SAR").
-        var spellings = list.Rows
-            .Where(r => r.Country is not null && !string.IsNullOrWhiteSpace(r.City))
-            .GroupBy(r => (Country: r.Country!, City: r.City!.Trim()))
-            .Select(g => (g.Key.City, Count: g.Count(),
+        ArgumentNullException.ThrowIfNull(counts);
+        // Each spelling once, with its keys as the import resolves them: its own, then without a status ("Hong Kong SAR").
+        var spellings = counts
+            .Where(c => c.Country is not null && !string.IsNullOrWhiteSpace(c.City))
+            .GroupBy(c => (Country: c.Country!, City: c.City!.Trim()))
+            .Select(g => (g.Key.City, Count: g.Sum(c => c.Count),
                 Places: PlaceResolver.KeyVariants(g.Key.City).Where(k => k.Length > 0).Select(k => (g.Key.Country, Key: k)).ToList()))
             .ToList();
         var located = await positions.LocateAsync(spellings.SelectMany(s => s.Places).Distinct().ToList(), cancellationToken);
@@ -123,11 +112,11 @@ public sealed class SignatoryMap(CityPositions positions)
         return Math.Max(SmallestRadius, unit * Math.Sqrt(count));
     }
 
-    private static string Render(string title, PublicList list, IReadOnlyList<City> cities)
+    private static string Render(string title, int listed, IReadOnlyList<City> cities)
     {
         var (land, borders) = Outline.Value;
         var onMap = cities.Sum(c => c.Count);
-        var off = list.Count - onMap;
+        var off = listed - onMap;
         var svg = new StringBuilder(land.Length + borders.Length + 1024 + cities.Count * 160);
         // Presentation attributes, not a <style>: the site's Content-Security-Policy (style-src 'self')
         // applies to this document when it is opened on its own.
@@ -178,18 +167,7 @@ public sealed class SignatoryMap(CityPositions positions)
         return (paths["land"], paths["borders"]);
     }
 
-    private static int Fingerprint(PublicList list)
-    {
-        var hash = new HashCode();
-        foreach (var row in list.Rows)
-        {
-            hash.Add(row);
-        }
-
-        return hash.ToHashCode();
-    }
-
-    private sealed record Entry(PublicList? List, int Count, int Fingerprint, string Title, byte[] Svg);
+    private sealed record Entry(IReadOnlyList<CityCount> Counts, string Title, byte[] Svg);
 }
 
 /// <summary>The map as a page's image, beside the letter page (not part of the JSON API).</summary>
@@ -206,7 +184,7 @@ public static class SignatoryMapRoute
                 return PetitionsApi.NotFound(slug);
             }
 
-            var svg = await map.GetAsync(letter, await lists.GetAsync(letter.Id, cancellationToken), cancellationToken);
+            var svg = await map.GetAsync(letter, await lists.GetCityCountsAsync(letter.Id, cancellationToken), cancellationToken);
             // Short and public: a new signatory shows within a minute, and caches between may keep it that long.
             context.Response.Headers.CacheControl = "public, max-age=60";
             return Results.Bytes(svg, "image/svg+xml; charset=utf-8");

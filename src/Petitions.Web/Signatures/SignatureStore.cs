@@ -71,6 +71,18 @@ public sealed class SignatureStore(Db db)
         return LetterStats.Of(byCountry.Select(c => (c.Country, (int)c.Count)), byDay.Select(d => (d.Date, (int)d.Count)));
     }
 
+    /// <summary>A letter's listed organisations counted by city and country, as stored (either may be missing).</summary>
+    public async Task<IReadOnlyList<CityCount>> ReadCityCountsAsync(long petitionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string? City, string? Country, long Count)>(new CommandDefinition("""
+            SELECT o.city, o.country, count(*) FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.petition_id = @petitionId AND s.status = 'listed'
+            GROUP BY o.city, o.country
+            """, new { petitionId }, cancellationToken: cancellationToken)))
+            .Select(c => new CityCount(c.City, c.Country, (int)c.Count)).ToList();
+    }
+
     private async Task<PublicList> ReadListAsync(long petitionId, string status, string? country, CancellationToken cancellationToken)
     {
         var rows = new List<ListedRow>();
