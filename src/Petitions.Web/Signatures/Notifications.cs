@@ -56,15 +56,17 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
         }
 
         var token = await Tokens.IssueAsync(connection, transaction, Tokens.Withdraw, signature.Id, null, null, now, WithdrawLinkLifetime);
+        // language: the signer's recorded language, once signatures record it.
         Queue(connection, transaction, signature, Emails.Listed(
-            Brand, signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
+            Brand, "en", signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
     }
 
     public async Task AwaitingReviewAsync(DbConnection connection, DbTransaction transaction, SignatureContext signature, DateTimeOffset now)
     {
         if (signature.ContactEmail is not null)
         {
-            Queue(connection, transaction, signature, Emails.Review(Brand, signature.ContactEmail, signature.Title, signature.Organisation), now);
+            // language: the signer's recorded language, once signatures record it.
+            Queue(connection, transaction, signature, Emails.Review(Brand, "en", signature.ContactEmail, signature.Title, signature.Organisation), now);
         }
 
         if (signature.ReviewAlerts == ReviewAlerts.Daily)
@@ -76,8 +78,9 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
         var reasons = SignatureFlags.WhyItWaits(signature.Flags);
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
+            // language: coordinators have no recorded language yet.
             Queue(connection, transaction, signature,
-                Emails.NewForReview(Brand, coordinator, signature.Title, signature.Organisation, reasons, SignatoryLink(signature.Slug, signature.Id)), now);
+                Emails.NewForReview(Brand, "en", coordinator, signature.Title, signature.Organisation, reasons, SignatoryLink(signature.Slug, signature.Id)), now);
         }
     }
 
@@ -86,13 +89,15 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
     {
         if (signature.ContactEmail is not null)
         {
-            Queue(connection, transaction, signature, Emails.Withdrawn(Brand, signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
+            // language: the signer's recorded language, once signatures record it.
+            Queue(connection, transaction, signature, Emails.Withdrawn(Brand, "en", signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
         }
 
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
+            // language: coordinators have no recorded language yet.
             Queue(connection, transaction, signature, Emails.WithdrawalNotice(
-                Brand, coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
+                Brand, "en", coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
                 SignatoryLink(signature.Slug, signature.Id)), now);
         }
     }

@@ -70,6 +70,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!),
             LinkLikeText.LooksLikeLink(sign.Organisation) || LinkLikeText.LooksLikeLink(sign.ContactName), clock.GetUtcNow())
         {
+            Language = Web.Languages.Current.Code,
         };
         var (nearListed, imitates) = await NearListedAsync(petition.Id, sign.Organisation!, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken);
         prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates };
@@ -168,7 +169,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
         if (existing is not null)
         {
-            await AnswerRepeatAsync(connection, transaction, sign.Petition, existing, sign.Request.Organisation!, sign.Email, sign.Request, now);
+            await AnswerRepeatAsync(connection, transaction, sign.Petition, existing, sign.Request.Organisation!, sign.Email, sign.Request, sign.Language, now);
         }
         else
         {
@@ -229,7 +230,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         // A new signature has no earlier link to void, and no emails yet to count against its own cap.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
         outbox.Enqueue(connection, transaction,
-            Emails.Confirm(Brand, sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
+            Emails.Confirm(Brand, sign.Language, sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
             {
                 PetitionId = sign.Petition.Id, SignatureId = signatureId,
             }, sign.Now);
@@ -237,7 +238,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
     private async Task AnswerRepeatAsync(
         DbConnection connection, DbTransaction transaction, Petition petition, ExistingSignature existing, string name,
-        string email, SignRequest sign, DateTimeOffset now)
+        string email, SignRequest sign, string language, DateTimeOffset now)
     {
         if (string.Equals(existing.ContactEmail, email, StringComparison.OrdinalIgnoreCase))
         {
@@ -245,11 +246,11 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             {
                 // The first email may be lost or expired: a fresh link, and the old one stops working.
                 var token = await Tokens.IssueAsync(connection, transaction, Tokens.Confirm, existing.Id, null, null, now, Tokens.ConfirmLifetime);
-                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Confirm(Brand, email, petition.Title, name, Link($"/confirm/{token}")), now);
+                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Confirm(Brand, language, email, petition.Title, name, Link($"/confirm/{token}")), now);
             }
             else
             {
-                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
+                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, language, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
             }
 
             return;
@@ -261,7 +262,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             new { existing.Id, email }, transaction);
         if (contact is { ConfirmedAt: not null })
         {
-            await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
+            await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, language, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
             return;
         }
 
@@ -276,7 +277,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         }
 
         var contactToken = await Tokens.IssueAsync(connection, transaction, Tokens.Contact, existing.Id, contactId, null, now, Tokens.ConfirmLifetime);
-        await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(Brand, email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
+        await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(Brand, language, email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
     }
 
     private async Task QueueAsync(DbConnection connection, DbTransaction transaction, Petition? petition, long signatureId, OutgoingEmail email, DateTimeOffset now)
@@ -336,6 +337,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     {
         /// <summary>Near a listed organisation's name or domain (<see cref="NearListedAsync"/>).</summary>
         public bool NearListed { get; init; }
+
+        /// <summary>The language of the request that signs: its emails are written by the group commit's writer, in another request's flow.</summary>
+        public string Language { get; init; } = Web.Languages.English.Code;
     }
 
     private sealed class ExistingSignature

@@ -12,7 +12,7 @@ public sealed record LetterView(Petition Letter, PublicList Signatories, SignFor
     public string DateLine => string.Join(", ", new[]
     {
         Letter.Place,
-        Letter.Date?.ToString("d MMMM yyyy", CultureInfo.GetCultureInfo("en-GB")) ?? "",
+        Letter.Date is { } date ? Web.Languages.LongDate(date.ToDateTime(TimeOnly.MinValue)) : "",
     }.Where(p => p.Length > 0));
 
     /// <summary>For search results and link previews: the letter's opening, as plain text, at most about 200 characters.</summary>
@@ -41,7 +41,8 @@ public sealed record SignFormView(string Slug, SignRequest Values, IReadOnlyDict
     /// <summary>The form's value for an organisation of no one country (stored without a country).</summary>
     public const string International = "international";
 
-    public static IReadOnlyList<Country> Countries => global::Petitions.Organisations.Countries.All;
+    /// <summary>Every country in the reader's language, sorted as it sorts.</summary>
+    public static IReadOnlyList<Country> Countries => global::Petitions.Organisations.Countries.In(Web.Languages.Current.Code);
 
     public string? Error(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
 

@@ -11,7 +11,7 @@ public sealed class PrintModel(PetitionStore petitions, PublicListCache lists, T
     public LetterView View { get; private set; } = null!;
 
     /// <summary>The day the list was printed ("4 December 2026"): the count is as of then.</summary>
-    public string PrintedOn => clock.GetUtcNow().ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB"));
+    public string PrintedOn => Web.Languages.LongDate(clock.GetUtcNow().UtcDateTime);
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {

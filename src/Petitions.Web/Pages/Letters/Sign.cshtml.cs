@@ -63,11 +63,11 @@ public sealed class SignModel(
         var errors = SignaturesApi.Errors(validation);
         if (string.IsNullOrWhiteSpace(request.Country))
         {
-            errors["country"] = ["Choose your organisation's country, or \"No country (international)\"."];
+            errors["country"] = [Resources.Texts.Validation("Choose your organisation's country, or \"No country (international)\".")];
         }
         else if (international && sign.City is not null)
         {
-            errors["country"] = ["An international organisation has no city: choose its country, or leave the city empty."];
+            errors["country"] = [Resources.Texts.Validation("An international organisation has no city: choose its country, or leave the city empty.")];
         }
 
         // A field sent twice is not one answer: say so rather than join or pick one.
@@ -75,7 +75,7 @@ public sealed class SignModel(
         {
             if (form[field].Count > 1)
             {
-                errors[field] = ["This field was sent more than once."];
+                errors[field] = [Resources.Texts.Validation("This field was sent more than once.")];
             }
         }
 
