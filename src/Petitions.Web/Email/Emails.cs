@@ -49,7 +49,7 @@ public static class Emails
     {
         var w = new Words(language);
         return new EmailBody(brand, w.Language)
-            .Paragraph(w.F("You asked to sign the letter “{0}” on behalf of {1}.", letter, Name(organisation, w.T("an organisation"))))
+            .Paragraph(w.F("You asked to sign the letter \"{0}\" on behalf of {1}.", letter, Name(organisation, w.T("an organisation"))))
             .Paragraph(w.T("To confirm, open this link and press the button on the page. The link works once, for 24 hours."))
             .Button(w.T("Confirm the signature"), link)
             .Paragraph(w.T("If you did not ask for this, ignore this email: nothing is published without a confirmation."))
@@ -60,7 +60,7 @@ public static class Emails
     {
         var w = new Words(language);
         return new EmailBody(brand, w.Language)
-            .Paragraph(w.F("Someone asked to sign the letter “{0}” on behalf of {1} with this email address.", letter, Name(organisation, w.T("an organisation"))))
+            .Paragraph(w.F("Someone asked to sign the letter \"{0}\" on behalf of {1} with this email address.", letter, Name(organisation, w.T("an organisation"))))
             .Paragraph(w.T("This address has already been used to sign it, so nothing has changed. The letter and its signatories are here:"))
             .Button(w.T("See the letter"), letterLink)
             .Paragraph(w.T("If you did not ask for this, you can ignore this email."))
@@ -71,7 +71,7 @@ public static class Emails
     {
         var w = new Words(language);
         return new EmailBody(brand, w.Language)
-            .Paragraph(w.F("You asked to sign the letter “{0}” on behalf of {1}. Your organisation has already signed it, so it stays listed once; we will add you as a further contact for it.", letter, Name(organisation, w.T("an organisation"))))
+            .Paragraph(w.F("You asked to sign the letter \"{0}\" on behalf of {1}. Your organisation has already signed it, so it stays listed once; we will add you as a further contact for it.", letter, Name(organisation, w.T("an organisation"))))
             .Paragraph(w.T("To confirm your address, open this link and press the button on the page. The link works once, for 24 hours."))
             .Button(w.T("Confirm my address"), link)
             .Paragraph(w.T("If you did not ask for this, ignore this email."))
@@ -83,8 +83,8 @@ public static class Emails
         var w = new Words(language);
         var body = new EmailBody(brand, w.Language)
             .Paragraph(LinkLikeText.MayBecomeLink(organisation)
-                ? w.F("Thank you. Your organisation is now listed among the organisations supporting the letter “{0}”.", letter)
-                : w.F("Thank you. {0} is now listed among the organisations supporting the letter “{1}”.", organisation, letter))
+                ? w.F("Thank you. Your organisation is now listed among the organisations supporting the letter \"{0}\".", letter)
+                : w.F("Thank you. {0} is now listed among the organisations supporting the letter \"{1}\".", organisation, letter))
             .Paragraph(w.T("You can see the letter and its signatories here:"))
             .Button(w.T("See the letter"), letterLink);
         if (withdrawLink is not null)
@@ -99,7 +99,7 @@ public static class Emails
     {
         var w = new Words(language);
         return new EmailBody(brand, w.Language)
-            .Paragraph(w.F("Thank you. The signature of {0} on the letter “{1}” is confirmed.", Name(organisation, w.T("your organisation")), letter))
+            .Paragraph(w.F("Thank you. The signature of {0} on the letter \"{1}\" is confirmed.", Name(organisation, w.T("your organisation")), letter))
             .Paragraph(w.T("The coordinators of this letter review each organisation before it is listed; you will hear from us when it is."))
             .Finish(AwaitingReview, to, w.F("Confirmed, awaiting review: {0}", letter));
     }
@@ -109,7 +109,7 @@ public static class Emails
     {
         var w = new Words(language);
         return new EmailBody(brand, w.Language)
-            .Paragraph(w.F("{0} has confirmed its signature on the letter “{1}” and waits for your review before it is listed.", Name(organisation, w.T(Withheld)), letter))
+            .Paragraph(w.F("{0} has confirmed its signature on the letter \"{1}\" and waits for your review before it is listed.", Name(organisation, w.T(Withheld)), letter))
             .Paragraph(w.F("Why it waits: {0}.", string.Join("; ", reasons.Select(w.T))))
             .Button(w.T("Review the sign-on"), signatoryLink)
             .Finish(ReviewAlert, to, w.F("To review: {0} signed {1}", Name(organisation, w.T("an organisation")), letter));
@@ -121,7 +121,7 @@ public static class Emails
     {
         ArgumentNullException.ThrowIfNull(items);
         var w = new Words(language);
-        var waiting = w.Plural("{0} sign-ons wait for your review before they are listed on the letter “{1}”", items.Count);
+        var waiting = w.Plural("{0} sign-ons wait for your review before they are listed on the letter \"{1}\"", items.Count);
         var body = new EmailBody(brand, w.Language)
             .Paragraph(Sentence.Format(waiting + " (" + w.Plural("{0} new since the last digest", fresh) + ").", "", letter))
             .Items(items.Take(DigestItems).Select(i => (Name(i.Organisation, w.T(Withheld)), string.Join("; ", i.Reasons.Select(w.T)), i.Link)));
@@ -141,7 +141,7 @@ public static class Emails
     {
         var w = new Words(language);
         return new EmailBody(brand, w.Language)
-            .Paragraph(w.F("The signature of {0} on the letter “{1}” is withdrawn as of {2}. It is no longer listed.", Name(organisation, w.T("your organisation")), letter, w.Day(at)))
+            .Paragraph(w.F("The signature of {0} on the letter \"{1}\" is withdrawn as of {2}. It is no longer listed.", Name(organisation, w.T("your organisation")), letter, w.Day(at)))
             .Paragraph(Reason(w, reason))
             .Paragraph(w.T("If this is a mistake, please write to the letter's coordinators."))
             .Finish(WithdrawalReceipt, to, w.F("Withdrawn: {0}", letter));
@@ -151,7 +151,7 @@ public static class Emails
     {
         var w = new Words(language);
         return new EmailBody(brand, w.Language)
-            .Paragraph(w.F("{0} withdrew its signature from the letter “{1}” as of {2}.", Name(organisation, w.T(Withheld)), letter, w.Day(at)))
+            .Paragraph(w.F("{0} withdrew its signature from the letter \"{1}\" as of {2}.", Name(organisation, w.T(Withheld)), letter, w.Day(at)))
             .Paragraph(Reason(w, reason))
             .Button(w.T("See the signatory"), link)
             .Finish(WithdrawalAlert, to, w.F("Withdrawal: {0} from {1}", Name(organisation, w.T("an organisation")), letter));

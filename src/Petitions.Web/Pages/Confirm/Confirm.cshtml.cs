@@ -50,8 +50,8 @@ public sealed class ConfirmModel(Confirmation confirmation) : PageModel
             case ConfirmOutcome.Confirmed:
                 Heading = Resources.Texts.Page("Thank you: the signature is confirmed");
                 Message = result.Status == SignatureStatus.Listed
-                    ? Resources.Texts.Page("Your organisation is now listed among the supporters of “{0}”.", result.Title)
-                    : Resources.Texts.Page("The coordinators of “{0}” review each organisation before it is listed; you will hear from us.", result.Title);
+                    ? Resources.Texts.Page("Your organisation is now listed among the supporters of \"{0}\".", result.Title)
+                    : Resources.Texts.Page("The coordinators of \"{0}\" review each organisation before it is listed; you will hear from us.", result.Title);
                 return Page();
             case ConfirmOutcome.Expired:
                 return Gone();
