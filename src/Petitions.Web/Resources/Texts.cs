@@ -6,7 +6,8 @@ namespace Petitions.Resources;
 // The interface's texts live in three shared resources, one per area (PageTexts, EmailTexts, ValidationTexts), keyed by
 // their English text: the markup and code still read as English, a missing translation falls back to it, and
 // the neutral .resx lists every English string a translated page must not show. Counted phrases hold their
-// plural forms separated by '|' (Languages.Plural).
+// plural forms separated by '|' (Languages.Plural). Resource names are case-insensitive, so a signature's status
+// ("withdrawn", beside the label "Withdrawn") is keyed "status:withdrawn".
 
 /// <summary>Marker of the pages' texts (PageTexts.resx): the layout, every page and the error pages.</summary>
 public sealed class PageTexts;

@@ -78,10 +78,10 @@ public static partial class Localised
         return (document, Whitespace().Replace(string.Join(" \u0001 ", parts), " "));
     }
 
-    /// <summary>The English pieces of <paramref name="areas"/> found in <paramref name="text"/>.</summary>
+    /// <summary>The English pieces of <paramref name="areas"/> found in <paramref name="text"/> as words (not inside an address such as name@organisation.org).</summary>
     public static IReadOnlyList<string> EnglishIn(string text, string language, params string[] areas) =>
         (areas.Length == 0 ? Areas : areas).SelectMany(a => EnglishPieces(a, language)).Distinct()
-            .Where(p => Regex.IsMatch(text, $@"(?<![\p{{L}}]){Regex.Escape(p)}(?![\p{{L}}])")).ToList();
+            .Where(p => Regex.IsMatch(text, $@"(?<![\p{{L}}@]){Regex.Escape(p)}(?![\p{{L}}]|\.\p{{L}})")).ToList();
 
     [GeneratedRegex(@"\{\d+\}")]
     private static partial Regex Placeholder();

@@ -35,7 +35,7 @@ public sealed record LetterForm(
             }
             else
             {
-                errors["date"] = ["Enter the date as YYYY-MM-DD."];
+                errors["date"] = [Resources.Texts.Validation("Enter the date as YYYY-MM-DD.")];
             }
         }
 
@@ -48,7 +48,7 @@ public sealed record LetterForm(
             }
             else
             {
-                errors["closesAt"] = ["Enter the closing time as a date and time."];
+                errors["closesAt"] = [Resources.Texts.Validation("Enter the closing time as a date and time.")];
             }
         }
 
@@ -70,7 +70,7 @@ public sealed record LetterForm(
             }
             else
             {
-                errors["footnotes"] = [$"Start each footnote with its number and a full stop: \"{Shorten(line)}\"."];
+                errors["footnotes"] = [string.Format(System.Globalization.CultureInfo.CurrentCulture, "{0} \"{1}\".", Resources.Texts.Validation("Start each footnote with its number and a full stop:"), Shorten(line))];
             }
         }
 
