@@ -36,6 +36,9 @@ public static class PetitionsServices
         services.Configure<SmtpOptions>(configuration.GetSection("Smtp"));
         services.AddSingleton<Outbox>();
         services.AddSingleton<IMailSender, ConfiguredMailSender>();
+        // FluentValidation's own messages follow the request's UI culture (its LanguageManager's default); ours go through Texts.Validation.
+        ValidatorOptions.Global.LanguageManager.Enabled = true;
+        ValidatorOptions.Global.LanguageManager.Culture = null;
         services.AddSingleton<IValidator<SignRequest>, SignRequestValidator>();
         services.AddSingleton<GroupCommit>();
         services.AddSingleton<Privacy.PickupFolder>();

@@ -16,6 +16,8 @@ if (CommandLine.IsCommand(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPetitions(builder.Configuration);
 builder.Services.AddRazorPages();
+builder.Services.AddLocalization();
+builder.Services.Configure<Microsoft.AspNetCore.Builder.RequestLocalizationOptions>(Languages.Configure);
 // Pages write every script as itself (UTF-8), not as &#x...; entities: a Cyrillic or Arabic page is
 // several times smaller. HTML's own characters are still encoded.
 builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
@@ -49,6 +51,8 @@ var app = builder.Build();
 var preparing = Task.Run(() => app.Services.PrepareDatabaseAsync());
 
 app.UseForwardedHeaders();
+// Before the error handlers, so that error pages speak the reader's language too.
+app.UseLanguages();
 app.UseResponseCompression();
 app.UseSecurityHeaders();
 app.UseHsts();

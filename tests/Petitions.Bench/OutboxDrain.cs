@@ -76,7 +76,7 @@ public static class OutboxDrain
             var now = DateTimeOffset.UtcNow;
             for (var i = 0; i < rows; i++)
             {
-                var email = Emails.Confirm(EmailBrand.Default, $"drain{i}@drain.bench.example.org", "Petition to the International Association of Prosecutors",
+                var email = Emails.Confirm(EmailBrand.Default, "en", $"drain{i}@drain.bench.example.org", "Petition to the International Association of Prosecutors",
                     $"Drain Organisation {i}", $"http://127.0.0.1:5080/confirm/{Guid.NewGuid():N}{Guid.NewGuid():N}"[..75]);
                 outbox.Enqueue(connection, transaction, email, now);
             }
@@ -106,7 +106,7 @@ public static class OutboxDrain
                     var now = DateTimeOffset.UtcNow;
                     for (; produced < due; produced++)
                     {
-                        var email = Emails.Confirm(EmailBrand.Default, $"arrival{produced}@drain.bench.example.org", "Petition to the International Association of Prosecutors",
+                        var email = Emails.Confirm(EmailBrand.Default, "en", $"arrival{produced}@drain.bench.example.org", "Petition to the International Association of Prosecutors",
                             $"Arrival Organisation {produced}", $"http://127.0.0.1:5080/confirm/{Guid.NewGuid():N}{Guid.NewGuid():N}"[..75]);
                         outbox.Enqueue(connection, transaction, email, now);
                     }
@@ -174,7 +174,7 @@ public static class OutboxDrain
         var port = (int)options.Count("smtp-port");
         var total = options.Count("messages");
         var connections = (int)options.Count("connections", 1);
-        var body = Emails.Confirm(EmailBrand.Default, "blast@blast.bench.example.org", "Petition to the International Association of Prosecutors",
+        var body = Emails.Confirm(EmailBrand.Default, "en", "blast@blast.bench.example.org", "Petition to the International Association of Prosecutors",
             "Blast Organisation", "http://127.0.0.1:5080/confirm/" + new string('x', 43));
         var next = -1L;
         if (options.Optional("mode") == "compose")

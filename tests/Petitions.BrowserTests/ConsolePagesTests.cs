@@ -60,6 +60,7 @@ public sealed partial class ConsolePagesTests : PageTest
         foreach (var width in new[] { 1280, 390 })
         {
             yield return new TestCaseData("letters", width).SetName($"Your_letters_at_{width}px");
+            yield return new TestCaseData("letters-ar", width).SetName($"Your_letters_in_Arabic_at_{width}px");
             yield return new TestCaseData("letter", width).SetName($"Letter_console_at_{width}px");
             yield return new TestCaseData("searched", width).SetName($"Searched_list_by_name_at_{width}px");
             yield return new TestCaseData("next-page", width).SetName($"Second_page_at_{width}px");
@@ -83,6 +84,11 @@ public sealed partial class ConsolePagesTests : PageTest
             case "letters":
                 await Page.GotoAsync("/coordinators");
                 await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Your letters");
+                break;
+            case "letters-ar":
+                await Page.GotoAsync("/coordinators?lang=ar");
+                await Expect(Page.Locator("html")).ToHaveAttributeAsync("dir", "rtl");
+                await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("رسائلكم");
                 break;
             case "letter":
                 await Page.GotoAsync(Console);
@@ -127,8 +133,8 @@ public sealed partial class ConsolePagesTests : PageTest
                 break;
             case "translation":
                 await Page.GotoAsync(Console);
-                await Page.GetByRole(AriaRole.Link, new() { Name = "français", Exact = true }).ClickAsync();
-                await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("français translation");
+                await Page.Locator("ul.translations").GetByRole(AriaRole.Link, new() { Name = "Français", Exact = true }).ClickAsync();
+                await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Translation into Français");
                 await Expect(Page.GetByLabel("Title", new() { Exact = true })).ToHaveValueAsync("Pétition à l'Association internationale des procureurs");
                 break;
         }

@@ -1,3 +1,4 @@
+using Petitions.Resources;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -23,8 +24,8 @@ public sealed class TransitionRequestValidator : AbstractValidator<TransitionReq
 
     public TransitionRequestValidator() =>
         RuleFor(r => r.Reason).Cascade(CascadeMode.Stop)
-            .Must(r => !FreeText.HasControlCharacters(r, multiLine: true)).WithMessage("The reason may not contain control characters.")
-            .Must(r => !FreeText.HasBidiControls(r)).WithMessage("The reason may not contain text-direction overrides.")
+            .Must(r => !FreeText.HasControlCharacters(r, multiLine: true)).WithLocalMessage("The reason may not contain control characters.")
+            .Must(r => !FreeText.HasBidiControls(r)).WithLocalMessage("The reason may not contain text-direction overrides.")
             .SetValidator(new MeasuredLength<TransitionRequest>(FreeText.MaxReason, (_, r) => FreeText.CleanReason(r), "The reason must be at most 2,000 characters."));
 }
 
@@ -32,13 +33,13 @@ public sealed class ResendRequestValidator : AbstractValidator<ResendRequest>
 {
     public ResendRequestValidator() =>
         RuleFor(r => r.Address).Cascade(CascadeMode.Stop)
-            .NotEmpty().WithMessage("Enter the corrected email address.")
-            .MaximumLength(SignRequestValidator.MaxEmail).WithMessage($"The email address must be at most {SignRequestValidator.MaxEmail} characters.")
+            .NotEmpty().WithLocalMessage("Enter the corrected email address.")
+            .MaximumLength(SignRequestValidator.MaxEmail).WithLocalMessage($"The email address must be at most {SignRequestValidator.MaxEmail} characters.")
             .Custom((address, context) =>
             {
                 if (!EmailAddress.TryNormalise(address, out _, out var problem))
                 {
-                    context.AddFailure(problem ?? "Enter the corrected email address.");
+                    context.AddFailure(Texts.Validation(problem ?? "Enter the corrected email address."));
                 }
             });
 }

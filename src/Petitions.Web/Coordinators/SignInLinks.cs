@@ -119,7 +119,7 @@ public sealed partial class SignInLinks(
 
         // IssueFirst, not IssueAsync: earlier links stay valid, so a flood of requests cannot void the one the coordinator is about to use.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.SignIn, null, null, coordinator.Id, now, LinkLifetime);
-        outbox.Enqueue(connection, transaction, Emails.SignIn(notifications.Brand, coordinator.Email, notifications.Link(returnPath is null
+        outbox.Enqueue(connection, transaction, Emails.SignIn(notifications.Brand, Web.Languages.Current.Code, coordinator.Email, notifications.Link(returnPath is null
             ? $"/coordinators/sign-in/{token}"
             : $"/coordinators/sign-in/{token}?returnUrl={Uri.EscapeDataString(returnPath)}")), now);
         await transaction.CommitAsync(cancellationToken);

@@ -24,6 +24,35 @@ public sealed class Sentence
 
     public static Sentence FromString(string text) => new(text);
 
+    /// <summary>A translated sentence: <paramref name="template"/>'s {0}, {1}… are the values, kept apart like interpolated ones.</summary>
+    public static Sentence Format(string template, params string?[] values)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(values);
+        var sentence = new Sentence(template.Length, values.Length);
+        var at = 0;
+        while (at < template.Length)
+        {
+            var open = template.IndexOf('{', at);
+            var close = open < 0 ? -1 : template.IndexOf('}', open);
+            if (open < 0 || close < 0 || !int.TryParse(template.AsSpan(open + 1, close - open - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= values.Length)
+            {
+                sentence.AppendLiteral(template[at..]);
+                break;
+            }
+
+            if (open > at)
+            {
+                sentence.AppendLiteral(template[at..open]);
+            }
+
+            sentence.AppendFormatted(values[index]);
+            at = close + 1;
+        }
+
+        return sentence;
+    }
+
     public void AppendLiteral(string text) => parts.Add((text, false));
 
     public void AppendFormatted(string? value) => parts.Add((Clean(value ?? ""), true));
@@ -48,8 +77,10 @@ public sealed class Sentence
 /// tables and inline styles, which mail programs keep; every link in it is an &lt;a href&gt;, and
 /// the main one is also a button and a line of its own in the text part.
 /// </summary>
-public sealed class EmailBody(EmailBrand brand)
+public sealed class EmailBody(EmailBrand brand, Web.Language? language = null)
 {
+    private readonly Web.Language language = language ?? Web.Languages.English;
+
     private const string Ink = "#1f2933";
     private const string Accent = "#1d4e89";
     private const string Font = "font-family: Georgia, 'Times New Roman', serif;";
@@ -75,7 +106,7 @@ public sealed class EmailBody(EmailBrand brand)
             <table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin: 8px 0 16px;"><tr>
             <td style="border-radius: 4px; background: {Accent};"><a href="{href}" style="display: inline-block; padding: 12px 24px; {Sans} font-size: 16px; font-weight: bold; color: #ffffff; text-decoration: none; border-radius: 4px;">{WebUtility.HtmlEncode(label)}</a></td>
             </tr></table>
-            <p style="margin: 0 0 16px; font-size: 13px; color: #52606d;">If the button does not work, open this address: <a href="{href}" style="color: {Accent}; word-break: break-all;">{WebUtility.HtmlEncode(link)}</a></p>
+            <p style="margin: 0 0 16px; font-size: 13px; color: #52606d;">{WebUtility.HtmlEncode(T("If the button does not work, open this address:"))} <a href="{href}" style="color: {Accent}; word-break: break-all;">{WebUtility.HtmlEncode(link)}</a></p>
 
             """);
         return this;
@@ -94,7 +125,7 @@ public sealed class EmailBody(EmailBrand brand)
     public EmailBody Items(IEnumerable<(string Name, string Detail, string Link)> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        html.Append("<ul style=\"margin: 0 0 16px; padding-left: 20px;\">\n");
+        html.Append("<ul style=\"margin: 0 0 16px; padding-inline-start: 20px;\">\n");
         foreach (var (name, detail, link) in items)
         {
             var cleanName = Sentence.Clean(name);
@@ -118,15 +149,15 @@ public sealed class EmailBody(EmailBrand brand)
         text.Append("-- \n").Append(site).Append('\n');
         if (contact is not null)
         {
-            text.Append("Questions: ").Append(contact).Append('\n');
+            text.Append(T("Questions:")).Append(' ').Append(contact).Append('\n');
         }
 
         var footer = contact is null
             ? ""
-            : $"<br>Questions: <a href=\"mailto:{Attribute(contact)}\" style=\"color: {Accent};\">{WebUtility.HtmlEncode(contact)}</a>";
+            : $"<br>{WebUtility.HtmlEncode(T("Questions:"))} <a href=\"mailto:{Attribute(contact)}\" style=\"color: {Accent};\">{WebUtility.HtmlEncode(contact)}</a>";
         var document = $"""
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject.Html}</title></head>
+            <html lang="{language.Code}" dir="{language.Direction}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject.Html}</title></head>
             <body style="margin: 0; padding: 0; background: #f0f2f5;">
             <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background: #f0f2f5;"><tr><td align="center" style="padding: 24px 12px;">
             <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width: 600px; background: #ffffff; border: 1px solid #d9dee4;">
@@ -140,6 +171,8 @@ public sealed class EmailBody(EmailBrand brand)
             """;
         return new OutgoingEmail(kind, to, subjectText, text.ToString(), document);
     }
+
+    private string T(string english) => Resources.Texts.Email(english, language.Culture);
 
     /// <summary>A value in the HTML: encoded, and isolated when it is written right to left, so it cannot reorder the sentence around it.</summary>
     internal static string Value(string value)

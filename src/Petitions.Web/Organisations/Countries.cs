@@ -16,6 +16,34 @@ public static class Countries
     /// <summary>Every country, sorted by English name as a person expects.</summary>
     public static IReadOnlyList<Country> All => Table.Value.All;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (IReadOnlyList<Country> All, FrozenDictionary<string, string> Names)> Translated = new(StringComparer.Ordinal);
+
+    /// <summary>Every country named in <paramref name="language"/> (ICU) and sorted as that language sorts; English is <see cref="All"/>.</summary>
+    public static IReadOnlyList<Country> In(string language) => InLanguage(language).All;
+
+    /// <summary>A country's name in <paramref name="language"/>, falling back to English.</summary>
+    public static string? NameOf(string? code, string language) =>
+        code is null ? null
+        : language == "en" ? NameOf(code)
+        : InLanguage(language).Names.TryGetValue(code, out var name) ? name : NameOf(code);
+
+    /// <summary>A country's name in the current request's language.</summary>
+    public static string? LocalName(string? code) => NameOf(code, Web.Languages.Current.Code);
+
+    private static (IReadOnlyList<Country> All, FrozenDictionary<string, string> Names) InLanguage(string language) =>
+        Translated.GetOrAdd(language, static language =>
+        {
+            if (language == "en")
+            {
+                return (All, All.ToFrozenDictionary(c => c.Code, c => c.Name, StringComparer.Ordinal));
+            }
+
+            var named = All.Select(c => new Country(c.Code, IcuRegions.Name(c.Code, language) ?? c.Name)).ToList();
+            var order = StringComparer.Create(CultureInfo.GetCultureInfo(language), CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace);
+            named.Sort((a, b) => order.Compare(a.Name, b.Name));
+            return (named, named.ToFrozenDictionary(c => c.Code, c => c.Name, StringComparer.Ordinal));
+        });
+
     public static bool IsCode(string? code) => code is not null && Table.Value.ByCode.ContainsKey(code);
 
     public static string? NameOf(string? code) =>

@@ -1,3 +1,4 @@
+using Petitions.Resources;
 using FluentValidation;
 using Petitions.Signatures;
 
@@ -8,34 +9,34 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
 {
     public LetterInputValidator()
     {
-        RuleFor(l => l.Slug).NotEmpty().WithMessage("Give the letter a short name for its address, such as iap-2017.")
-            .MaximumLength(64).WithMessage("The slug must be at most 64 characters.")
-            .Matches("^[a-z0-9]+(-[a-z0-9]+)*$").WithMessage("The slug may hold only lower-case letters, digits and single hyphens.")
-            .NotEqual("new").WithMessage("\"new\" is kept for writing a new letter; choose another slug.");
-        RuleFor(l => l.Title).NotEmpty().WithMessage("The letter needs a title.")
-            .MaximumLength(300).WithMessage("The title must be at most 300 characters.")
-            .Must(OneLine).WithMessage("The title may not contain control characters.");
-        RuleFor(l => l.Addressee).MaximumLength(300).WithMessage("The addressee must be at most 300 characters.")
-            .Must(OneLine).WithMessage("The addressee may not contain control characters.");
-        RuleFor(l => l.Place).MaximumLength(200).WithMessage("The place must be at most 200 characters.")
-            .Must(OneLine).WithMessage("The place may not contain control characters.");
-        RuleFor(l => l.Body).MaximumLength(100_000).WithMessage("The body must be at most 100,000 characters.")
-            .Must(Lines).WithMessage("The body may not contain control characters other than line breaks and tabs.");
+        RuleFor(l => l.Slug).NotEmpty().WithLocalMessage("Give the letter a short name for its address, such as iap-2017.")
+            .MaximumLength(64).WithLocalMessage("The slug must be at most 64 characters.")
+            .Matches("^[a-z0-9]+(-[a-z0-9]+)*$").WithLocalMessage("The slug may hold only lower-case letters, digits and single hyphens.")
+            .NotEqual("new").WithLocalMessage("\"new\" is kept for writing a new letter; choose another slug.");
+        RuleFor(l => l.Title).NotEmpty().WithLocalMessage("The letter needs a title.")
+            .MaximumLength(300).WithLocalMessage("The title must be at most 300 characters.")
+            .Must(OneLine).WithLocalMessage("The title may not contain control characters.");
+        RuleFor(l => l.Addressee).MaximumLength(300).WithLocalMessage("The addressee must be at most 300 characters.")
+            .Must(OneLine).WithLocalMessage("The addressee may not contain control characters.");
+        RuleFor(l => l.Place).MaximumLength(200).WithLocalMessage("The place must be at most 200 characters.")
+            .Must(OneLine).WithLocalMessage("The place may not contain control characters.");
+        RuleFor(l => l.Body).MaximumLength(100_000).WithLocalMessage("The body must be at most 100,000 characters.")
+            .Must(Lines).WithLocalMessage("The body may not contain control characters other than line breaks and tabs.");
         RuleFor(l => l.Review).Must(r => r is null || ReviewSetting.IsKnown(r))
-            .WithMessage("The review setting is none, flagged or all.");
+            .WithLocalMessage("The review setting is none, flagged or all.");
         // Both given: they must say the same, rather than one silently winning.
         RuleFor(l => l.Review).Must((l, r) => r is null || l.RequiresReview is null || l.RequiresReview == (r == ReviewSetting.All))
             .When(l => ReviewSetting.IsKnown(l.Review))
-            .WithMessage("requiresReview is true exactly when review is \"all\": send one of them, or make them agree.");
+            .WithLocalMessage("requiresReview is true exactly when review is \"all\": send one of them, or make them agree.");
         RuleFor(l => l.ReviewAlerts).Must(a => a is null || ReviewAlertSetting.IsKnown(a))
-            .WithMessage("Review alerts are each (an email per sign-on) or daily (one digest a day).");
+            .WithLocalMessage("Review alerts are each (an email per sign-on) or daily (one digest a day).");
         RuleFor(l => l.Language).Must(l => l is null || LetterLanguages.IsKnown(l))
-            .WithMessage($"The language is one of {string.Join(", ", LetterLanguages.All)}.");
-        RuleFor(l => l.Status).Must(s => s is null || PetitionStatus.IsKnown(s)).WithMessage("The status is draft, open or closed.");
+            .WithLocalMessage("The language is one of en, fr, es, ru, ar.");
+        RuleFor(l => l.Status).Must(s => s is null || PetitionStatus.IsKnown(s)).WithLocalMessage("The status is draft, open or closed.");
         RuleForEach(l => l.DemandGroups).SetValidator(new DemandGroupValidator());
         RuleForEach(l => l.Footnotes).SetValidator(new FootnoteValidator());
         RuleFor(l => l.Footnotes).Must(f => f is null || f.Select(n => n.Number).Distinct().Count() == f.Count)
-            .WithMessage("Each footnote needs a number of its own.");
+            .WithLocalMessage("Each footnote needs a number of its own.");
     }
 
     private static bool OneLine(string? text) => !FreeText.HasControlCharacters(text);
@@ -48,13 +49,13 @@ public sealed class DemandGroupValidator : AbstractValidator<DemandGroup>
 {
     public DemandGroupValidator()
     {
-        RuleFor(g => g.Lead).NotEmpty().WithMessage("Each demand group needs its lead-in, such as \"We urge the Senate to:\".")
-            .MaximumLength(1000).WithMessage("A lead-in must be at most 1,000 characters.")
-            .Must(LetterInputValidator.Lines).WithMessage("A lead-in may not contain control characters other than line breaks and tabs.");
-        RuleFor(g => g.Demands).NotEmpty().WithMessage("Each demand group needs at least one demand.");
-        RuleForEach(g => g.Demands).NotEmpty().WithMessage("A demand may not be empty.")
-            .MaximumLength(5000).WithMessage("A demand must be at most 5,000 characters.")
-            .Must(LetterInputValidator.Lines).WithMessage("A demand may not contain control characters other than line breaks and tabs.");
+        RuleFor(g => g.Lead).NotEmpty().WithLocalMessage("Each demand group needs its lead-in, such as \"We urge the Senate to:\".")
+            .MaximumLength(1000).WithLocalMessage("A lead-in must be at most 1,000 characters.")
+            .Must(LetterInputValidator.Lines).WithLocalMessage("A lead-in may not contain control characters other than line breaks and tabs.");
+        RuleFor(g => g.Demands).NotEmpty().WithLocalMessage("Each demand group needs at least one demand.");
+        RuleForEach(g => g.Demands).NotEmpty().WithLocalMessage("A demand may not be empty.")
+            .MaximumLength(5000).WithLocalMessage("A demand must be at most 5,000 characters.")
+            .Must(LetterInputValidator.Lines).WithLocalMessage("A demand may not contain control characters other than line breaks and tabs.");
     }
 }
 
@@ -63,8 +64,8 @@ public sealed class FootnoteValidator : AbstractValidator<Footnote>
 {
     public FootnoteValidator()
     {
-        RuleFor(f => f.Number).GreaterThan(0).WithMessage("Footnotes are numbered from 1.");
-        RuleFor(f => f.Text).NotEmpty().WithMessage("A footnote needs its text.")
-            .Must(LetterInputValidator.Lines).WithMessage("A footnote may not contain control characters other than line breaks and tabs.");
+        RuleFor(f => f.Number).GreaterThan(0).WithLocalMessage("Footnotes are numbered from 1.");
+        RuleFor(f => f.Text).NotEmpty().WithLocalMessage("A footnote needs its text.")
+            .Must(LetterInputValidator.Lines).WithLocalMessage("A footnote may not contain control characters other than line breaks and tabs.");
     }
 }

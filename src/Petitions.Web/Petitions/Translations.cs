@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapper;
 using FluentValidation;
 using Petitions.Data;
+using Petitions.Resources;
 using Petitions.Signatures;
 
 namespace Petitions.Petitions;
@@ -78,20 +79,20 @@ public sealed class TranslationInputValidator : AbstractValidator<TranslationInp
 {
     public TranslationInputValidator()
     {
-        RuleFor(t => t.Title).NotEmpty().WithMessage("The translation needs a title.")
-            .MaximumLength(300).WithMessage("The title must be at most 300 characters.")
-            .Must(t => !FreeText.HasControlCharacters(t)).WithMessage("The title may not contain control characters.");
-        RuleFor(t => t.Addressee).MaximumLength(300).WithMessage("The addressee must be at most 300 characters.")
-            .Must(t => !FreeText.HasControlCharacters(t)).WithMessage("The addressee may not contain control characters.");
-        RuleFor(t => t.Place).MaximumLength(200).WithMessage("The place must be at most 200 characters.")
-            .Must(t => !FreeText.HasControlCharacters(t)).WithMessage("The place may not contain control characters.");
-        RuleFor(t => t.Body).MaximumLength(100_000).WithMessage("The body must be at most 100,000 characters.")
-            .Must(LetterInputValidator.Lines).WithMessage("The body may not contain control characters other than line breaks and tabs.");
-        RuleFor(t => t.Status).Must(s => s is null || TranslationStatus.IsKnown(s)).WithMessage("The status is draft or published.");
+        RuleFor(t => t.Title).NotEmpty().WithLocalMessage("The translation needs a title.")
+            .MaximumLength(300).WithLocalMessage("The title must be at most 300 characters.")
+            .Must(t => !FreeText.HasControlCharacters(t)).WithLocalMessage("The title may not contain control characters.");
+        RuleFor(t => t.Addressee).MaximumLength(300).WithLocalMessage("The addressee must be at most 300 characters.")
+            .Must(t => !FreeText.HasControlCharacters(t)).WithLocalMessage("The addressee may not contain control characters.");
+        RuleFor(t => t.Place).MaximumLength(200).WithLocalMessage("The place must be at most 200 characters.")
+            .Must(t => !FreeText.HasControlCharacters(t)).WithLocalMessage("The place may not contain control characters.");
+        RuleFor(t => t.Body).MaximumLength(100_000).WithLocalMessage("The body must be at most 100,000 characters.")
+            .Must(LetterInputValidator.Lines).WithLocalMessage("The body may not contain control characters other than line breaks and tabs.");
+        RuleFor(t => t.Status).Must(s => s is null || TranslationStatus.IsKnown(s)).WithLocalMessage("The status is draft or published.");
         RuleForEach(t => t.DemandGroups).SetValidator(new DemandGroupValidator());
         RuleForEach(t => t.Footnotes).SetValidator(new FootnoteValidator());
         RuleFor(t => t.Footnotes).Must(f => f is null || f.Select(n => n.Number).Distinct().Count() == f.Count)
-            .WithMessage("Each footnote needs a number of its own.");
+            .WithLocalMessage("Each footnote needs a number of its own.");
     }
 }
 

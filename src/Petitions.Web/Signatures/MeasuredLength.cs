@@ -19,5 +19,5 @@ public sealed class MeasuredLength<T>(int max, Func<T, string?, string?> measure
 
     public override bool IsValid(ValidationContext<T> context, string? value) => (measured(context.InstanceToValidate, value)?.Length ?? 0) <= max;
 
-    protected override string GetDefaultMessageTemplate(string errorCode) => message;
+    protected override string GetDefaultMessageTemplate(string errorCode) => Resources.Texts.Validation(message);
 }

@@ -27,11 +27,22 @@ public sealed class SignatureContext
     /// <summary>How the letter's coordinators hear of sign-ons to review (ReviewAlertSetting).</summary>
     public string ReviewAlerts { get; init; } = "";
 
+    /// <summary>The language the sign-on was made in (the letter's for an import): the signatory's emails are in it.</summary>
+    public string Language { get; init; } = "en";
+
+    /// <summary>The language the letter is written in: its coordinators' emails are in it.</summary>
+    public string LetterLanguage { get; init; } = "en";
+
+    /// <summary>The letter's title as the signatory read it: its published translation's, where there is one.</summary>
+    public string SignatoryTitle { get; init; } = "";
+
     public static Task<SignatureContext?> LoadAsync(DbConnection connection, DbTransaction? transaction, long signatureId) =>
         connection.QuerySingleOrDefaultAsync<SignatureContext>("""
             SELECT s.id, s.petition_id AS petitionId, s.status, s.flags, s.contact_email AS contactEmail, o.name AS organisation,
-                   p.slug, p.title, p.review = 'all' AS requiresReview, p.review, p.review_alerts AS reviewAlerts
+                   p.slug, p.title, p.review = 'all' AS requiresReview, p.review, p.review_alerts AS reviewAlerts,
+                   coalesce(s.language, p.language) AS language, p.language AS letterLanguage, coalesce(t.title, p.title) AS signatoryTitle
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id JOIN petitions p ON p.id = s.petition_id
+                 LEFT JOIN petition_translations t ON t.petition_id = p.id AND t.language = s.language AND t.status = 'published'
             WHERE s.id = @signatureId
             """, new { signatureId }, transaction);
 }
@@ -57,14 +68,14 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
 
         var token = await Tokens.IssueAsync(connection, transaction, Tokens.Withdraw, signature.Id, null, null, now, WithdrawLinkLifetime);
         Queue(connection, transaction, signature, Emails.Listed(
-            Brand, signature.ContactEmail, signature.Title, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
+            Brand, signature.Language, signature.ContactEmail, signature.SignatoryTitle, signature.Organisation, Link($"/petitions/{signature.Slug}"), Link($"/withdraw/{token}")), now);
     }
 
     public async Task AwaitingReviewAsync(DbConnection connection, DbTransaction transaction, SignatureContext signature, DateTimeOffset now)
     {
         if (signature.ContactEmail is not null)
         {
-            Queue(connection, transaction, signature, Emails.Review(Brand, signature.ContactEmail, signature.Title, signature.Organisation), now);
+            Queue(connection, transaction, signature, Emails.Review(Brand, signature.Language, signature.ContactEmail, signature.SignatoryTitle, signature.Organisation), now);
         }
 
         if (signature.ReviewAlerts == ReviewAlertSetting.Daily)
@@ -76,8 +87,9 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
         var reasons = SignatureFlags.WhyItWaits(signature.Flags);
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
+            // Coordinators have no language of their own: the one their letter is written in.
             Queue(connection, transaction, signature,
-                Emails.NewForReview(Brand, coordinator, signature.Title, signature.Organisation, reasons, SignatoryLink(signature.Slug, signature.Id)), now);
+                Emails.NewForReview(Brand, signature.LetterLanguage, coordinator, signature.Title, signature.Organisation, reasons, SignatoryLink(signature.Slug, signature.Id)), now);
         }
     }
 
@@ -86,13 +98,14 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
     {
         if (signature.ContactEmail is not null)
         {
-            Queue(connection, transaction, signature, Emails.Withdrawn(Brand, signature.ContactEmail, signature.Title, signature.Organisation, reason, withdrawnAt), now);
+            Queue(connection, transaction, signature, Emails.Withdrawn(Brand, signature.Language, signature.ContactEmail, signature.SignatoryTitle, signature.Organisation, reason, withdrawnAt), now);
         }
 
         foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
         {
+            // Coordinators have no language of their own: the one their letter is written in.
             Queue(connection, transaction, signature, Emails.WithdrawalNotice(
-                Brand, coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
+                Brand, signature.LetterLanguage, coordinator, signature.Title, signature.Organisation, reason, withdrawnAt,
                 SignatoryLink(signature.Slug, signature.Id)), now);
         }
     }

@@ -76,8 +76,8 @@ public sealed class ReviewDigests(
             return false;
         }
 
-        var letter = await connection.QuerySingleAsync<(string Slug, string Title)>(
-            "SELECT slug, title FROM petitions WHERE id = @petitionId", new { petitionId }, transaction);
+        var letter = await connection.QuerySingleAsync<(string Slug, string Title, string Language)>(
+            "SELECT slug, title, language FROM petitions WHERE id = @petitionId", new { petitionId }, transaction);
         var previous = await connection.ExecuteScalarAsync<string?>(
             "SELECT max(due_at) FROM review_digests WHERE petition_id = @petitionId AND day < @day", new { petitionId, day }, transaction);
         var waiting = (await connection.QueryAsync<(long Id, string Organisation, string Flags, string? ConfirmedAt)>("""
@@ -98,7 +98,8 @@ public sealed class ReviewDigests(
             foreach (var coordinator in recipients)
             {
                 outbox.Enqueue(connection, transaction,
-                    Emails.ReviewDigestFor(notifications.Brand, coordinator, letter.Title, items, fresh, queue) with { PetitionId = petitionId }, now);
+                    // Coordinators have no language of their own: the one their letter is written in.
+                    Emails.ReviewDigestFor(notifications.Brand, letter.Language, coordinator, letter.Title, items, fresh, queue) with { PetitionId = petitionId }, now);
             }
 
             await connection.ExecuteAsync(

@@ -55,7 +55,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         : letter.AcceptsSignOns(now) ? SignOnOutcome.Accepted
         : SignOnOutcome.NotOpen;
 
-    /// <param name="petition">The letter, as the caller found it (public and open); its state is checked again when the sign-on is written.</param>
+    /// <param name="petition">The letter, as the caller found it (public and open) and as the signatory read it (its emails name its title so); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request, cleaned (<see cref="SignRequest.Cleaned"/>), that passed <see cref="SignRequestValidator"/>.</param>
     /// <param name="translationVersion">The version of the translation read (<see cref="PetitionStore.TranslationVersionAsync"/>), if one was.</param>
     public async Task<SignOnOutcome> SignAsync(
@@ -72,6 +72,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             DomainCheck.Check(email, sign.Website), Names.MixesLookAlikeScripts(sign.Organisation!),
             LinkLikeText.LooksLikeLink(sign.Organisation) || LinkLikeText.LooksLikeLink(sign.ContactName), clock.GetUtcNow())
         {
+            // The language the sign-on names (the form's page, the JSON's field), else the request's.
+            Language = sign.Language ?? Web.Languages.Current.Code,
         };
         var (nearListed, imitates) = await NearListedAsync(petition.Id, sign.Organisation!, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken);
         prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates, TranslationVersion = translationVersion };
@@ -170,7 +172,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
         if (existing is not null)
         {
-            await AnswerRepeatAsync(connection, transaction, sign.Petition, existing, sign.Request.Organisation!, sign.Email, sign.Request, now);
+            await AnswerRepeatAsync(connection, transaction, sign.Petition, existing, sign.Request.Organisation!, sign.Email, sign.Request, sign.Language, now);
         }
         else
         {
@@ -219,7 +221,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 sign.Email, request.Website, sign.Now)
             {
                 Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
-                Language = request.Language ?? sign.Petition.Language, TranslationVersion = sign.TranslationVersion,
+                Language = sign.Language, TranslationVersion = sign.TranslationVersion,
             },
             SignatureAction.Sign, "signatory", null, sign.Now);
 
@@ -232,7 +234,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         // A new signature has no earlier link to void, and no emails yet to count against its own cap.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
         outbox.Enqueue(connection, transaction,
-            Emails.Confirm(Brand, sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
+            Emails.Confirm(Brand, sign.Language, sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
             {
                 PetitionId = sign.Petition.Id, SignatureId = signatureId,
             }, sign.Now);
@@ -240,7 +242,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
     private async Task AnswerRepeatAsync(
         DbConnection connection, DbTransaction transaction, Petition petition, ExistingSignature existing, string name,
-        string email, SignRequest sign, DateTimeOffset now)
+        string email, SignRequest sign, string language, DateTimeOffset now)
     {
         if (string.Equals(existing.ContactEmail, email, StringComparison.OrdinalIgnoreCase))
         {
@@ -248,11 +250,11 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             {
                 // The first email may be lost or expired: a fresh link, and the old one stops working.
                 var token = await Tokens.IssueAsync(connection, transaction, Tokens.Confirm, existing.Id, null, null, now, Tokens.ConfirmLifetime);
-                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Confirm(Brand, email, petition.Title, name, Link($"/confirm/{token}")), now);
+                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Confirm(Brand, language, email, petition.Title, name, Link($"/confirm/{token}")), now);
             }
             else
             {
-                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
+                await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, language, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
             }
 
             return;
@@ -264,7 +266,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             new { existing.Id, email }, transaction);
         if (contact is { ConfirmedAt: not null })
         {
-            await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
+            await QueueAsync(connection, transaction, petition, existing.Id, Emails.Repeat(Brand, language, email, petition.Title, name, Link($"/petitions/{petition.Slug}")), now);
             return;
         }
 
@@ -279,7 +281,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         }
 
         var contactToken = await Tokens.IssueAsync(connection, transaction, Tokens.Contact, existing.Id, contactId, null, now, Tokens.ConfirmLifetime);
-        await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(Brand, email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
+        await QueueAsync(connection, transaction, petition, existing.Id, Emails.Contact(Brand, language, email, petition.Title, name, Link($"/confirm/{contactToken}")), now);
     }
 
     private async Task QueueAsync(DbConnection connection, DbTransaction transaction, Petition? petition, long signatureId, OutgoingEmail email, DateTimeOffset now)
@@ -342,6 +344,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
         /// <summary>The version of the published translation the signatory read, when it read one.</summary>
         public int? TranslationVersion { get; init; }
+
+        /// <summary>The language of the request that signs: its emails are written by the group commit's writer, in another request's flow.</summary>
+        public string Language { get; init; } = Web.Languages.English.Code;
     }
 
     private sealed class ExistingSignature

@@ -1,3 +1,4 @@
+using Petitions.Resources;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using FluentValidation;
@@ -108,61 +109,61 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
     {
         // Cleaning leaves null, never an empty or blank string: NotNull is "not blank" (and shows as required).
         IRuleBuilder<SignRequest, string?> Required(IRuleBuilder<SignRequest, string?> rule, string message) =>
-            signOn ? rule.NotNull().WithMessage(message) : rule;
+            signOn ? rule.NotNull().WithLocalMessage(message) : rule;
 
         RuleFor(r => r.Organisation).Cascade(CascadeMode.Stop)
-            .NotNull().WithMessage("Enter the name of your organisation.")
-            .Must((r, _) => NoControlCharacters(Sent(r).Organisation)).WithMessage("The organisation's name may not contain control characters.")
-            .Must((r, _) => NoBidiOverrides(Sent(r).Organisation)).WithMessage("The organisation's name may not contain text-direction overrides.")
-            .MaximumLength(MaxName).WithMessage($"The organisation's name must be at most {MaxName} characters.")
-            .Must(NoFormulaStart).WithMessage("The organisation's name may not start with = + - or @.");
+            .NotNull().WithLocalMessage("Enter the name of your organisation.")
+            .Must((r, _) => NoControlCharacters(Sent(r).Organisation)).WithLocalMessage("The organisation's name may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).Organisation)).WithLocalMessage("The organisation's name may not contain text-direction overrides.")
+            .MaximumLength(MaxName).WithLocalMessage($"The organisation's name must be at most {MaxName} characters.")
+            .Must(NoFormulaStart).WithLocalMessage("The organisation's name may not start with = + - or @.");
 
         RuleFor(r => r.City).Cascade(CascadeMode.Stop)
-            .Must((r, _) => NoControlCharacters(Sent(r).City)).WithMessage("The city may not contain control characters.")
-            .Must((r, _) => NoBidiOverrides(Sent(r).City)).WithMessage("The city may not contain text-direction overrides.")
-            .MaximumLength(MaxCity).WithMessage($"The city must be at most {MaxCity} characters.")
-            .Must(NoFormulaStart).WithMessage("The city may not start with = + - or @.");
+            .Must((r, _) => NoControlCharacters(Sent(r).City)).WithLocalMessage("The city may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).City)).WithLocalMessage("The city may not contain text-direction overrides.")
+            .MaximumLength(MaxCity).WithLocalMessage($"The city must be at most {MaxCity} characters.")
+            .Must(NoFormulaStart).WithLocalMessage("The city may not start with = + - or @.");
 
         // No country is an international organisation, which has no city either.
         RuleFor(r => r.Country).Cascade(CascadeMode.Stop)
             .Must((r, v) => v is not null || !signOn || r.City is null)
-            .WithMessage("Choose your organisation's country (an international organisation gives neither city nor country).")
+            .WithLocalMessage("Choose your organisation's country (an international organisation gives neither city nor country).")
             .Must(v => v is null || Countries.IsCode(v))
-            .WithMessage("Choose a country from the list (an ISO 3166-1 alpha-2 code such as NL or XK).");
+            .WithLocalMessage("Choose a country from the list (an ISO 3166-1 alpha-2 code such as NL or XK).");
 
         Required(RuleFor(r => r.ContactName).Cascade(CascadeMode.Stop), "Enter the name of the person signing.")
-            .Must((r, _) => NoControlCharacters(Sent(r).ContactName)).WithMessage("The name may not contain control characters.")
-            .Must((r, _) => NoBidiOverrides(Sent(r).ContactName)).WithMessage("The name may not contain text-direction overrides.")
-            .MaximumLength(MaxPerson).WithMessage($"The name must be at most {MaxPerson} characters.")
-            .Must(NoFormulaStart).WithMessage("The name may not start with = + - or @.");
+            .Must((r, _) => NoControlCharacters(Sent(r).ContactName)).WithLocalMessage("The name may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).ContactName)).WithLocalMessage("The name may not contain text-direction overrides.")
+            .MaximumLength(MaxPerson).WithLocalMessage($"The name must be at most {MaxPerson} characters.")
+            .Must(NoFormulaStart).WithLocalMessage("The name may not start with = + - or @.");
 
         Required(RuleFor(r => r.ContactRole).Cascade(CascadeMode.Stop), "Enter the role of the person signing, such as Director.")
-            .Must((r, _) => NoControlCharacters(Sent(r).ContactRole)).WithMessage("The role may not contain control characters.")
-            .Must((r, _) => NoBidiOverrides(Sent(r).ContactRole)).WithMessage("The role may not contain text-direction overrides.")
-            .MaximumLength(MaxRole).WithMessage($"The role must be at most {MaxRole} characters.")
-            .Must(NoFormulaStart).WithMessage("The role may not start with = + - or @.");
+            .Must((r, _) => NoControlCharacters(Sent(r).ContactRole)).WithLocalMessage("The role may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).ContactRole)).WithLocalMessage("The role may not contain text-direction overrides.")
+            .MaximumLength(MaxRole).WithLocalMessage($"The role must be at most {MaxRole} characters.")
+            .Must(NoFormulaStart).WithLocalMessage("The role may not start with = + - or @.");
 
         Required(RuleFor(r => r.ContactEmail).Cascade(CascadeMode.Stop), "Enter an email address: we send a link to confirm the sign-on.")
-            .Must((r, _) => NoControlCharacters(Sent(r).ContactEmail)).WithMessage("The email address may not contain control characters.")
-            .MaximumLength(MaxEmail).WithMessage($"The email address must be at most {MaxEmail} characters.")
+            .Must((r, _) => NoControlCharacters(Sent(r).ContactEmail)).WithLocalMessage("The email address may not contain control characters.")
+            .MaximumLength(MaxEmail).WithLocalMessage($"The email address must be at most {MaxEmail} characters.")
             .Custom((email, context) =>
             {
                 if (!EmailAddress.TryNormaliseClean(email, out _, out var problem) && problem is not null)
                 {
-                    context.AddFailure(problem);
+                    context.AddFailure(Texts.Validation(problem));
                 }
             });
 
         // A website of invisible characters only cleans to nothing, but something was sent that is not an address.
         RuleFor(r => r.Website).Cascade(CascadeMode.Stop)
-            .Must((r, _) => NoControlCharacters(Sent(r).Website)).WithMessage("The website may not contain control characters.")
-            .MaximumLength(MaxWebsite).WithMessage($"The website must be at most {MaxWebsite} characters.")
-            .Must((r, v) => v is null ? string.IsNullOrWhiteSpace(Sent(r).Website) : IsWebAddress(v)).WithMessage("Enter the website as an address starting with http:// or https://.");
+            .Must((r, _) => NoControlCharacters(Sent(r).Website)).WithLocalMessage("The website may not contain control characters.")
+            .MaximumLength(MaxWebsite).WithLocalMessage($"The website must be at most {MaxWebsite} characters.")
+            .Must((r, v) => v is null ? string.IsNullOrWhiteSpace(Sent(r).Website) : IsWebAddress(v)).WithLocalMessage("Enter the website as an address starting with http:// or https://.");
 
         // The comment's length is judged as sent: what the person typed is what the limit shows them.
         RuleFor(r => r.Comment).Cascade(CascadeMode.Stop)
-            .Must((r, _) => !FreeText.HasControlCharacters(Sent(r).Comment, multiLine: true)).WithMessage("The comment may not contain control characters.")
-            .Must((r, _) => NoBidiOverrides(Sent(r).Comment)).WithMessage("The comment may not contain text-direction overrides.")
+            .Must((r, _) => !FreeText.HasControlCharacters(Sent(r).Comment, multiLine: true)).WithLocalMessage("The comment may not contain control characters.")
+            .Must((r, _) => NoBidiOverrides(Sent(r).Comment)).WithLocalMessage("The comment may not contain text-direction overrides.")
             .SetValidator(new MeasuredLength<SignRequest>(MaxComment, (r, _) => Sent(r).Comment, $"The comment must be at most {MaxComment} characters."));
 
         RuleFor(r => r.Language).Must(l => l is null || Petitions.LetterLanguages.IsKnown(l))
@@ -173,13 +174,13 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
             { r => r.Organisation, r => r.City, r => r.Country, r => r.ContactName, r => r.ContactRole, r => r.ContactEmail, r => r.Website, r => r.Comment })
         {
             RuleFor(field).Must(v => v is null || !v.Contains('\uFFFD', StringComparison.Ordinal))
-                .WithMessage("This field holds characters that could not be read; send the text as UTF-8.");
+                .WithLocalMessage("This field holds characters that could not be read; send the text as UTF-8.");
         }
 
         if (signOn)
         {
             RuleFor(r => r.Consent)
-                .Equal(true).WithMessage("Tick the box to agree that the organisation's name and city are published and the contact details are kept for this letter.");
+                .Equal(true).WithLocalMessage("Tick the box to agree that the organisation's name and city are published and the contact details are kept for this letter.");
         }
     }
 

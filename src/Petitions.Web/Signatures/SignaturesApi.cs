@@ -1,3 +1,4 @@
+using Petitions.Resources;
 using System.Text.Json;
 using FluentValidation;
 using FluentValidation.Results;
@@ -14,7 +15,7 @@ public sealed record ConfirmationResult(string Status);
 public sealed class ConfirmationRequestValidator : AbstractValidator<ConfirmationRequest>
 {
     public ConfirmationRequestValidator() =>
-        RuleFor(r => r.Token).NotEmpty().WithMessage("The token from the email is required.");
+        RuleFor(r => r.Token).NotEmpty().WithLocalMessage("The token from the email is required.");
 }
 
 public static class SignaturesApi
@@ -78,8 +79,10 @@ public static class SignaturesApi
             return ValidationProblem(validation);
         }
 
-        var translation = await petitions.TranslationVersionAsync(petition!, sign.Language, cancellationToken);
-        var outcome = await signOn.SignAsync(petition!, sign, "api", translation, cancellationToken);
+        var language = sign.Language ?? Web.Languages.Current.Code;
+        var translation = await petitions.TranslationVersionAsync(petition!, language, cancellationToken);
+        var (read, _) = await petitions.InLanguageAsync(petition!, language, cancellationToken);
+        var outcome = await signOn.SignAsync(read, sign, "api", translation, cancellationToken);
         return outcome == SignOnOutcome.Accepted
             ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)
             : Refusal(outcome, slug);
@@ -111,7 +114,7 @@ public static class SignaturesApi
     }
 
     public static IResult ValidationProblem(ValidationResult validation) =>
-        TypedResults.ValidationProblem(Errors(validation), title: "The sign-on has errors");
+        TypedResults.ValidationProblem(Errors(validation), title: Texts.Validation("The sign-on has errors"));
 
     /// <summary>Validation errors keyed by the camelCase field names of the JSON and the form.</summary>
     public static Dictionary<string, string[]> Errors(ValidationResult validation) =>

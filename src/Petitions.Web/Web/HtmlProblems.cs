@@ -83,8 +83,7 @@ public sealed record ProblemPage(int Status, string Title, string Explanation, s
     public string? RetryText => RetryAfterSeconds switch
     {
         null => null,
-        1 => "1 second",
-        < 90 => $"{RetryAfterSeconds} seconds",
-        var s => $"{(int)Math.Ceiling(s.Value / 60.0)} minutes",
+        < 90 => Resources.Texts.PagePlural("{0} seconds", RetryAfterSeconds.Value),
+        var s => Resources.Texts.PagePlural("{0} minutes", (int)Math.Ceiling(s.Value / 60.0)),
     };
 }

@@ -82,7 +82,7 @@ public sealed partial class ConsoleListTests
         Assert.That(brazil, Is.GreaterThan(0));
         Assert.That(html, Does.Contain($"<option value=\"BR\">Brazil ({brazil})</option>"));
         var international = all.Count(r => r.Country is null);
-        Assert.That(html, Does.Contain($"<option value=\"international\">no country (international) ({international})</option>"));
+        Assert.That(html, Does.Contain($"<option value=\"international\">No country (international) ({international})</option>"));
 
         var (_, inBrazil) = await WalkAsync($"{Letter}?country=br");
         Assert.That(inBrazil, Is.EquivalentTo(all.Where(r => r.Country == "BR").Select(r => r.Id)));

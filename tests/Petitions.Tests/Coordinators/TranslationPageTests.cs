@@ -36,7 +36,7 @@ public sealed class TranslationPageTests
         var page = WebUtility.HtmlDecode(await coordinator.GetStringAsync("/coordinators/petitions/iap-2017"));
 
         Assert.That(page, Does.Contain("<h2 id=\"translations\">Translations</h2>"));
-        Assert.That(page, Does.Contain($"<a href=\"{Editor}\" lang=\"fr\">français</a>:"));
+        Assert.That(page, Does.Contain($"<a href=\"{Editor}\" lang=\"fr\">Français</a>:"));
         Assert.That(page, Does.Contain("published, version 1"));
         Assert.That(page, Does.Not.Contain("out of date"));
         Assert.That(page, Does.Contain("href=\"/coordinators/petitions/iap-2017/translations/ar\" lang=\"ar\">العربية</a>"));
@@ -118,7 +118,7 @@ public sealed class TranslationPageTests
     public async Task ANewTranslationStartsEmptyAndARemovedOneIsGone()
     {
         var spanish = WebUtility.HtmlDecode(await coordinator.GetStringAsync("/coordinators/petitions/iap-2017/translations/es"));
-        Assert.That(spanish, Does.Contain("<h1><span lang=\"es\">español</span> translation</h1>"));
+        Assert.That(spanish, Does.Contain("<h1>Translation into <span lang=\"es\">Español</span></h1>"));
         Assert.That(spanish, Does.Contain("id=\"title\" name=\"title\" value=\"\""));
         Assert.That(spanish, Does.Not.Contain("Remove this translation"));
 

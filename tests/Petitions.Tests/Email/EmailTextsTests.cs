@@ -14,7 +14,7 @@ public partial class EmailTextsTests
     [Test]
     public void EveryEmailNamesTheCoalitionAndItsAddress()
     {
-        var email = Emails.Confirm(Coalition, "a@b.example.org", "The letter", "An Organisation", "https://petitions.example.org/confirm/abc");
+        var email = Emails.Confirm(Coalition, "en", "a@b.example.org", "The letter", "An Organisation", "https://petitions.example.org/confirm/abc");
 
         Assert.That(email.Text, Does.Contain("-- \nCoalition <b>for</b> Justice\n").And.Contain("info@coalition.example.org"));
         Assert.That(email.Html, Does.Contain("Coalition &lt;b&gt;for&lt;/b&gt; Justice").And.Not.Contain("<b>for</b>"));
@@ -25,7 +25,7 @@ public partial class EmailTextsTests
     public void TheMainLinkIsAButtonInHtmlAndALineOfItsOwnInText()
     {
         const string link = "https://petitions.example.org/confirm/abc?x=1&y=2";
-        var email = Emails.Confirm(Coalition, "a@b.example.org", "The letter", "An Organisation", link);
+        var email = Emails.Confirm(Coalition, "en", "a@b.example.org", "The letter", "An Organisation", link);
 
         Assert.That(email.Text, Does.Contain("\n" + link + "\n"));
         Assert.That(email.Html, Does.Match("<a href=\"https://petitions.example.org/confirm/abc\\?x=1&amp;y=2\" style=\"display: inline-block;[^\"]*\">Confirm the signature</a>"));
@@ -34,7 +34,7 @@ public partial class EmailTextsTests
     [Test]
     public void EveryLinkInTheHtmlIsAnAnchorTheWithdrawLinkToo()
     {
-        var email = Emails.Listed(Coalition, "a@b.example.org", "The letter", "An Organisation",
+        var email = Emails.Listed(Coalition, "en", "a@b.example.org", "The letter", "An Organisation",
             "https://petitions.example.org/petitions/l", "https://petitions.example.org/withdraw/tok");
 
         var withoutAnchors = Anchor().Replace(email.Html, "");
@@ -49,7 +49,7 @@ public partial class EmailTextsTests
     [TestCase("Org\r\nBcc: victim@example.org")]
     public void AHostileNameIsEncodedAndDefused(string name)
     {
-        var email = Emails.NewForReview(Coalition, "c@coalition.example.org", "The <i>letter</i>", name, ["no city given"],
+        var email = Emails.NewForReview(Coalition, "en", "c@coalition.example.org", "The <i>letter</i>", name, ["no city given"],
             "https://petitions.example.org/coordinators/petitions/l/signatures/5");
 
         Assert.That(email.Html, Does.Not.Contain("<script").And.Not.Contain("<i>").And.Not.Contain("\" onmouseover"));
@@ -61,7 +61,7 @@ public partial class EmailTextsTests
     [Test]
     public void ARightToLeftNameIsIsolated()
     {
-        var email = Emails.Review(Coalition, "a@b.example.org", "The letter", "جمعية العدالة");
+        var email = Emails.Review(Coalition, "en", "a@b.example.org", "The letter", "جمعية العدالة");
 
         Assert.That(email.Html, Does.Contain("<bdi>جمعية العدالة</bdi>"));
     }
@@ -70,7 +70,7 @@ public partial class EmailTextsTests
     public void TheReviewAlertLinksToTheSignatoryAndSaysWhy()
     {
         var reasons = global::Petitions.Signatures.SignatureFlags.WhyItWaits("domain-verified domain-mismatch no-city");
-        var email = Emails.NewForReview(Coalition, "c@coalition.example.org", "The letter", "An Organisation", reasons,
+        var email = Emails.NewForReview(Coalition, "en", "c@coalition.example.org", "The letter", "An Organisation", reasons,
             "https://petitions.example.org/coordinators/petitions/l/signatures/5");
 
         Assert.That(reasons, Is.EqualTo(new[] { "the email's domain does not match the website", "no city given" }));

@@ -43,7 +43,7 @@ public class OutboxLanesTests
             await using var transaction = Db.BeginWrite(connection);
             for (var i = 0; i < count; i++)
             {
-                var email = Emails.Confirm(EmailBrand.Default, $"{tag}{i}@lanes-test.example.org", "The letter", $"Organisation {tag} {i}", $"http://localhost/confirm/{tag}{i}");
+                var email = Emails.Confirm(EmailBrand.Default, "en", $"{tag}{i}@lanes-test.example.org", "The letter", $"Organisation {tag} {i}", $"http://localhost/confirm/{tag}{i}");
                 outbox.Enqueue(connection, transaction, email, DateTimeOffset.UtcNow);
             }
 

@@ -215,7 +215,7 @@ public class TranslationTests : AppWithCoordinator
 
         var id = records["Organisation Francophone"].GetProperty("id").GetInt64();
         var page = WebUtility.HtmlDecode(await coordinator.GetStringAsync($"/coordinators/petitions/translated/signatures/{id}"));
-        Assert.That(page, Does.Contain("<dt>Language</dt><dd>français, read in translation version 1</dd>"));
+        Assert.That(page, Does.Contain("<dt>Language</dt><dd>Français, read in translation version 1</dd>"));
     }
 
     [Test]

@@ -80,6 +80,13 @@ public sealed class LintTests
         await SaveAsync("openapi", visitor, "/openapi");
         await SaveAsync("not-found", visitor, "/petitions/no-such-letter", HttpStatusCode.NotFound);
         await SaveAsync("coordinator-sign-in", visitor, "/coordinators/sign-in");
+        // In Arabic (right to left, the switcher's lang and dir on each link) and French, with their own cookie.
+        using (var reader = app.CreateClient(new() { AllowAutoRedirect = false }))
+        {
+            await SaveAsync("letter-ar", reader, "/petitions/iap-2017?lang=ar");
+            await SaveAsync("signatories-fr", reader, "/petitions/iap-2017/signatories?group=country&lang=fr");
+        }
+
 
         // The form again with its messages, after a sign-on with nothing filled in.
         using (var invalid = await SignOnClient.PostFormAsync(visitor, new Dictionary<string, object?> { ["organisation"] = "", ["consent"] = false }))

@@ -12,7 +12,7 @@ namespace Petitions.Pages.Confirm;
 [EnableRateLimiting(RateLimits.TokenPolicy)]
 public sealed class ConfirmModel(Confirmation confirmation) : PageModel
 {
-    public string Heading { get; private set; } = "Confirm your signature";
+    public string Heading { get; private set; } = Resources.Texts.Page("Confirm your signature");
 
     public string? Message { get; private set; }
 
@@ -48,10 +48,10 @@ public sealed class ConfirmModel(Confirmation confirmation) : PageModel
         switch (result.Outcome)
         {
             case ConfirmOutcome.Confirmed:
-                Heading = "Thank you: the signature is confirmed";
+                Heading = Resources.Texts.Page("Thank you: the signature is confirmed");
                 Message = result.Status == SignatureStatus.Listed
-                    ? $"Your organisation is now listed among the supporters of \"{result.Title}\"."
-                    : $"The coordinators of \"{result.Title}\" review each organisation before it is listed; you will hear from us.";
+                    ? Resources.Texts.Page("Your organisation is now listed among the supporters of \"{0}\".", result.Title)
+                    : Resources.Texts.Page("The coordinators of \"{0}\" review each organisation before it is listed; you will hear from us.", result.Title);
                 return Page();
             case ConfirmOutcome.Expired:
                 return Gone();
@@ -62,16 +62,16 @@ public sealed class ConfirmModel(Confirmation confirmation) : PageModel
 
     private PageResult Unknown()
     {
-        Heading = "This link is not valid";
-        Message = "The link is not known, or it was used already. If you have confirmed before, there is nothing more to do.";
+        Heading = Resources.Texts.Page("This link is not valid");
+        Message = Resources.Texts.Page("The link is not known, or it was used already. If you have confirmed before, there is nothing more to do.");
         Response.StatusCode = StatusCodes.Status404NotFound;
         return Page();
     }
 
     private PageResult Gone()
     {
-        Heading = "This link has expired";
-        Message = "Confirmation links work for 24 hours. Sign the letter again to get a new link.";
+        Heading = Resources.Texts.Page("This link has expired");
+        Message = Resources.Texts.Page("Confirmation links work for 24 hours. Sign the letter again to get a new link.");
         Response.StatusCode = StatusCodes.Status410Gone;
         return Page();
     }

@@ -55,7 +55,7 @@ public sealed record LetterForm(
             }
             else
             {
-                error = $"Start each footnote with its number and a full stop: \"{Shorten(line)}\".";
+                error = string.Format(CultureInfo.CurrentCulture, "{0} \"{1}\".", Resources.Texts.Validation("Start each footnote with its number and a full stop:"), Shorten(line));
             }
         }
 
@@ -75,7 +75,7 @@ public sealed record LetterForm(
             }
             else
             {
-                errors["date"] = ["Enter the date as YYYY-MM-DD."];
+                errors["date"] = [Resources.Texts.Validation("Enter the date as YYYY-MM-DD.")];
             }
         }
 
@@ -88,7 +88,7 @@ public sealed record LetterForm(
             }
             else
             {
-                errors["closesAt"] = ["Enter the closing time as a date and time."];
+                errors["closesAt"] = [Resources.Texts.Validation("Enter the closing time as a date and time.")];
             }
         }
 

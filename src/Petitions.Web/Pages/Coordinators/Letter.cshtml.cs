@@ -59,13 +59,13 @@ public sealed class LetterModel(
         // After a decision in the queue: say what was done, to whom, and stay in the queue.
         if (done is "approved" or "rejected" && id is { } decided && await records.FindAsync(Letter.Id, decided, cancellationToken) is { } signature)
         {
-            Message = done == "approved" ? $"Approved: {signature.Organisation} is listed." : $"Rejected: {signature.Organisation} is not listed.";
+            Message = done == "approved" ? Resources.Texts.Page("Approved: {0} is listed.", signature.Organisation) : Resources.Texts.Page("Rejected: {0} is not listed.", signature.Organisation);
         }
         else if (done is "approved" or "rejected" && (count is > 0 || alike is > 0))
         {
-            Message = (done == "approved" ? $"Approved {Plural(count ?? 0)}: listed." : $"Rejected {Plural(count ?? 0)}: not listed.")
-                + (skipped is > 0 ? $" {Plural(skipped.Value)} had been decided already and did not change." : "")
-                + (alike is > 0 ? $" {Plural(alike.Value)} look like organisations already listed and wait: open each to merge it or list both." : "");
+            Message = (done == "approved" ? Resources.Texts.PagePlural("Approved {0} sign-ons: listed.", count ?? 0) : Resources.Texts.PagePlural("Rejected {0} sign-ons: not listed.", count ?? 0))
+                + (skipped is > 0 ? " " + Resources.Texts.PagePlural("{0} sign-ons had been decided already and did not change.", skipped.Value) : "")
+                + (alike is > 0 ? " " + Resources.Texts.PagePlural("{0} sign-ons look like organisations already listed and wait: open each to merge it or list both.", alike.Value) : "");
         }
 
         Query = ReadQuery(status, country, flag, q, sort, after);
@@ -89,10 +89,10 @@ public sealed class LetterModel(
 
         var chosen = (ids ?? []).Distinct().Take(QueuePage * 4).ToList();
         var rejecting = decision == "reject";
-        string? problem = decision is not ("approve" or "reject") ? "Choose Approve or Reject."
-            : chosen.Count == 0 ? "Tick the sign-ons to decide first."
+        string? problem = decision is not ("approve" or "reject") ? Resources.Texts.Page("Choose Approve or Reject.")
+            : chosen.Count == 0 ? Resources.Texts.Page("Tick the sign-ons to decide first.")
             : !rejecting ? null
-            : string.IsNullOrWhiteSpace(reason) ? "Give the reason for rejecting: it is kept in each signature's history."
+            : string.IsNullOrWhiteSpace(reason) ? Resources.Texts.Page("Give the reason for rejecting: it is kept in each signature's history.")
             : FreeText.ReasonProblem(reason);
         var names = new List<string>();
         foreach (var chosenId in chosen)
@@ -107,7 +107,7 @@ public sealed class LetterModel(
         {
             // An id of another letter (or none at all): refused whole, as a single decision on it would be.
             await LoadAsync(cancellationToken);
-            Message = "Nothing was decided: a ticked sign-on is not on this letter. It may have been erased; tick them again.";
+            Message = Resources.Texts.Page("Nothing was decided: a ticked sign-on is not on this letter. It may have been erased; tick them again.");
             MessageIsError = true;
             Response.StatusCode = StatusCodes.Status404NotFound;
             return Page();
@@ -169,7 +169,7 @@ public sealed class LetterModel(
         {
             // A stale form (sent again from another tab) or a made-up id: the page again, saying so.
             await LoadAsync(cancellationToken);
-            Message = "There is no such failed email on this letter: it may have been sent again already.";
+            Message = Resources.Texts.Page("There is no such failed email on this letter: it may have been sent again already.");
             MessageIsError = true;
             Response.StatusCode = StatusCodes.Status404NotFound;
             return Page();
@@ -201,8 +201,6 @@ public sealed class LetterModel(
         return $"/coordinators/petitions/{Uri.EscapeDataString(Letter!.Slug)}{(pairs.Count == 0 ? "" : "?" + string.Join("&", pairs))}#all";
     }
 
-    private static string Plural(int count) => count == 1 ? "1 sign-on" : $"{count} sign-ons";
-
     private ConsoleQuery ReadQuery(string? status, string? country, string? flag, string? q, string? sort, string? after)
     {
         status = string.IsNullOrWhiteSpace(status) ? null : status.Trim();
@@ -213,7 +211,7 @@ public sealed class LetterModel(
         q = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
         if (status is not null && !SignatureStatus.IsKnown(status))
         {
-            FilterError = ("status", $"There is no status \"{status}\": choose one from the list.");
+            FilterError = ("status", Resources.Texts.Page("There is no status \"{0}\": choose one from the list.", status));
             status = null;
         }
 
@@ -222,32 +220,32 @@ public sealed class LetterModel(
             country = country.ToUpperInvariant();
             if (!Countries.IsCode(country))
             {
-                FilterError = ("country", $"\"{country}\" is not a country code: choose a country from the list.");
+                FilterError = ("country", Resources.Texts.Page("\"{0}\" is not a country code: choose a country from the list.", country));
                 country = null;
             }
         }
 
         if (flag is not null && (flag.Length > 40 || !flag.All(c => c is (>= 'a' and <= 'z') or '-')))
         {
-            FilterError = ("flag", "That is not a flag: choose one from the list.");
+            FilterError = ("flag", Resources.Texts.Page("That is not a flag: choose one from the list."));
             flag = null;
         }
 
         if (q is { Length: > 200 })
         {
-            FilterError = ("q", "Search for at most 200 characters of a name.");
+            FilterError = ("q", Resources.Texts.Page("Search for at most 200 characters of a name."));
             q = null;
         }
 
         if (!ConsoleList.IsSort(sort))
         {
-            FilterError = ("sort", "Sort by date (newest or oldest first) or by name.");
+            FilterError = ("sort", Resources.Texts.Page("Sort by date (newest or oldest first) or by name."));
             sort = ConsoleList.ByDate;
         }
 
         if (after is not null && !ConsoleList.IsCursor(after))
         {
-            FilterError = ("after", "That page is not one this list gave: start again from the first page.");
+            FilterError = ("after", Resources.Texts.Page("That page is not one this list gave: start again from the first page."));
             after = null;
         }
 

@@ -31,7 +31,7 @@ public sealed class SignInModel(SignInLinks links) : PageModel
         ReturnUrl = SignInLinks.LocalReturnPath(returnUrl);
         if (!EmailAddress.TryNormalise(email, out var address, out var problem))
         {
-            Error = problem ?? "Enter your email address.";
+            Error = Resources.Texts.Validation(problem ?? "Enter your email address.");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }

@@ -42,10 +42,10 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
     {
         Message = done switch
         {
-            "approved" => "Approved: the organisation is listed.",
-            "rejected" => "Rejected: the organisation is not listed, and the reason is in its history.",
-            "withdrawn" => "The withdrawal is recorded: the organisation is no longer listed.",
-            "merged" => "Merged: the look-alike sign-on's contact is now a further contact here, and it is not listed.",
+            "approved" => Resources.Texts.Page("Approved: the organisation is listed."),
+            "rejected" => Resources.Texts.Page("Rejected: the organisation is not listed, and the reason is in its history."),
+            "withdrawn" => Resources.Texts.Page("The withdrawal is recorded: the organisation is no longer listed."),
+            "merged" => Resources.Texts.Page("Merged: the look-alike sign-on's contact is now a further contact here, and it is not listed."),
             _ => null,
         };
         return ShowAsync(slug, id, cancellationToken);
@@ -74,7 +74,7 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
             return Page();
         }
 
-        var problem = string.IsNullOrWhiteSpace(reason) ? "Give the reason for listing both: it is kept in the signature's history." : FreeText.ReasonProblem(reason);
+        var problem = string.IsNullOrWhiteSpace(reason) ? Resources.Texts.Page("Give the reason for listing both: it is kept in the signature's history.") : FreeText.ReasonProblem(reason);
         if (problem is not null)
         {
             ReasonError = ("beside-reason", problem);
@@ -158,7 +158,7 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
         ReturnTo = returnTo == "queue" ? "queue" : null;
         var field = action == SignatureAction.Reject ? "reject-reason" : "withdraw-reason";
         var problem = action == SignatureAction.Approve ? null
-            : string.IsNullOrWhiteSpace(reason) ? (action == SignatureAction.Reject ? "Give the reason for rejecting: it is kept in the signature's history." : "Give the reason for the withdrawal, as the organisation stated it.")
+            : string.IsNullOrWhiteSpace(reason) ? (action == SignatureAction.Reject ? Resources.Texts.Page("Give the reason for rejecting: it is kept in the signature's history.") : Resources.Texts.Page("Give the reason for the withdrawal, as the organisation stated it."))
             : FreeText.ReasonProblem(reason);
         if (problem is not null)
         {
@@ -241,8 +241,8 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
                     && long.TryParse(actor.AsSpan("coordinator:".Length), CultureInfo.InvariantCulture, out var coordinatorId)
                     && await Coordinators.FindAsync(coordinatorId, cancellationToken) is { } coordinator
                     => coordinator.Name is { Length: > 0 } name ? $"{name} ({coordinator.Email})" : coordinator.Email,
-                "signatory" => "the signatory",
-                "seed" => "the seed import",
+                "signatory" => Resources.Texts.Page("the signatory"),
+                "seed" => Resources.Texts.Page("the seed import"),
                 "system" => "Petitions",
                 _ => actor,
             };

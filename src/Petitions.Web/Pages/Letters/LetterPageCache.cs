@@ -25,11 +25,11 @@ namespace Petitions.Pages.Letters;
 /// </remarks>
 public sealed class LetterPageCache
 {
-    private readonly ConcurrentDictionary<long, Entry> entries = new();
+    private readonly ConcurrentDictionary<(long, string), Entry> entries = new();
 
     internal bool TryGet(LetterView view, out Entry entry)
     {
-        if (entries.TryGetValue(view.Letter.Id, out var found) && found.Matches(view))
+        if (entries.TryGetValue(Key(view), out var found) && found.Matches(view))
         {
             entry = found;
             return true;
@@ -39,12 +39,15 @@ public sealed class LetterPageCache
         return false;
     }
 
-    internal void Store(Entry entry) => entries[entry.Letter.Id] = entry;
+    internal void Store(Entry entry) => entries[(entry.Letter.Id, entry.Language)] = entry;
+
+    // One page per letter and language: the interface around the letter is in the reader's language.
+    private static (long, string) Key(LetterView view) => (view.Letter.Id, System.Globalization.CultureInfo.CurrentUICulture.Name);
 
     /// <summary>Forgets every kept page (the list listener reconnected: what changed meanwhile is unknown).</summary>
     public void Clear() => entries.Clear();
 
-    private readonly ConcurrentDictionary<long, Rendering> renderings = new();
+    private readonly ConcurrentDictionary<(long, string), Rendering> renderings = new();
 
     /// <summary>
     /// One rendering of a letter's page at a time: true, with a rendering to finish, for the first request that
@@ -56,13 +59,13 @@ public sealed class LetterPageCache
         var mine = new Rendering(view);
         while (true)
         {
-            if (renderings.TryAdd(view.Letter.Id, mine))
+            if (renderings.TryAdd(Key(view), mine))
             {
                 rendering = mine;
                 return true;
             }
 
-            if (renderings.TryGetValue(view.Letter.Id, out var running))
+            if (renderings.TryGetValue(Key(view), out var running))
             {
                 rendering = running;
                 return false;
@@ -72,7 +75,7 @@ public sealed class LetterPageCache
 
     internal void EndRendering(Rendering rendering, Entry? entry)
     {
-        renderings.TryRemove(new KeyValuePair<long, Rendering>(rendering.View.Letter.Id, rendering));
+        renderings.TryRemove(new KeyValuePair<(long, string), Rendering>((rendering.View.Letter.Id, rendering.Language), rendering));
         rendering.Done.TrySetResult(entry);
     }
 
@@ -80,14 +83,18 @@ public sealed class LetterPageCache
     {
         public LetterView View { get; } = view;
 
+        public string Language { get; } = System.Globalization.CultureInfo.CurrentUICulture.Name;
+
         public TaskCompletionSource<Entry?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>A page as rendered: <see cref="Head"/>, then the request's antiforgery token when there is a form, then <see cref="Tail"/>.</summary>
-    internal sealed record Entry(Petition Letter, PublicList List, bool HasForm, byte[] Head, byte[] Tail)
+    internal sealed record Entry(Petition Letter, PublicList List, bool HasForm, byte[] Head, byte[] Tail, string Language, IReadOnlyList<string> Languages)
     {
+        // The languages too: the switcher and the alternate links name them.
         public bool Matches(LetterView view) =>
-            ReferenceEquals(List, view.Signatories) && HasForm == view.Form is not null && SameLetter(Letter, view.Letter);
+            ReferenceEquals(List, view.Signatories) && Language == System.Globalization.CultureInfo.CurrentUICulture.Name && HasForm == view.Form is not null
+            && SameLetter(Letter, view.Letter) && Languages.SequenceEqual(view.Languages);
     }
 
     /// <summary>Everything of a letter that its page shows (the version alone is not enough: a draft's text changes without one).</summary>
@@ -95,7 +102,7 @@ public sealed class LetterPageCache
         ReferenceEquals(a, b)
         || (a.Id == b.Id && a.Slug == b.Slug && a.Version == b.Version && a.Title == b.Title && a.Addressee == b.Addressee
             && a.Place == b.Place && a.Date == b.Date && a.Status == b.Status && a.RequiresReview == b.RequiresReview
-            && a.ClosesAt == b.ClosesAt && a.Body == b.Body
+            && a.ClosesAt == b.ClosesAt && a.Body == b.Body && a.Language == b.Language
             && a.DemandGroups.Count == b.DemandGroups.Count
             && a.DemandGroups.Zip(b.DemandGroups).All(p => p.First.Lead == p.Second.Lead && p.First.Demands.SequenceEqual(p.Second.Demands))
             && a.Footnotes.SequenceEqual(b.Footnotes));
@@ -195,7 +202,7 @@ internal sealed class CachedLetterPageResult(LetterPageCache cache, LetterView v
     {
         if (view.Form is null)
         {
-            return new LetterPageCache.Entry(view.Letter, view.Signatories, false, page.ToArray(), []);
+            return new LetterPageCache.Entry(view.Letter, view.Signatories, false, page.ToArray(), [], System.Globalization.CultureInfo.CurrentUICulture.Name, view.Languages);
         }
 
         // The form rendered this request's token (the antiforgery feature keeps it for the request).
@@ -206,7 +213,7 @@ internal sealed class CachedLetterPageResult(LetterPageCache cache, LetterView v
             return null;
         }
 
-        return new LetterPageCache.Entry(view.Letter, view.Signatories, true, page[..at].ToArray(), page[(at + token.Length)..].ToArray());
+        return new LetterPageCache.Entry(view.Letter, view.Signatories, true, page[..at].ToArray(), page[(at + token.Length)..].ToArray(), System.Globalization.CultureInfo.CurrentUICulture.Name, view.Languages);
     }
 
     private static byte[] TokenBytes(HttpContext http) =>

@@ -6,13 +6,18 @@ using Petitions.Signatures;
 namespace Petitions.Pages.Letters;
 
 /// <summary>What the letter page shows: the letter, its supporters, and the sign-on form while it is open.</summary>
-public sealed record LetterView(Petition Letter, PublicList Signatories, SignFormView? Form)
+/// <param name="Letter">The letter as read in the request's language: its published translation, or as written.</param>
+/// <param name="Languages">The languages it can be read in: its own, then its published translations'.</param>
+public sealed record LetterView(Petition Letter, PublicList Signatories, SignFormView? Form, IReadOnlyList<string> Languages)
 {
+    /// <summary>The language of the letter's text where it is not the page's (no translation into it): for <c>lang</c> attributes.</summary>
+    public string? TextLanguage => Letter.Language == Web.Languages.Current.Code ? null : Letter.Language;
+
     /// <summary>"The Hague, 5 September 2017", as a letter is dated.</summary>
     public string DateLine => string.Join(", ", new[]
     {
         Letter.Place,
-        Letter.Date?.ToString("d MMMM yyyy", CultureInfo.GetCultureInfo("en-GB")) ?? "",
+        Letter.Date is { } date ? Web.Languages.LongDate(date.ToDateTime(TimeOnly.MinValue)) : "",
     }.Where(p => p.Length > 0));
 
     /// <summary>For search results and link previews: the letter's opening, as plain text, at most about 200 characters.</summary>
@@ -41,7 +46,8 @@ public sealed record SignFormView(string Slug, SignRequest Values, IReadOnlyDict
     /// <summary>The form's value for an organisation of no one country (stored without a country).</summary>
     public const string International = "international";
 
-    public static IReadOnlyList<Country> Countries => global::Petitions.Organisations.Countries.All;
+    /// <summary>Every country in the reader's language, sorted as it sorts.</summary>
+    public static IReadOnlyList<Country> Countries => global::Petitions.Organisations.Countries.In(Web.Languages.Current.Code);
 
     public string? Error(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
 

@@ -11,16 +11,17 @@ public sealed class PrintModel(PetitionStore petitions, PublicListCache lists, T
     public LetterView View { get; private set; } = null!;
 
     /// <summary>The day the list was printed ("4 December 2026"): the count is as of then.</summary>
-    public string PrintedOn => clock.GetUtcNow().ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB"));
+    public string PrintedOn => Web.Languages.LongDate(clock.GetUtcNow().UtcDateTime);
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
-        if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } letter)
+        if (await ShowModel.LoadAsync(petitions, await petitions.FindAsync(slug, cancellationToken), lists, clock, null, cancellationToken) is not { } view)
         {
             return NotFound();
         }
 
-        View = new LetterView(letter, await lists.GetAsync(letter.Id, cancellationToken), null);
+        View = view;
+        Web.Languages.Offer(HttpContext, view.Languages);
         return Page();
     }
 }

@@ -65,11 +65,11 @@ public sealed class SignModel(
         var errors = SignaturesApi.Errors(validation);
         if (string.IsNullOrWhiteSpace(request.Country))
         {
-            errors["country"] = ["Choose your organisation's country, or \"No country (international)\"."];
+            errors["country"] = [Resources.Texts.Validation("Choose your organisation's country, or \"No country (international)\".")];
         }
         else if (international && sign.City is not null)
         {
-            errors["country"] = ["An international organisation has no city: choose its country, or leave the city empty."];
+            errors["country"] = [Resources.Texts.Validation("An international organisation has no city: choose its country, or leave the city empty.")];
         }
 
         // A field sent twice is not one answer: say so rather than join or pick one.
@@ -77,7 +77,7 @@ public sealed class SignModel(
         {
             if (form[field].Count > 1)
             {
-                errors[field] = ["This field was sent more than once."];
+                errors[field] = [Resources.Texts.Validation("This field was sent more than once.")];
             }
         }
 
@@ -85,12 +85,15 @@ public sealed class SignModel(
         {
             View = (await ShowModel.LoadAsync(petitions, lists, clock, slug,
                 new SignFormView(slug, request, errors), cancellationToken))!;
+            Web.Languages.Offer(HttpContext, View.Languages);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
 
-        var translation = await petitions.TranslationVersionAsync(letter!, sign.Language, cancellationToken);
-        var outcome = await signOn.SignAsync(letter!, sign, "form", translation, cancellationToken);
+        var language = sign.Language ?? Web.Languages.Current.Code;
+        var translation = await petitions.TranslationVersionAsync(letter!, language, cancellationToken);
+        var (read, _) = await petitions.InLanguageAsync(letter!, language, cancellationToken);
+        var outcome = await signOn.SignAsync(read, sign, "form", translation, cancellationToken);
         return outcome == SignOnOutcome.Accepted ? SeeOther(slug) : Refusal(outcome);
     }
 

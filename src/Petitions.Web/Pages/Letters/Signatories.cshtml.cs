@@ -34,7 +34,7 @@ public sealed class SignatoriesModel(PetitionStore petitions, PublicListCache li
 
         if (q is { Length: > 200 })
         {
-            ModelState.AddModelError("q", "Search for at most 200 characters of a name.");
+            ModelState.AddModelError("q", Resources.Texts.Page("Search for at most 200 characters of a name."));
             Response.StatusCode = StatusCodes.Status400BadRequest;
             q = null;
         }
@@ -49,8 +49,8 @@ public sealed class SignatoriesModel(PetitionStore petitions, PublicListCache li
         var rows = key.Length == 0 ? list.Rows : list.Rows.Where(r => Names.LooseKey(r.Organisation).Contains(key, StringComparison.Ordinal)).ToList();
         Groups = ByCountry
             ? rows.GroupBy(r => r.Country)
-                .Select(g => (g.Key, g.Key is null ? "No country (international)" : Countries.NameOf(g.Key) ?? g.Key, (IReadOnlyList<ListedRow>)g.ToList()))
-                .OrderBy(g => g.Key is null ? 1 : 0).ThenBy(g => g.Item2, StringComparer.Create(System.Globalization.CultureInfo.GetCultureInfo("en"), true))
+                .Select(g => (g.Key, g.Key is null ? Resources.Texts.Page("No country (international)") : Countries.LocalName(g.Key) ?? g.Key, (IReadOnlyList<ListedRow>)g.ToList()))
+                .OrderBy(g => g.Key is null ? 1 : 0).ThenBy(g => g.Item2, StringComparer.Create(System.Globalization.CultureInfo.CurrentUICulture, true))
                 .ToList()
             : [(null, "", rows)];
         return Page();

@@ -9,7 +9,7 @@ namespace Petitions.Pages.Withdraw;
 [EnableRateLimiting(RateLimits.TokenPolicy)]
 public sealed class WithdrawModel(Review review) : PageModel
 {
-    public string Heading { get; private set; } = "Withdraw your signature";
+    public string Heading { get; private set; } = Resources.Texts.Page("Withdraw your signature");
 
     public string? Message { get; private set; }
 
@@ -66,8 +66,8 @@ public sealed class WithdrawModel(Review review) : PageModel
             return Refused(state);
         }
 
-        Heading = "Your signature is withdrawn";
-        Message = "Your organisation is no longer listed on this letter. We have sent you a receipt.";
+        Heading = Resources.Texts.Page("Your signature is withdrawn");
+        Message = Resources.Texts.Page("Your organisation is no longer listed on this letter. We have sent you a receipt.");
         return Page();
     }
 
@@ -80,10 +80,10 @@ public sealed class WithdrawModel(Review review) : PageModel
 
     private PageResult Refused(TokenState state)
     {
-        Heading = state == TokenState.Expired ? "This link has expired" : "This link is not valid";
+        Heading = state == TokenState.Expired ? Resources.Texts.Page("This link has expired") : Resources.Texts.Page("This link is not valid");
         Message = state == TokenState.Expired
-            ? "Please write to the letter's coordinators to withdraw."
-            : "The link is unknown, or the signature is withdrawn already.";
+            ? Resources.Texts.Page("Please write to the letter's coordinators to withdraw.")
+            : Resources.Texts.Page("The link is unknown, or the signature is withdrawn already.");
         Response.StatusCode = state == TokenState.Expired ? StatusCodes.Status410Gone : StatusCodes.Status404NotFound;
         return Page();
     }
