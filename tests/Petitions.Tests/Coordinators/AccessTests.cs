@@ -34,6 +34,10 @@ public class AccessTests
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=beside"] = ("reason=x", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=merge"] = ("reason=x", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/edit"] = ("title=Taken+Over", "application/x-www-form-urlencoded"),
+        ["PUT /api/petitions/{slug}/translations/{language}"] = ("{\"title\":\"Repris\",\"status\":\"published\"}", "application/json"),
+        ["DELETE /api/petitions/{slug}/translations/{language}"] = ("", "application/json"),
+        ["POST /coordinators/petitions/{slug}/translations/{language}"] = ("title=Repris&status=published", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/translations/{language}?handler=remove"] = ("", "application/x-www-form-urlencoded"),
     };
 
     private PetitionsApp app = null!;
@@ -214,6 +218,7 @@ public class AccessTests
             ("id", "signatures") => ids.Signature.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ("id", "emails") => ids.Outbox.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ("token", _) => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ("language", _) => "fr",
             _ => throw new InvalidOperationException($"{route.Key}: no value for the route parameter {{{name}}} after /{segment}/"),
         });
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path);

@@ -23,6 +23,19 @@ public static partial class Markup
 
     public sealed record Tag(string Name, IReadOnlyList<(string Name, string Value)> Attributes, string Text);
 
+    /// <summary>
+    /// The two images the app draws itself: the letter page's map (an &lt;img&gt; of its own map.svg) and
+    /// the coordinator's chart (an inline &lt;svg class="chart"&gt;, its labels dates and numbers).
+    /// </summary>
+    private static bool IsOwn(Tag tag) =>
+        (tag.Name.Equals("img", StringComparison.OrdinalIgnoreCase)
+            && tag.Attributes.Any(a => a.Name == "src" && OwnMap().IsMatch(a.Value)) && tag.Attributes.Count(a => a.Name == "src") == 1
+            && !tag.Attributes.Any(a => a.Name.StartsWith("on", StringComparison.OrdinalIgnoreCase)))
+        || (tag.Name.Equals("svg", StringComparison.OrdinalIgnoreCase) && tag.Text.StartsWith("<svg class=\"chart\" viewBox=\"", StringComparison.Ordinal));
+
+    [GeneratedRegex("^/petitions/[a-z0-9-]+/map\\.svg$")]
+    private static partial Regex OwnMap();
+
     public static IReadOnlyList<Tag> Tags(string html) =>
         TagPattern().Matches(html).Select(m => new Tag(
             m.Groups["name"].Value,
@@ -43,7 +56,7 @@ public static partial class Markup
         var dangers = new List<string>();
         foreach (var tag in Tags(html))
         {
-            if ((foreignElements || tag.Name.Equals("script", StringComparison.OrdinalIgnoreCase)) && ForeignElements.Contains(tag.Name))
+            if ((foreignElements || tag.Name.Equals("script", StringComparison.OrdinalIgnoreCase)) && ForeignElements.Contains(tag.Name) && !IsOwn(tag))
             {
                 dangers.Add($"a raw <{tag.Name}> element: {Excerpt(tag.Text)}");
             }
