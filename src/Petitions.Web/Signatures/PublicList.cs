@@ -20,6 +20,7 @@ public sealed class PublicList
     private readonly ListedRow[] rows;
     private IReadOnlyList<PublicSignatory>? signatories;
     private string? itemsHtml;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> itemsHtmlIn = new(StringComparer.Ordinal);
     private LetterStats? stats;
 
     public PublicList(ListedRow[] sortedRows) => rows = sortedRows;
@@ -32,7 +33,10 @@ public sealed class PublicList
     public IReadOnlyList<PublicSignatory> Signatories => signatories ??= Array.ConvertAll(rows, r => r.ToSignatory());
 
     /// <summary>"&lt;li&gt;Name, City&lt;/li&gt;" lines, HTML-encoded as Razor would encode them (computed once).</summary>
-    public string ItemsHtml => itemsHtml ??= RenderItems(rows);
+    public string ItemsHtml => itemsHtml ??= RenderItems(rows, "en");
+
+    /// <summary><see cref="ItemsHtml"/> with the names of countries (of organisations without a city) in <paramref name="language"/>.</summary>
+    public string ItemsHtmlIn(string language) => language == "en" ? ItemsHtml : itemsHtmlIn.GetOrAdd(language, l => RenderItems(rows, l));
 
     /// <summary>The counts by country and by day (computed once per read of the list, so cached with it).</summary>
     public LetterStats Stats => stats ??= LetterStats.Of(rows);
@@ -43,10 +47,13 @@ public sealed class PublicList
     /// <summary>The line as the seed letter prints it: "Name, City", or "Name, Country" where there is no city.</summary>
     public static string? PlaceOf(in ListedRow row) => row.City ?? Countries.NameOf(row.Country);
 
+    /// <summary><see cref="PlaceOf(in ListedRow)"/> with the country named in <paramref name="language"/>.</summary>
+    public static string? PlaceOf(in ListedRow row, string language) => row.City ?? Countries.NameOf(row.Country, language);
+
     // As the pages encode (Program.cs): every script as itself, HTML's own characters encoded.
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
-    private static string RenderItems(ListedRow[] rows)
+    private static string RenderItems(ListedRow[] rows, string language)
     {
         var encoder = Encoder;
         var html = new StringBuilder(rows.Length * 64);
@@ -55,7 +62,7 @@ public sealed class PublicList
         {
             writer.Write("<li>");
             encoder.Encode(writer, row.Organisation);
-            if (PlaceOf(row) is { } place)
+            if (PlaceOf(row, language) is { } place)
             {
                 writer.Write(", ");
                 encoder.Encode(writer, place);

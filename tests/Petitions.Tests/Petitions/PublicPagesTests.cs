@@ -98,7 +98,7 @@ public partial class PublicPagesTests
         {
             var html = await client.GetStringAsync(path);
             Assert.That(html, Does.Not.Contain("<script"), path);
-            Assert.That(html, Does.Contain("<html lang=\"en\">"), path);
+            Assert.That(html, Does.Contain("<html lang=\"en\" dir=\"ltr\">"), path);
         }
     }
 

@@ -55,6 +55,22 @@ public sealed class ConsoleLocalisationTests
         LocalisationTests.AssertTranslated(await response.Content.ReadAsStringAsync(), language, Data);
     }
 
+    // Request localisation sets the current culture too: the machine formats must not follow it.
+    [TestCase(Console + "/signatures.csv")]
+    [TestCase(Console + "/publication.txt")]
+    [TestCase("/api/petitions/iap-2017/signatories")]
+    [TestCase("/api/petitions/iap-2017")]
+    public async Task MachineFormatsAreTheSameInEveryLanguage(string path)
+    {
+        var english = await browser.GetByteArrayAsync(path);
+
+        foreach (var language in new[] { "ar", "fr", "ru" })
+        {
+            var other = await browser.GetByteArrayAsync(path + "?lang=" + language);
+            Assert.That(other, Is.EqualTo(english), $"{path} in {language}");
+        }
+    }
+
     [TestCase("fr")]
     [TestCase("ar")]
     public async Task TheSignInPageAndItsErrorShowNoEnglish(string language)

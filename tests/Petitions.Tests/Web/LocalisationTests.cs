@@ -173,6 +173,16 @@ public sealed class LocalisationTests
     }
 
     [Test]
+    public void TheListNamesTheCountryOfAnOrganisationWithoutACityInTheReadersLanguage()
+    {
+        var list = new global::Petitions.Signatures.PublicList([new("Deutsche Stiftung", null, "DE", "2026-12-06T00:00:00Z"), new("Lyon Collectif", "Lyon", "FR", "2026-12-06T00:00:00Z")]);
+
+        Assert.That(list.ItemsHtmlIn("ru"), Is.EqualTo("<li>Deutsche Stiftung, Германия</li>\n<li>Lyon Collectif, Lyon</li>\n"));
+        Assert.That(list.ItemsHtmlIn("ar"), Does.Contain("<li>Deutsche Stiftung, ألمانيا</li>"));
+        Assert.That(list.ItemsHtmlIn("en"), Does.Contain("<li>Deutsche Stiftung, Germany</li>"));
+    }
+
+    [Test]
     public async Task TheApiGivesValidationMessagesInFrenchWithFieldNamesUnchanged()
     {
         using var client = app.CreateClient();
