@@ -74,12 +74,14 @@ public sealed record SignOnTimeline(string Unit, IReadOnlyList<TimelinePeriod> P
     {
         ArgumentNullException.ThrowIfNull(period);
         var start = DateOnly.ParseExact(period.Start, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var english = CultureInfo.GetCultureInfo("en-GB");
+        // In the reader's language (British English for English: day before month).
+        var language = Web.Languages.Current;
+        var culture = language == Web.Languages.English ? CultureInfo.GetCultureInfo("en-GB") : language.Culture;
         return Unit switch
         {
-            Week => "week of " + start.ToString("d MMM yyyy", english),
-            Month => start.ToString("MMM yyyy", english),
-            _ => start.ToString("d MMM yyyy", english),
+            Week => Resources.Texts.Page("week of {0}", start.ToString("d MMM yyyy", culture)),
+            Month => start.ToString("MMM yyyy", culture),
+            _ => start.ToString("d MMM yyyy", culture),
         };
     }
 
@@ -98,14 +100,12 @@ public sealed record SignOnTimeline(string Unit, IReadOnlyList<TimelinePeriod> P
         var invariant = CultureInfo.InvariantCulture;
         var svg = new StringBuilder(512 + Periods.Count * 160);
         svg.Append(invariant, $"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-labelledby=\"chart-title chart-desc\">");
-        svg.Append(invariant, $"<title id=\"chart-title\">Sign-ons per {Unit}</title>");
-        svg.Append(invariant, $"<desc id=\"chart-desc\">{Made} sign-ons made");
-        if (Periods.Count > 0)
-        {
-            svg.Append(invariant, $" from {Label(Periods[0])} to {Label(Periods[^1])}");
-        }
-
-        svg.Append(invariant, $", {Listed} of them listed now. The busiest {Unit}: {most}.</desc>");
+        // Dates and numbers only come from the data; the words are the reader's (Resources/PageTexts).
+        svg.Append("<title id=\"chart-title\">").Append(Xml(Resources.Texts.Page("chart-title:" + Unit))).Append("</title>");
+        svg.Append("<desc id=\"chart-desc\">").Append(Xml(Periods.Count == 0
+            ? Resources.Texts.Page("No sign-on yet.")
+            : Resources.Texts.Page("{0} sign-ons made from {1} to {2}, {3} of them listed now; at most {4} in one period.",
+                Made, Label(Periods[0]), Label(Periods[^1]), Listed, most))).Append("</desc>");
         // Axis: a baseline and the highest count, so bars can be read against it.
         svg.Append(invariant, $"<line x1=\"{Left}\" y1=\"{Top + plotHeight}\" x2=\"{Width - Right}\" y2=\"{Top + plotHeight}\" stroke=\"#5a5a60\" stroke-width=\"1\"/>");
         svg.Append(invariant, $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Width - Right}\" y2=\"{Top}\" stroke=\"#d8d8dc\" stroke-width=\"1\"/>");
@@ -117,23 +117,25 @@ public sealed record SignOnTimeline(string Unit, IReadOnlyList<TimelinePeriod> P
             var x = Left + i * step + (step - bar) / 2;
             var made = plotHeight * period.Made / most;
             var listed = plotHeight * period.Listed / most;
-            svg.Append(invariant, $"<g><title>{Label(period)}: {period.Made} made, {period.Listed} listed</title>");
+            svg.Append("<g><title>").Append(Xml(Resources.Texts.Page("{0}: {1} made, {2} listed", Label(period), period.Made, period.Listed))).Append("</title>");
             svg.Append(invariant, $"<rect x=\"{x:0.##}\" y=\"{Top + plotHeight - made:0.##}\" width=\"{bar:0.##}\" height=\"{made:0.##}\" fill=\"#9dbbe0\"/>");
             svg.Append(invariant, $"<rect x=\"{x:0.##}\" y=\"{Top + plotHeight - listed:0.##}\" width=\"{bar:0.##}\" height=\"{listed:0.##}\" fill=\"#0b5cad\"/></g>");
         }
 
         if (Periods.Count > 0)
         {
-            svg.Append(invariant, $"<text x=\"{Left}\" y=\"{Height - 8}\" font-size=\"12\" fill=\"#1d1d1f\">{Label(Periods[0])}</text>");
+            svg.Append(invariant, $"<text x=\"{Left}\" y=\"{Height - 8}\" font-size=\"12\" fill=\"#1d1d1f\">{Xml(Label(Periods[0]))}</text>");
             if (Periods.Count > 1)
             {
-                svg.Append(invariant, $"<text x=\"{Width - Right}\" y=\"{Height - 8}\" text-anchor=\"end\" font-size=\"12\" fill=\"#1d1d1f\">{Label(Periods[^1])}</text>");
+                svg.Append(invariant, $"<text x=\"{Width - Right}\" y=\"{Height - 8}\" text-anchor=\"end\" font-size=\"12\" fill=\"#1d1d1f\">{Xml(Label(Periods[^1]))}</text>");
             }
         }
 
         svg.Append("</svg>");
         return svg.ToString();
     }
+
+    private static string Xml(string text) => System.Security.SecurityElement.Escape(text);
 }
 
 /// <summary>

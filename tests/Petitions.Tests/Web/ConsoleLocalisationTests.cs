@@ -56,15 +56,17 @@ public sealed class ConsoleLocalisationTests
     }
 
     // Request localisation sets the current culture too: the machine formats must not follow it.
-    [TestCase(Console + "/signatures.csv")]
-    [TestCase(Console + "/publication.txt")]
-    [TestCase("/api/petitions/iap-2017/signatories")]
-    [TestCase("/api/petitions/iap-2017")]
-    public async Task MachineFormatsAreTheSameInEveryLanguage(string path)
+    // The letter's JSON takes lang for its translation (a French one exists): in Arabic and Russian it has none.
+    [TestCase(Console + "/signatures.csv", "ar fr ru")]
+    [TestCase(Console + "/publication.txt", "ar fr ru")]
+    [TestCase("/api/petitions/iap-2017/signatories", "ar fr ru")]
+    [TestCase("/api/petitions/iap-2017/stats", "ar fr ru")]
+    [TestCase("/api/petitions/iap-2017", "ar ru")]
+    public async Task MachineFormatsAreTheSameInEveryLanguage(string path, string languages)
     {
         var english = await browser.GetByteArrayAsync(path);
 
-        foreach (var language in new[] { "ar", "fr", "ru" })
+        foreach (var language in languages.Split(' '))
         {
             var other = await browser.GetByteArrayAsync(path + "?lang=" + language);
             Assert.That(other, Is.EqualTo(english), $"{path} in {language}");
