@@ -4,6 +4,7 @@ using System.Security;
 using System.Text;
 using Petitions.Organisations;
 using Petitions.Petitions;
+using Petitions.Resources;
 
 namespace Petitions.Signatures;
 
@@ -56,7 +57,8 @@ public sealed class SignatoryMap(CityPositions positions)
     /// <summary>Too small to see below this.</summary>
     public const double SmallestRadius = 1.5;
 
-    private readonly ConcurrentDictionary<long, Entry> kept = new();
+    // Per letter and language: the map's words are the reader's.
+    private readonly ConcurrentDictionary<(long, string), Entry> kept = new();
 
     private static readonly Lazy<(string Land, string Borders)> Outline = new(ReadOutline);
 
@@ -66,14 +68,15 @@ public sealed class SignatoryMap(CityPositions positions)
     {
         ArgumentNullException.ThrowIfNull(letter);
         ArgumentNullException.ThrowIfNull(counts);
-        if (kept.TryGetValue(letter.Id, out var entry) && entry.Title == letter.Title && ReferenceEquals(entry.Counts, counts))
+        var key = (letter.Id, CultureInfo.CurrentUICulture.Name);
+        if (kept.TryGetValue(key, out var entry) && entry.Title == letter.Title && ReferenceEquals(entry.Counts, counts))
         {
             return entry.Svg;
         }
 
         var listed = counts.Sum(c => c.Count);
         var svg = Encoding.UTF8.GetBytes(Render(letter.Title, listed, await CitiesAsync(counts, cancellationToken)));
-        kept[letter.Id] = new Entry(counts, letter.Title, svg);
+        kept[key] = new Entry(counts, letter.Title, svg);
         return svg;
     }
 
@@ -122,13 +125,13 @@ public sealed class SignatoryMap(CityPositions positions)
         // applies to this document when it is opened on its own.
         svg.Append(CultureInfo.InvariantCulture,
             $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {EqualEarth.Width} {EqualEarth.Height}\" width=\"{EqualEarth.Width}\" height=\"{EqualEarth.Height}\" role=\"img\" aria-labelledby=\"map-title map-desc\">\n");
-        svg.Append("<title id=\"map-title\">Where the organisations that signed “").Append(Xml(title)).Append("” are</title>\n");
-        svg.Append("<desc id=\"map-desc\">Map of the ").Append(Plural(onMap, "organisation", "organisations"))
-            .Append(" that signed “").Append(Xml(title)).Append("”, in ").Append(Plural(cities.Count, "city", "cities")).Append('.');
+        svg.Append("<title id=\"map-title\">").Append(Xml(Texts.Page("Where the organisations that signed “{0}” are", title))).Append("</title>\n");
+        svg.Append("<desc id=\"map-desc\">").Append(Xml(Texts.Page("Map of the {0} that signed “{1}”, in {2}.",
+            Texts.PagePlural("{0} organisations", onMap), title, Texts.PagePlural("{0} cities", cities.Count))));
         if (off > 0)
         {
-            svg.Append(' ').Append(Plural(off, "other organisation is", "other organisations are"))
-                .Append(" not on the map (no city, or one the map does not know): the letter page counts them by country.");
+            svg.Append(' ').Append(Xml(Texts.PagePlural(
+                "{0} other organisations are not on the map (no city, or one the map does not know): the letter page counts them by country.", off)));
         }
 
         svg.Append("</desc>\n");
@@ -142,16 +145,13 @@ public sealed class SignatoryMap(CityPositions positions)
         {
             var (x, y) = EqualEarth.Project(city.Latitude, city.Longitude);
             svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x:0.#}\" cy=\"{y:0.#}\" r=\"{Radius(city.Count, largest):0.##}\">")
-                .Append("<title>").Append(Xml(city.Name)).Append(", ").Append(Xml(city.CountryName)).Append(": ")
-                .Append(Plural(city.Count, "organisation", "organisations")).Append("</title></circle>\n");
+                .Append("<title>").Append(Xml(city.Name)).Append(", ").Append(Xml(Countries.LocalName(city.Country) ?? city.CountryName)).Append(": ")
+                .Append(Xml(Texts.PagePlural("{0} organisations", city.Count))).Append("</title></circle>\n");
         }
 
         svg.Append("</g>\n</svg>\n");
         return svg.ToString();
     }
-
-    private static string Plural(int count, string one, string many) =>
-        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? one : many);
 
     // Text as XML: markup escaped, and characters XML 1.0 cannot carry (controls) left out.
     private static string Xml(string text) =>
@@ -184,9 +184,12 @@ public static class SignatoryMapRoute
                 return PetitionsApi.NotFound(slug);
             }
 
-            var svg = await map.GetAsync(letter, await lists.GetCityCountsAsync(letter.Id, cancellationToken), cancellationToken);
+            // In the reader's language, with the letter's title as it reads in it.
+            var (read, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
+            var svg = await map.GetAsync(read, await lists.GetCityCountsAsync(letter.Id, cancellationToken), cancellationToken);
             // Short and public: a new signatory shows within a minute, and caches between may keep it that long.
             context.Response.Headers.CacheControl = "public, max-age=60";
+            context.Response.Headers.Vary = "Accept-Language, Cookie";
             return Results.Bytes(svg, "image/svg+xml; charset=utf-8");
         }).ExcludeFromDescription();
         return routes;

@@ -10,7 +10,7 @@ public sealed class ConsoleLocalisationTests
     private const string Console = "/coordinators/petitions/" + SignOnClient.Slug;
 
     // Names, places, the letter's text, flag codes and the history's recorded codes are data, not the interface.
-    private static readonly string[] Data = ["td", ".details dd", "textarea", "pre", ".letters a", "#filter-flag option:not([value=''])", "#filter-country option:not([value=''], [value='international'])"];
+    private static readonly string[] Data = ["td", ".details dd", "textarea", "pre", ".letter-title", ".letters a", "#filter-flag option:not([value=''])", "#filter-country option:not([value=''], [value='international'])"];
 
     private PetitionsApp app = null!;
     private HttpClient browser = null!;
@@ -37,12 +37,16 @@ public sealed class ConsoleLocalisationTests
     [TestCase("fr", Console + "?status=listed&sort=name")]
     [TestCase("fr", Console + "/signatures/{id}")]
     [TestCase("fr", Console + "/edit")]
+    [TestCase("fr", Console + "/translations/fr")]
+    [TestCase("fr", Console + "/translations/es")]
     [TestCase("fr", "/coordinators/sign-in/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [TestCase("ar", "/coordinators")]
     [TestCase("ar", Console)]
     [TestCase("ar", Console + "?status=listed&sort=name")]
     [TestCase("ar", Console + "/signatures/{id}")]
     [TestCase("ar", Console + "/edit")]
+    [TestCase("ar", Console + "/translations/fr")]
+    [TestCase("ar", Console + "/translations/ar")]
     [TestCase("ar", "/coordinators/sign-in/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     public async Task AConsolePageShowsNoEnglish(string language, string path)
     {

@@ -39,6 +39,24 @@ public sealed class LetterLanguageTests
     }
 
     [Test]
+    public async Task TheMapSpeaksTheReadersLanguage()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+
+        var french = await client.GetStringAsync("/petitions/iap-2017/map.svg?lang=fr");
+        var english = await client.GetStringAsync("/petitions/iap-2017/map.svg?lang=en");
+
+        Assert.That(french, Does.Contain($"<title id=\"map-title\">Où sont les organisations signataires de « {FrenchTitle.Replace("'", "&apos;", StringComparison.Ordinal)} »</title>"));
+        Assert.That(french, Does.Contain("<desc id=\"map-desc\">Carte des ").And.Contain(" villes."));
+        Assert.That(french, Does.Contain(", Royaume-Uni : ").Or.Contain(", Royaume-Uni: "));
+        Assert.That(english, Does.Contain("<title id=\"map-title\">Where the organisations that signed “Petition to the International Association of Prosecutors” are</title>"));
+        Assert.That(english, Does.Contain(", United Kingdom: "));
+        using var response = await client.GetAsync("/petitions/iap-2017/map.svg?lang=fr");
+        Assert.That(response.Headers.Vary, Does.Contain("Accept-Language").And.Contain("Cookie"));
+    }
+
+    [Test]
     public async Task InALanguageWithoutATranslationTheLetterKeepsItsOwnAndSaysSo()
     {
         using var app = new PetitionsApp();
