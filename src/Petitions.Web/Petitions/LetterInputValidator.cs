@@ -33,6 +33,12 @@ public sealed class LetterInputValidator : AbstractValidator<LetterInput>
         RuleFor(l => l.Language).Must(l => l is null || LetterLanguages.IsKnown(l))
             .WithLocalMessage("The language is one of en, fr, es, ru, ar.");
         RuleFor(l => l.Status).Must(s => s is null || PetitionStatus.IsKnown(s)).WithLocalMessage("The status is draft, open or closed.");
+        RuleFor(l => l.OpensAt).Must((l, opens) => opens is null || l.ClosesAt is null || opens < l.ClosesAt)
+            .WithLocalMessage("The letter must open before it closes.");
+        RuleFor(l => l.EmbedOrigins).Must(o => o is null || o.Count <= FrameOrigins.Most)
+            .WithLocalMessage("List at most 20 origins that may frame the form.");
+        RuleForEach(l => l.EmbedOrigins).Must(o => FrameOrigins.Normalise(o) is not null)
+            .WithLocalMessage("Each origin is a web address's scheme and host, such as https://example.org, without a path.");
         RuleForEach(l => l.DemandGroups).SetValidator(new DemandGroupValidator());
         RuleForEach(l => l.Footnotes).SetValidator(new FootnoteValidator());
         RuleFor(l => l.Footnotes).Must(f => f is null || f.Select(n => n.Number).Distinct().Count() == f.Count)

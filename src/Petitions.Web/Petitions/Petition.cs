@@ -66,7 +66,10 @@ public sealed record LetterInput(
     IReadOnlyList<Footnote>? Footnotes,
     string? Review = null,
     string? ReviewAlerts = null,
-    string? Language = null)
+    string? Language = null,
+    DateTimeOffset? OpensAt = null,
+    DateTimeOffset? ListPublishedAt = null,
+    IReadOnlyList<string>? EmbedOrigins = null)
 {
     /// <param name="current">The letter's setting now; <see cref="ReviewSetting.Flagged"/> for a new letter.</param>
     public string ReviewOr(string current) => Review ?? RequiresReview switch
@@ -93,12 +96,19 @@ public sealed record Petition(
     IReadOnlyList<DemandGroup> DemandGroups,
     IReadOnlyList<Footnote> Footnotes,
     string ReviewAlerts = ReviewAlertSetting.Each,
-    string Language = LetterLanguages.Default)
+    string Language = LetterLanguages.Default,
+    DateTimeOffset? OpensAt = null,
+    DateTimeOffset? ListPublishedAt = null,
+    IReadOnlyList<string>? EmbedOrigins = null)
 {
     /// <summary>The contract's boolean: every sign-on is reviewed.</summary>
     public bool RequiresReview => Review == ReviewSetting.All;
 
-    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes, Review, ReviewAlerts, Language);
+    public LetterInput ToInput() => new(Slug, Title, Addressee, Place, Date, Status, RequiresReview, ClosesAt, Body, DemandGroups, Footnotes, Review, ReviewAlerts, Language,
+        OpensAt, ListPublishedAt, Origins);
+
+    /// <summary>The origins (scheme, host and port) that may frame the letter's sign-on form; none by default.</summary>
+    public IReadOnlyList<string> Origins => EmbedOrigins ?? [];
 
     /// <summary>Open, and not past its closing time.</summary>
     public bool AcceptsSignOns(DateTimeOffset now) => Status == PetitionStatus.Open && (ClosesAt is null || now < ClosesAt);

@@ -110,7 +110,7 @@ public sealed class PetitionStore(Db db)
     {
         var row = await connection.QuerySingleOrDefaultAsync<PetitionRow>("""
             SELECT id, slug, title, addressee, place, date, status, review, review_alerts AS reviewAlerts, language,
-                   closes_at AS closesAt, version, body
+                   closes_at AS closesAt, version, body, opens_at AS opensAt, list_published_at AS listPublishedAt, embed_origins AS embedOrigins
             FROM petitions WHERE slug = @slug
             """, new { slug }, transaction);
         if (row is null)
@@ -137,7 +137,9 @@ public sealed class PetitionStore(Db db)
             row.Id, row.Slug, row.Title, row.Addressee, row.Place,
             row.Date is null ? null : DateOnly.ParseExact(row.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture),
             row.Status, row.Review, row.ClosesAt is null ? null : DateTimeOffset.Parse(row.ClosesAt, CultureInfo.InvariantCulture),
-            (int)row.Version, row.Body, groups, footnotes, row.ReviewAlerts, row.Language);
+            (int)row.Version, row.Body, groups, footnotes, row.ReviewAlerts, row.Language,
+            Time.ParseOrNull(row.OpensAt), Time.ParseOrNull(row.ListPublishedAt),
+            JsonSerializer.Deserialize<List<string>>(row.EmbedOrigins) ?? []);
     }
 
     /// <summary>Letters with the number of organisations listed on each; drafts are never public.</summary>
@@ -158,8 +160,10 @@ public sealed class PetitionStore(Db db)
     {
         var at = Time.Format(now);
         var id = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO petitions (slug, title, addressee, place, date, body, status, review, requires_review, review_alerts, language, closes_at, version, created_at, updated_at)
-            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @review, @review = 'all', @alerts, @language, @ClosesAt, 1, @at, @at)
+            INSERT INTO petitions (slug, title, addressee, place, date, body, status, review, requires_review, review_alerts, language, closes_at, version, created_at, updated_at,
+                                   opens_at, list_published_at, embed_origins)
+            VALUES (@Slug, @Title, @Addressee, @Place, @Date, @Body, @Status, @review, @review = 'all', @alerts, @language, @ClosesAt, 1, @at, @at,
+                    @opensAt, @listPublishedAt, @embedOrigins)
             RETURNING id
             """,
             new
@@ -176,6 +180,9 @@ public sealed class PetitionStore(Db db)
                 language = letter.Language ?? LetterLanguages.Default,
                 ClosesAt = letter.ClosesAt is { } closes ? Time.Format(closes) : null,
                 at,
+                opensAt = letter.OpensAt is { } opens ? Time.Format(opens) : null,
+                listPublishedAt = letter.ListPublishedAt is { } published ? Time.Format(published) : null,
+                embedOrigins = JsonSerializer.Serialize(FrameOrigins.NormaliseAll(letter.EmbedOrigins) ?? []),
             }, transaction);
         await WriteStructureAsync(connection, transaction, id, letter);
         await SnapshotAsync(connection, transaction, id, 1, letter, now, actor);
@@ -201,7 +208,8 @@ public sealed class PetitionStore(Db db)
         var at = Time.Format(now);
         await connection.ExecuteAsync("""
             UPDATE petitions SET title = @Title, addressee = @Addressee, place = @Place, date = @Date, body = @Body, status = @status,
-                   review = @review, requires_review = @review = 'all', review_alerts = @alerts, language = @language, closes_at = @ClosesAt, version = @version, updated_at = @at
+                   review = @review, requires_review = @review = 'all', review_alerts = @alerts, language = @language, closes_at = @ClosesAt, version = @version, updated_at = @at,
+                   opens_at = @opensAt, list_published_at = @listPublishedAt, embed_origins = @embedOrigins
             WHERE id = @Id
             """, new
             {
@@ -218,6 +226,10 @@ public sealed class PetitionStore(Db db)
                 version,
                 at,
                 current.Id,
+                opensAt = letter.OpensAt is { } opens ? Time.Format(opens) : null,
+                listPublishedAt = letter.ListPublishedAt is { } published ? Time.Format(published) : null,
+                // Given no list, an edit keeps the letter's origins, as it keeps its review setting.
+                embedOrigins = JsonSerializer.Serialize(FrameOrigins.NormaliseAll(letter.EmbedOrigins) ?? current.Origins),
             }, transaction);
         if (textChanged)
         {
@@ -308,5 +320,8 @@ public sealed class PetitionStore(Db db)
         public string? ClosesAt { get; init; }
         public long Version { get; init; }
         public string Body { get; init; } = "";
+        public string? OpensAt { get; init; }
+        public string? ListPublishedAt { get; init; }
+        public string EmbedOrigins { get; init; } = "[]";
     }
 }

@@ -5,13 +5,14 @@ namespace Petitions.Petitions;
 public sealed record PetitionDocument(
     string Slug, string Title, string Addressee, string Place, DateOnly? Date, string Status, bool RequiresReview,
     DateTimeOffset? ClosesAt, int Version, string Body, IReadOnlyList<DemandGroup> DemandGroups, IReadOnlyList<Footnote> Footnotes,
-    long SignatoryCount, string Review, string ReviewAlerts, string Language, IReadOnlyList<string> Languages)
+    long SignatoryCount, string Review, string ReviewAlerts, string Language, IReadOnlyList<string> Languages,
+    DateTimeOffset? OpensAt, DateTimeOffset? ListPublishedAt, IReadOnlyList<string> EmbedOrigins)
 {
     /// <param name="p">The letter, in the language it is read in (<see cref="PetitionStore.InLanguageAsync"/>).</param>
     /// <param name="languages">The source language and those of the published translations.</param>
     public static PetitionDocument From(Petition p, long signatoryCount, IReadOnlyList<string>? languages = null) => new(
         p.Slug, p.Title, p.Addressee, p.Place, p.Date, p.Status, p.RequiresReview, p.ClosesAt, p.Version, p.Body, p.DemandGroups, p.Footnotes,
-        signatoryCount, p.Review, p.ReviewAlerts, p.Language, languages ?? [p.Language]);
+        signatoryCount, p.Review, p.ReviewAlerts, p.Language, languages ?? [p.Language], p.OpensAt, p.ListPublishedAt, p.Origins);
 }
 
 public sealed record SignatoryDocument(string Organisation, string? City, string? Country, string? CountryName, DateTimeOffset SignedAt);

@@ -12,14 +12,19 @@ namespace Petitions.Pages.Coordinators;
 /// <summary>The letter as a form: demand groups and footnotes written as plain lines, so it works without script.</summary>
 public sealed record LetterForm(
     string Slug, string Title, string Addressee, string Place, string Date, string Status, string Review, string ClosesAt,
-    string Body, string DemandGroups, string Footnotes, string ReviewAlerts = ReviewAlertSetting.Each, string Language = LetterLanguages.Default)
+    string Body, string DemandGroups, string Footnotes, string ReviewAlerts = ReviewAlertSetting.Each, string Language = LetterLanguages.Default,
+    string OpensAt = "", string ListPublishedAt = "", string EmbedOrigins = "")
 {
     public static LetterForm Empty { get; } = new("", "", "", "", "", PetitionStatus.Draft, ReviewSetting.Flagged, "", "", "", "");
 
     public static LetterForm From(Petition p) => new(
         p.Slug, p.Title, p.Addressee, p.Place, p.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "", p.Status, p.Review,
-        p.ClosesAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture) ?? "", p.Body,
-        WriteDemandGroups(p.DemandGroups), WriteFootnotes(p.Footnotes), p.ReviewAlerts, p.Language);
+        WriteTime(p.ClosesAt), p.Body, WriteDemandGroups(p.DemandGroups), WriteFootnotes(p.Footnotes), p.ReviewAlerts, p.Language,
+        WriteTime(p.OpensAt), WriteTime(p.ListPublishedAt), string.Join("\n", p.Origins));
+
+    /// <summary>A time as a datetime-local field holds it, in UTC (the form says so).</summary>
+    private static string WriteTime(DateTimeOffset? time) =>
+        time?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>Demand groups as the form writes them: a lead-in line, then "- " before each demand; a blank line between groups.</summary>
     public static string WriteDemandGroups(IEnumerable<DemandGroup> groups) =>
@@ -79,18 +84,10 @@ public sealed record LetterForm(
             }
         }
 
-        DateTimeOffset? closes = null;
-        if (ClosesAt.Length > 0)
-        {
-            if (DateTime.TryParse(ClosesAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var c))
-            {
-                closes = new DateTimeOffset(c, TimeSpan.Zero);
-            }
-            else
-            {
-                errors["closesAt"] = [Resources.Texts.Validation("Enter the closing time as a date and time.")];
-            }
-        }
+        var closes = ReadTime(errors, "closesAt", ClosesAt, "Enter the closing time as a date and time.");
+        var opens = ReadTime(errors, "opensAt", OpensAt, "Enter the opening time as a date and time.");
+        var published = ReadTime(errors, "listPublishedAt", ListPublishedAt, "Enter the time the list is published as a date and time.");
+        var origins = Normalise(EmbedOrigins).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         var groups = ReadDemandGroups(DemandGroups);
         var (footnotes, footnoteError) = ReadFootnotes(Footnotes);
@@ -102,7 +99,24 @@ public sealed record LetterForm(
         return errors.Count > 0
             ? (null, errors)
             : (new LetterInput(Slug.Trim(), Title.Trim(), Addressee.Trim(), Place.Trim(), date, Status, null, closes, Normalise(Body), groups, footnotes,
-                Review.Length == 0 ? null : Review, ReviewAlerts.Length == 0 ? null : ReviewAlerts, Language.Length == 0 ? null : Language), errors);
+                Review.Length == 0 ? null : Review, ReviewAlerts.Length == 0 ? null : ReviewAlerts, Language.Length == 0 ? null : Language,
+                opens, published, origins), errors);
+    }
+
+    private static DateTimeOffset? ReadTime(Dictionary<string, string[]> errors, string field, string text, string message)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return new DateTimeOffset(time, TimeSpan.Zero);
+        }
+
+        errors[field] = [Resources.Texts.Validation(message)];
+        return null;
     }
 
     public static string Normalise(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
@@ -151,7 +165,8 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
 
         Form = new LetterForm(IsNew ? f["slug"].ToString() : slug, f["title"].ToString(), f["addressee"].ToString(), f["place"].ToString(),
             f["date"].ToString(), f["status"].ToString(), f["review"].ToString(), f["closesAt"].ToString(), f["body"].ToString(),
-            f["demandGroups"].ToString(), f["footnotes"].ToString(), f["reviewAlerts"].ToString(), f["language"].ToString());
+            f["demandGroups"].ToString(), f["footnotes"].ToString(), f["reviewAlerts"].ToString(), f["language"].ToString(),
+            f["opensAt"].ToString(), f["listPublishedAt"].ToString(), f["embedOrigins"].ToString());
         var (letter, errors) = Form.Read();
         if (letter is not null)
         {

@@ -103,6 +103,7 @@ public sealed class LetterPageCache
         || (a.Id == b.Id && a.Slug == b.Slug && a.Version == b.Version && a.Title == b.Title && a.Addressee == b.Addressee
             && a.Place == b.Place && a.Date == b.Date && a.Status == b.Status && a.RequiresReview == b.RequiresReview
             && a.ClosesAt == b.ClosesAt && a.Body == b.Body && a.Language == b.Language
+            && a.OpensAt == b.OpensAt && a.ListPublishedAt == b.ListPublishedAt && a.Origins.SequenceEqual(b.Origins)
             && a.DemandGroups.Count == b.DemandGroups.Count
             && a.DemandGroups.Zip(b.DemandGroups).All(p => p.First.Lead == p.Second.Lead && p.First.Demands.SequenceEqual(p.Second.Demands))
             && a.Footnotes.SequenceEqual(b.Footnotes));
