@@ -111,7 +111,7 @@ public static class TranslationsApi
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["language"] = [$"The language is one of {string.Join(", ", LetterLanguages.All)}."],
+                ["language"] = [Resources.Texts.Validation(LetterLanguages.UnknownMessage)],
             });
         }
 

@@ -69,7 +69,7 @@ public sealed record LetterInput(
     string? Language = null,
     DateTimeOffset? OpensAt = null,
     DateTimeOffset? ListPublishedAt = null,
-    IReadOnlyList<string>? EmbedOrigins = null)
+    IReadOnlyList<string>? EmbedOrigins = null) : ILetterText
 {
     /// <param name="current">The letter's setting now; <see cref="ReviewSetting.Flagged"/> for a new letter.</param>
     public string ReviewOr(string current) => Review ?? RequiresReview switch

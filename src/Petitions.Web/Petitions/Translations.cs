@@ -62,7 +62,7 @@ public sealed record TranslationInput(
     string? Body,
     IReadOnlyList<DemandGroup>? DemandGroups,
     IReadOnlyList<Footnote>? Footnotes,
-    string? Status);
+    string? Status) : ILetterText;
 
 /// <summary>A translation in the coordinators' JSON, with whether it keeps up with the source.</summary>
 public sealed record TranslationDocument(
@@ -75,24 +75,11 @@ public sealed record TranslationDocument(
 }
 
 /// <summary>The same rules as the source text's (<see cref="LetterInputValidator"/>), and a status.</summary>
-public sealed class TranslationInputValidator : AbstractValidator<TranslationInput>
+public sealed class TranslationInputValidator : LetterTextValidator<TranslationInput>
 {
-    public TranslationInputValidator()
+    public TranslationInputValidator() : base("The translation needs a title.")
     {
-        RuleFor(t => t.Title).NotEmpty().WithLocalMessage("The translation needs a title.")
-            .MaximumLength(300).WithLocalMessage("The title must be at most 300 characters.")
-            .Must(t => !FreeText.HasControlCharacters(t)).WithLocalMessage("The title may not contain control characters.");
-        RuleFor(t => t.Addressee).MaximumLength(300).WithLocalMessage("The addressee must be at most 300 characters.")
-            .Must(t => !FreeText.HasControlCharacters(t)).WithLocalMessage("The addressee may not contain control characters.");
-        RuleFor(t => t.Place).MaximumLength(200).WithLocalMessage("The place must be at most 200 characters.")
-            .Must(t => !FreeText.HasControlCharacters(t)).WithLocalMessage("The place may not contain control characters.");
-        RuleFor(t => t.Body).MaximumLength(100_000).WithLocalMessage("The body must be at most 100,000 characters.")
-            .Must(LetterInputValidator.Lines).WithLocalMessage("The body may not contain control characters other than line breaks and tabs.");
         RuleFor(t => t.Status).Must(s => s is null || TranslationStatus.IsKnown(s)).WithLocalMessage("The status is draft or published.");
-        RuleForEach(t => t.DemandGroups).SetValidator(new DemandGroupValidator());
-        RuleForEach(t => t.Footnotes).SetValidator(new FootnoteValidator());
-        RuleFor(t => t.Footnotes).Must(f => f is null || f.Select(n => n.Number).Distinct().Count() == f.Count)
-            .WithLocalMessage("Each footnote needs a number of its own.");
     }
 }
 

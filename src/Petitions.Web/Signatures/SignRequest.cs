@@ -167,7 +167,7 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
             .SetValidator(new MeasuredLength<SignRequest>(MaxComment, (r, _) => Sent(r).Comment, $"The comment must be at most {MaxComment} characters."));
 
         RuleFor(r => r.Language).Must(l => l is null || Petitions.LetterLanguages.IsKnown(l))
-            .WithLocalMessage("The language is one of en, fr, es, ru, ar.");
+            .WithLocalMessage(Petitions.LetterLanguages.UnknownMessage);
 
         // U+FFFD is what a reader makes of bytes that are not UTF-8: the text that was meant is lost.
         foreach (var field in new System.Linq.Expressions.Expression<Func<SignRequest, string?>>[]

@@ -14,6 +14,11 @@ public class TranslationTests : AppWithCoordinator
 {
     private const string Letter = "/api/petitions/translated";
 
+    [Test]
+    public void TheMessageForAnUnknownLanguageNamesEveryLanguage() =>
+        Assert.That($"The language is one of {string.Join(", ", global::Petitions.Petitions.LetterLanguages.All)}.",
+            Is.EqualTo(global::Petitions.Petitions.LetterLanguages.UnknownMessage));
+
     [SetUp]
     public async Task CreateLetter()
     {
