@@ -76,21 +76,16 @@ public sealed class PetitionStore(Db db)
         return translations;
     }
 
-    /// <summary>The version of the letter's published translation into <paramref name="language"/>; null when it is read as written.</summary>
-    public async Task<int?> TranslationVersionAsync(Petition letter, string? language, CancellationToken cancellationToken = default) =>
-        language is null || language == (letter ?? throw new ArgumentNullException(nameof(letter))).Language
-            ? null
-            : (await PublishedTranslationsAsync(letter, cancellationToken)).FirstOrDefault(t => t.Language == language)?.Version;
-
     /// <summary>The letter in <paramref name="language"/> when it has a published translation in it; else as written.</summary>
-    public async Task<(Petition Letter, IReadOnlyList<string> Languages)> InLanguageAsync(Petition letter, string? language, CancellationToken cancellationToken = default)
+    /// <returns>The letter as read, its languages, and the version of the translation read (null when read as written).</returns>
+    public async Task<(Petition Letter, IReadOnlyList<string> Languages, int? TranslationVersion)> InLanguageAsync(Petition letter, string? language, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(letter);
         var translations = await PublishedTranslationsAsync(letter, cancellationToken);
         var languages = translations.Select(t => t.Language).Prepend(letter.Language).ToList();
         if (translations.FirstOrDefault(t => t.Language == language) is not { } translation)
         {
-            return (letter, languages);
+            return (letter, languages, null);
         }
 
         // The same object while neither the letter nor the translation changed: kept pages compare letters by reference.
@@ -101,7 +96,7 @@ public sealed class PetitionStore(Db db)
             applied[key] = known;
         }
 
-        return (known.Applied, languages);
+        return (known.Applied, languages, translation.Version);
     }
 
     private readonly ConcurrentDictionary<(long, string), (Petition Source, LetterTranslation Translation, Petition Applied)> applied = new();

@@ -36,7 +36,7 @@ public static class PetitionsApi
                 return NotFound(slug);
             }
 
-            var (read, languages) = await petitions.InLanguageAsync(p, lang, cancellationToken);
+            var (read, languages, _) = await petitions.InLanguageAsync(p, lang, cancellationToken);
             var count = await signatures.CountListedAsync(p.Id, cancellationToken);
             return TypedResults.Ok(PetitionDocument.From(read, count, languages));
         }).WithName("getLetter")

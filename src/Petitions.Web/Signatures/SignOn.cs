@@ -57,7 +57,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
     /// <param name="petition">The letter, as the caller found it (public and open) and as the signatory read it (its emails name its title so); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request, cleaned (<see cref="SignRequest.Cleaned"/>), that passed <see cref="SignRequestValidator"/>.</param>
-    /// <param name="translationVersion">The version of the translation read (<see cref="PetitionStore.TranslationVersionAsync"/>), if one was.</param>
+    /// <param name="translationVersion">The version of the translation read (<see cref="PetitionStore.InLanguageAsync"/>), if one was.</param>
     public async Task<SignOnOutcome> SignAsync(
         Petition petition, SignRequest request, string source, int? translationVersion = null, CancellationToken cancellationToken = default)
     {

@@ -185,7 +185,7 @@ public static class SignatoryMapRoute
             }
 
             // In the reader's language, with the letter's title as it reads in it.
-            var (read, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
+            var (read, _, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
             var svg = await map.GetAsync(read, await lists.GetCityCountsAsync(letter.Id, cancellationToken), cancellationToken);
             // Short and public: a new signatory shows within a minute, and caches between may keep it that long.
             context.Response.Headers.CacheControl = "public, max-age=60";

@@ -80,8 +80,7 @@ public static class SignaturesApi
         }
 
         var language = sign.Language ?? Web.Languages.Current.Code;
-        var translation = await petitions.TranslationVersionAsync(petition!, language, cancellationToken);
-        var (read, _) = await petitions.InLanguageAsync(petition!, language, cancellationToken);
+        var (read, _, translation) = await petitions.InLanguageAsync(petition!, language, cancellationToken);
         var outcome = await signOn.SignAsync(read, sign, "api", translation, cancellationToken);
         return outcome == SignOnOutcome.Accepted
             ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)

@@ -36,7 +36,7 @@ public sealed class ShowModel(PetitionStore letters, PublicListCache lists, Lett
             return null;
         }
 
-        var (read, languages) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
+        var (read, languages, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
         var listed = await lists.GetAsync(letter.Id, cancellationToken);
         return new LetterView(read, listed, form is not null && letter.AcceptsSignOns(clock.GetUtcNow()) ? form : null, languages);
     }

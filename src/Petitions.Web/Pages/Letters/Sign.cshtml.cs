@@ -91,8 +91,7 @@ public sealed class SignModel(
         }
 
         var language = sign.Language ?? Web.Languages.Current.Code;
-        var translation = await petitions.TranslationVersionAsync(letter!, language, cancellationToken);
-        var (read, _) = await petitions.InLanguageAsync(letter!, language, cancellationToken);
+        var (read, _, translation) = await petitions.InLanguageAsync(letter!, language, cancellationToken);
         var outcome = await signOn.SignAsync(read, sign, "form", translation, cancellationToken);
         return outcome == SignOnOutcome.Accepted ? SeeOther(slug) : Refusal(outcome);
     }
