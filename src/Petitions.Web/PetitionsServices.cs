@@ -62,6 +62,8 @@ public static class PetitionsServices
         services.AddSingleton<IValidator<Coordinators.TransitionRequest>>(Coordinators.TransitionRequestValidator.Instance);
         services.AddSingleton<IValidator<Coordinators.ResendRequest>, Coordinators.ResendRequestValidator>();
         services.AddSingleton<Coordinators.CoordinatorStore>();
+        services.AddSingleton<Partners.PartnerStore>();
+        services.AddSingleton<IValidator<Partners.PartnerInput>, Partners.PartnerInputValidator>();
         return services;
     }
 

@@ -45,7 +45,7 @@ public static class CommandLine
                 "erase" => ["email"],
                 "backup" => [],
                 "copy" => ["to"],
-                _ => ["name", "petition", "expires-days"],
+                _ => ["name", "petition", "expires-days", "partner"],
             });
         }
         catch (UsageException exception)
@@ -288,7 +288,7 @@ public static class CommandLine
 
     private static async Task<int> CoordinatorsAsync(IServiceProvider services, ParsedArguments arguments, TextWriter output)
     {
-        const string Say = "say what to do: coordinators add EMAIL [--name NAME] [--petition SLUG] [--expires-days N], revoke TOKEN-PREFIX|EMAIL, remove EMAIL";
+        const string Say = "say what to do: coordinators add EMAIL [--name NAME] [--petition SLUG [--partner CODE]] [--expires-days N], revoke TOKEN-PREFIX|EMAIL, remove EMAIL";
         return arguments.Positionals switch
         {
             ["add", var email] => await AddCoordinatorAsync(services, arguments, Address(email), output),
@@ -317,16 +317,32 @@ public static class CommandLine
         }
 
         var petitionIds = new List<long>();
+        var partner = arguments.Optional("partner")?.Trim().ToLowerInvariant();
         if (arguments.Optional("petition") is { } slug)
         {
             var petition = await services.GetRequiredService<PetitionStore>().FindAsync(slug) ?? throw new UnknownPetitionException(slug);
             petitionIds.Add(petition.Id);
+            if (partner is not null && !await services.GetRequiredService<Partners.PartnerStore>().ExistsAsync(petition.Id, partner))
+            {
+                throw new UsageException($"the letter '{slug}' has no partner '{partner}' (add it on the letter's console page or POST /api/petitions/{slug}/partners)");
+            }
+        }
+        else if (partner is not null)
+        {
+            throw new UsageException("--partner needs --petition SLUG: a partner is one letter's");
         }
 
-        var (coordinator, token) = await services.GetRequiredService<Coordinators.CoordinatorStore>()
-            .AddAsync(address, arguments.Optional("name"), petitionIds, lifetime);
+        var store = services.GetRequiredService<Coordinators.CoordinatorStore>();
+        // A coordinator of every letter stays one whatever this says: limiting them would silently not happen.
+        if (partner is not null && await store.FindByEmailAsync(address) is { AllPetitions: true })
+        {
+            throw new UsageException($"{address} coordinates every letter; `coordinators remove` them first to limit them to a partner");
+        }
+
+        var (coordinator, token) = await store.AddAsync(address, arguments.Optional("name"), petitionIds, partner, lifetime);
         var expires = services.GetRequiredService<TimeProvider>().GetUtcNow() + lifetime;
-        await output.WriteLineAsync($"coordinator {coordinator.Id} {coordinator.Email} ({(coordinator.AllPetitions ? "every letter" : "letter " + arguments.Optional("petition"))})");
+        var reach = coordinator.AllPetitions ? "every letter" : "letter " + arguments.Optional("petition") + (partner is null ? "" : $", partner {partner}");
+        await output.WriteLineAsync($"coordinator {coordinator.Id} {coordinator.Email} ({reach})");
         await output.WriteLineAsync(
             $"API token {token[..Coordinators.CoordinatorStore.TokenPrefixLength]}…, valid until {expires:yyyy-MM-dd} (`coordinators revoke {token[..Coordinators.CoordinatorStore.TokenPrefixLength]}` ends it).");
         await output.WriteLineAsync("API token (shown once, stored only as a hash; send it as Authorization: Bearer TOKEN):");
@@ -401,7 +417,7 @@ public static class CommandLine
           export --petition SLUG [--status S] [--country CC] [--format csv|xlsx|text] [--group-by country]
               the signatories to standard output: CSV or an XLSX workbook (every status unless --status),
               or the publication text (listed ones unless --status)
-          coordinators add EMAIL [--name NAME] [--petition SLUG] [--expires-days N]
+          coordinators add EMAIL [--name NAME] [--petition SLUG [--partner CODE]] [--expires-days N]
               a coordinator of every letter (or of one); prints a new API token as the last line,
               valid for N days (365 unless given)
           coordinators revoke TOKEN-PREFIX|EMAIL

@@ -148,6 +148,14 @@ public sealed class LetterAccessRequirement : IAuthorizationRequirement;
 public sealed class ScopedToOwnLettersAttribute : Attribute;
 
 /// <summary>
+/// Marks a letter's coordinator route that a coordinator limited to one partner may use: it shows or
+/// acts on only that partner's sign-ons (<see cref="LetterAccessHandler.PartnerOf"/>). Every other
+/// route of a letter answers them 403: editing the letter, its translations, partners, imports.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class OpenToPartnerCoordinatorsAttribute : Attribute;
+
+/// <summary>
 /// The one place that decides whether a coordinator may act on a letter: before any handler runs,
 /// so a coordinator of another letter gets 403 whatever the request carries. Where no letter is
 /// named (creating one, the page for a new one, a slug that names none) it refuses by default:
@@ -158,6 +166,20 @@ public sealed class LetterAccessHandler(PetitionStore petitions, CoordinatorStor
 {
     /// <summary>The slug of the page that writes a new letter (the validator keeps it from any letter).</summary>
     public const string NewLetterSlug = "new";
+
+    private static readonly object AccessKey = new();
+
+    /// <summary>
+    /// The partner the signed-in coordinator is limited to on the route's letter (only the sign-ons
+    /// whose <c>ref</c> is its code), or null for a coordinator of the whole letter. As decided when the
+    /// request was let through; throws where no letter was decided on, rather than answer "everything".
+    /// </summary>
+    public static string? PartnerOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Items[AccessKey] is LetterAccess access ? access.Partner
+            : throw new InvalidOperationException("No letter access was decided for this request.");
+    }
 
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, LetterAccessRequirement requirement)
     {
@@ -170,8 +192,11 @@ public sealed class LetterAccessHandler(PetitionStore petitions, CoordinatorStor
         var slug = http.GetRouteValue("slug") as string;
         if (slug is not null && slug != NewLetterSlug && await petitions.FindAsync(slug, http.RequestAborted) is { } letter)
         {
-            if (await coordinators.CanActOnAsync(coordinatorId, letter.Id, http.RequestAborted))
+            // A coordinator limited to one partner's sign-ons reaches only the routes marked for them.
+            if (await coordinators.AccessAsync(coordinatorId, letter.Id, http.RequestAborted) is { } access
+                && (access.WholeLetter || http.GetEndpoint()?.Metadata.GetMetadata<OpenToPartnerCoordinatorsAttribute>() is not null))
             {
+                http.Items[AccessKey] = access;
                 context.Succeed(requirement);
             }
 

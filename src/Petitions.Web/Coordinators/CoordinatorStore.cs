@@ -9,13 +9,27 @@ namespace Petitions.Coordinators;
 
 public sealed record Coordinator(long Id, string Email, string? Name, bool AllPetitions);
 
+/// <summary>A coordinator's reach on one letter.</summary>
+/// <param name="Partner">The partner code whose sign-ons alone they see, review and export; null: the whole letter.</param>
+public sealed record LetterAccess(string? Partner)
+{
+    public static readonly LetterAccess Whole = new((string?)null);
+
+    public bool WholeLetter => Partner is null;
+}
+
 public sealed class CoordinatorStore(Db db, TimeProvider clock)
 {
     /// <summary>Creates a coordinator (or finds the one with that email) and issues a new API token, shown once.</summary>
     /// <param name="petitionIds">The letters the coordinator may act on; none means every letter.</param>
     /// <param name="tokenLifetime">How long the token works; <see cref="DefaultTokenLifetime"/> unless given.</param>
+    public Task<(Coordinator Coordinator, string Token)> AddAsync(
+        string email, string? name, IReadOnlyList<long> petitionIds, TimeSpan? tokenLifetime = null, CancellationToken cancellationToken = default) =>
+        AddAsync(email, name, petitionIds, partnerCode: null, tokenLifetime, cancellationToken);
+
+    /// <param name="partnerCode">A partner of each of those letters: the coordinator acts only on the sign-ons it brought. Null: the whole letters.</param>
     public async Task<(Coordinator Coordinator, string Token)> AddAsync(
-        string email, string? name, IReadOnlyList<long> petitionIds, TimeSpan? tokenLifetime = null, CancellationToken cancellationToken = default)
+        string email, string? name, IReadOnlyList<long> petitionIds, string? partnerCode, TimeSpan? tokenLifetime = null, CancellationToken cancellationToken = default)
     {
         var issued = clock.GetUtcNow();
         var now = Time.Format(issued);
@@ -40,10 +54,13 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
             await connection.ExecuteAsync("UPDATE coordinators SET name = @name WHERE id = @id", new { name, id }, transaction);
         }
 
+        // Added again, the coordinator's reach on a letter is what this call says: the whole letter, or one partner's sign-ons.
         foreach (var petitionId in petitionIds)
         {
-            await connection.ExecuteAsync(
-                "INSERT INTO coordinator_petitions (coordinator_id, petition_id) VALUES (@id, @petitionId) ON CONFLICT DO NOTHING", new { id, petitionId }, transaction);
+            await connection.ExecuteAsync("""
+                INSERT INTO coordinator_petitions (coordinator_id, petition_id, partner_code) VALUES (@id, @petitionId, @partnerCode)
+                ON CONFLICT (coordinator_id, petition_id) DO UPDATE SET partner_code = excluded.partner_code
+                """, new { id, petitionId, partnerCode }, transaction);
         }
 
         var bytes = RandomNumberGenerator.GetBytes(32);
@@ -200,18 +217,58 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
             """, new { coordinatorId, petitionId });
     }
 
-    /// <summary>The addresses of everyone who coordinates a letter, for alerts.</summary>
-    public static async Task<IReadOnlyList<string>> EmailsForAsync(DbConnection connection, DbTransaction transaction, long petitionId) =>
+    /// <summary>
+    /// How far the coordinator reaches on the letter: null when not at all; else the partner whose
+    /// sign-ons alone they may see and act on, or a whole-letter reach. The one rule; see <see cref="LetterAccess"/>.
+    /// </summary>
+    public async Task<LetterAccess?> AccessAsync(long coordinatorId, long petitionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<AccessRow>("""
+            SELECT c.all_petitions AS "All", cp.coordinator_id IS NOT NULL AS listed, cp.partner_code AS partner
+            FROM coordinators c LEFT JOIN coordinator_petitions cp ON cp.coordinator_id = c.id AND cp.petition_id = @petitionId
+            WHERE c.id = @coordinatorId AND c.removed_at IS NULL
+            """, new { coordinatorId, petitionId });
+        return row switch
+        {
+            null => null,
+            { All: true } => LetterAccess.Whole,
+            { Listed: true, Partner: null } => LetterAccess.Whole,
+            { Listed: true, Partner: { } partner } => new LetterAccess(partner),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// The partner a coordinator is limited to on a letter (only the sign-ons whose <c>ref</c> is its code),
+    /// or null for a coordinator of the whole letter. Ask <see cref="AccessAsync"/> first whether they reach it at all.
+    /// </summary>
+    public async Task<string?> PartnerOfAsync(long coordinatorId, long petitionId, CancellationToken cancellationToken = default) =>
+        (await AccessAsync(coordinatorId, petitionId, cancellationToken))?.Partner;
+
+    /// <summary>
+    /// The addresses of everyone who coordinates a letter, for alerts: its whole-letter coordinators,
+    /// and with <paramref name="signatureRef"/> the coordinators limited to that partner too.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> EmailsForAsync(DbConnection connection, DbTransaction transaction, long petitionId, string? signatureRef = null) =>
         (await connection.QueryAsync<string>("""
             SELECT c.email FROM coordinators c
-            WHERE c.removed_at IS NULL AND (c.all_petitions OR EXISTS (SELECT 1 FROM coordinator_petitions cp WHERE cp.coordinator_id = c.id AND cp.petition_id = @petitionId))
+            WHERE c.removed_at IS NULL AND (c.all_petitions OR EXISTS (SELECT 1 FROM coordinator_petitions cp WHERE cp.coordinator_id = c.id AND cp.petition_id = @petitionId
+                AND (cp.partner_code IS NULL OR cp.partner_code = @signatureRef)))
             ORDER BY c.id
-            """, new { petitionId }, transaction)).ToList();
+            """, new { petitionId, signatureRef }, transaction)).ToList();
 
     /// <summary>A letter a coordinator created is theirs to act on.</summary>
     public static Task GrantAsync(DbConnection connection, DbTransaction transaction, long coordinatorId, long petitionId) =>
         connection.ExecuteAsync("INSERT INTO coordinator_petitions (coordinator_id, petition_id) VALUES (@coordinatorId, @petitionId) ON CONFLICT DO NOTHING",
             new { coordinatorId, petitionId }, transaction);
+
+    private sealed class AccessRow
+    {
+        public bool All { get; init; }
+        public bool Listed { get; init; }
+        public string? Partner { get; init; }
+    }
 
     private sealed class CoordinatorRow
     {

@@ -69,22 +69,25 @@ public static class CoordinatorsApi
             .DescribesBody<LetterInput>().Produces<PetitionDocument>();
         letter.MapGet("/signatures", ListAsync).WithName("listSignatures")
             .WithSummary("Every signature of a letter, with contact data, filtered by status and country; limit and after page it (Link: rel=\"next\").")
-            .Produces<List<SignatureRecord>>().ProducesValidationProblem();
+            .Produces<List<SignatureRecord>>().ProducesValidationProblem().WithMetadata(PartnerCoordinators);
         letter.MapGet("/signatures/{id:long}", DetailAsync).WithName("getSignature")
-            .WithSummary("One signatory with its further contacts and history.").Produces<SignatoryDetail>();
+            .WithSummary("One signatory with its further contacts and history.").Produces<SignatoryDetail>().WithMetadata(PartnerCoordinators);
         letter.MapPost("/signatures/{id:long}/approve", (long id, HttpContext context, CancellationToken ct) =>
             TransitionAsync(id, SignatureAction.Approve, context, ct)).WithName("approveSignature").WithSummary("List a confirmed signature.")
-            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(PartnerCoordinators);
         letter.MapPost("/signatures/{id:long}/reject", (long id, HttpContext context, CancellationToken ct) =>
             TransitionAsync(id, SignatureAction.Reject, context, ct)).WithName("rejectSignature").WithSummary("Reject a signature, with a reason.")
-            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(PartnerCoordinators);
         letter.MapPost("/signatures/{id:long}/withdraw", (long id, HttpContext context, CancellationToken ct) =>
             TransitionAsync(id, SignatureAction.Withdraw, context, ct)).WithName("withdrawSignature").WithSummary("Record a withdrawal with its reason and date.")
-            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict);
+            .DescribesBody<TransitionRequest>(optional: true).Produces<SignatureRecord>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(PartnerCoordinators);
         letter.MapGet("/signatures.csv", ExportAsync).WithName("exportSignatures").WithSummary("The signatures as CSV for Excel and LibreOffice.")
-            .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem();
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesValidationProblem().WithMetadata(PartnerCoordinators);
         letter.MapGet("/signatures.xlsx", ExportXlsxAsync).WithName("exportSignaturesXlsx").WithSummary("The signatures as an XLSX workbook, every cell text.")
-            .Produces<byte[]>(StatusCodes.Status200OK, SignatoriesXlsx.ContentType).ProducesValidationProblem();
+            .Produces<byte[]>(StatusCodes.Status200OK, SignatoriesXlsx.ContentType).ProducesValidationProblem().WithMetadata(PartnerCoordinators);
         letter.MapPost("/signatures/import", ImportAsync).WithName("importSignatories")
             .WithSummary("Import a CSV in the export's format, or a pasted list of \"Name, City\" lines.")
             .DescribesBody<string>(contentTypes: ["text/csv", "text/plain"]).Produces<ImportResult>();
@@ -94,17 +97,21 @@ public static class CoordinatorsApi
             .DescribesBody<ResendRequest>().Produces(StatusCodes.Status202Accepted);
         letter.MapGet("/publication.txt", PublicationAsync).WithName("publicationText")
             .WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.")
-            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").WithMetadata(PartnerCoordinators);
         letter.MapTranslationsApi();
+        Partners.PartnersApi.MapPartnersApi(letter);
         // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
-            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
+            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription().WithMetadata(PartnerCoordinators);
         routes.MapGet("/coordinators/petitions/{slug}/signatures.csv", ExportAsync).AddEndpointFilter<LetterFromRoute>()
-            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
+            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription().WithMetadata(PartnerCoordinators);
         routes.MapGet("/coordinators/petitions/{slug}/signatures.xlsx", ExportXlsxAsync).AddEndpointFilter<LetterFromRoute>()
-            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
+            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription().WithMetadata(PartnerCoordinators);
         return group;
     }
+
+    // The routes a partner coordinator may use: each reads or acts on their partner's sign-ons only.
+    private static readonly OpenToPartnerCoordinatorsAttribute PartnerCoordinators = new();
 
     public static string Actor(ClaimsPrincipal user) => $"coordinator:{user.CoordinatorId().ToString(CultureInfo.InvariantCulture)}";
 
@@ -224,7 +231,7 @@ public static class CoordinatorsApi
 
         var normalisedCountry = NullIfEmpty(country)?.ToUpperInvariant();
         // One more than asked for says whether a next page exists, without a count of them all.
-        var rows = await records.ListAsync(letter.Id, NullIfEmpty(status), normalisedCountry, cursor, take + 1, cancellationToken);
+        var rows = await records.ListAsync(letter.Id, LetterAccessHandler.PartnerOf(context), NullIfEmpty(status), normalisedCountry, cursor, take + 1, cancellationToken);
         if (take is { } size && rows.Count > size)
         {
             rows = rows.Take(size).ToList();
@@ -247,7 +254,7 @@ public static class CoordinatorsApi
     {
         var letter = LetterFromRoute.Letter(context);
 
-        var signature = await records.FindAsync(letter.Id, id, cancellationToken);
+        var signature = await records.FindAsync(letter.Id, id, LetterAccessHandler.PartnerOf(context), cancellationToken);
         return signature is null
             ? NoSuchSignature(id)
             : TypedResults.Ok(new SignatoryDetail(signature, await records.ContactsAsync(id, cancellationToken), await records.HistoryAsync(id, cancellationToken)));
@@ -274,6 +281,12 @@ public static class CoordinatorsApi
         }
 
         var reason = FreeText.CleanReason(body!.Reason);
+        var records = context.RequestServices.GetRequiredService<SignatureRecords>();
+        // Another partner's sign-on is answered as absent; its ref never changes, so the check holds for the decision.
+        if (LetterAccessHandler.PartnerOf(context) is { } partner && await records.FindAsync(letter.Id, id, partner, cancellationToken) is null)
+        {
+            return NoSuchSignature(id);
+        }
 
         try
         {
@@ -294,7 +307,7 @@ public static class CoordinatorsApi
                 extensions: new Dictionary<string, object?> { ["resembles"] = refused.Twin.Id });
         }
 
-        return TypedResults.Ok(await context.RequestServices.GetRequiredService<SignatureRecords>().FindAsync(letter.Id, id, cancellationToken));
+        return TypedResults.Ok(await records.FindAsync(letter.Id, id, cancellationToken));
     }
 
     private static Task<IResult> ExportAsync(
@@ -306,7 +319,7 @@ public static class CoordinatorsApi
         WriteExportAsync(slug, "xlsx", SignatoriesXlsx.ContentType, export.WriteXlsxAsync, status, country, context, clock, cancellationToken);
 
     private static async Task<IResult> WriteExportAsync(
-        string slug, string extension, string contentType, Func<Stream, long, string?, string?, CancellationToken, Task> write,
+        string slug, string extension, string contentType, Func<Stream, long, string?, string?, string?, CancellationToken, Task> write,
         string? status, string? country, HttpContext context, TimeProvider clock, CancellationToken cancellationToken)
     {
         var letter = LetterFromRoute.Letter(context);
@@ -320,7 +333,7 @@ public static class CoordinatorsApi
         context.Response.ContentType = contentType;
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
         context.Response.Headers.CacheControl = "no-store";
-        await write(context.Response.Body, letter.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), cancellationToken);
+        await write(context.Response.Body, letter.Id, NullIfEmpty(status), NullIfEmpty(country)?.ToUpperInvariant(), LetterAccessHandler.PartnerOf(context), cancellationToken);
         return Results.Empty;
     }
 

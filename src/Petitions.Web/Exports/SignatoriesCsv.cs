@@ -74,6 +74,10 @@ public sealed partial record SignatoryCsvRow
     [CsvColumn("language", Optional = true)]
     public string? Language { get; init; }
 
+    /// <summary>The code of the partner whose link brought the sign-on; empty when none did.</summary>
+    [CsvColumn("ref", Optional = true)]
+    public string? Ref { get; init; }
+
     /// <summary>
     /// The columns in file order, read off the <see cref="CsvColumnAttribute"/>s above, so the CSV
     /// and the XLSX (<see cref="SignatoriesXlsx"/>) share one list and cannot drift apart.
@@ -362,5 +366,6 @@ public static class SignatoriesCsv
         Comment = map(row.Comment),
         Flags = map(row.Flags),
         Language = map(row.Language),
+        Ref = map(row.Ref),
     };
 }

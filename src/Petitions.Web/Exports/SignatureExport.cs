@@ -13,23 +13,32 @@ namespace Petitions.Exports;
 public sealed class SignatureExport(Db db)
 {
     public Task WriteCsvAsync(Stream output, long petitionId, string? status, string? country, CancellationToken cancellationToken) =>
-        SignatoriesCsv.WriteAsync(output, RowsAsync(petitionId, status, country, cancellationToken), cancellationToken);
+        WriteCsvAsync(output, petitionId, status, country, partner: null, cancellationToken);
+
+    /// <param name="partner">Only the sign-ons that partner's link brought (a partner coordinator's export); null: all.</param>
+    public Task WriteCsvAsync(Stream output, long petitionId, string? status, string? country, string? partner, CancellationToken cancellationToken) =>
+        SignatoriesCsv.WriteAsync(output, RowsAsync(petitionId, status, country, partner, cancellationToken), cancellationToken);
 
     public Task WriteXlsxAsync(Stream output, long petitionId, string? status, string? country, CancellationToken cancellationToken) =>
-        SignatoriesXlsx.WriteAsync(output, RowsAsync(petitionId, status, country, cancellationToken), cancellationToken);
+        WriteXlsxAsync(output, petitionId, status, country, partner: null, cancellationToken);
 
-    private async IAsyncEnumerable<SignatoryCsvRow> RowsAsync(long petitionId, string? status, string? country, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public Task WriteXlsxAsync(Stream output, long petitionId, string? status, string? country, string? partner, CancellationToken cancellationToken) =>
+        SignatoriesXlsx.WriteAsync(output, RowsAsync(petitionId, status, country, partner, cancellationToken), cancellationToken);
+
+    private async IAsyncEnumerable<SignatoryCsvRow> RowsAsync(
+        long petitionId, string? status, string? country, string? partner, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         var rows = connection.QueryUnbufferedAsync<ExportRow>("""
             SELECT o.name AS organisation, o.city, o.country, s.contact_name AS contactName, s.contact_role AS contactRole,
                    s.contact_email AS contactEmail, coalesce(s.website, o.website) AS website, s.status, s.signed_at AS signedAt,
                    s.confirmed_at AS confirmedAt, s.listed_at AS listedAt, s.withdrawn_at AS withdrawnAt,
-                   s.withdrawal_reason AS withdrawalReason, s.source, s.comment, s.flags, s.language
+                   s.withdrawal_reason AS withdrawalReason, s.source, s.comment, s.flags, s.language, s.ref
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id
             WHERE s.petition_id = @petitionId AND (@status IS NULL OR s.status = @status) AND (@country IS NULL OR o.country = @country)
+              AND (@partner IS NULL OR s.ref = @partner)
             ORDER BY s.id
-            """, new { petitionId, status, country });
+            """, new { petitionId, status, country, partner });
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
             yield return new SignatoryCsvRow
@@ -52,6 +61,7 @@ public sealed class SignatureExport(Db db)
                 Comment = row.Comment,
                 Flags = row.Flags,
                 Language = row.Language,
+                Ref = row.Ref,
             };
         }
     }
@@ -83,5 +93,6 @@ public sealed class SignatureExport(Db db)
         public string? Comment { get; init; }
         public string Flags { get; init; } = "";
         public string? Language { get; init; }
+        public string? Ref { get; init; }
     }
 }

@@ -10,7 +10,8 @@ namespace Petitions.Signatures;
 /// <summary>What the console's list of a letter's signatures shows: filters, a search, an order and where the page starts.</summary>
 /// <param name="Country">An ISO code, <see cref="ConsoleList.International"/> for organisations without one, or null for all.</param>
 /// <param name="After">The cursor of the row before this page (<see cref="ConsolePage.Next"/>), or null for the first page.</param>
-public sealed record ConsoleQuery(string? Status, string? Country, string? Flag, string? Search, string Sort, string? After);
+/// <param name="Partner">Only the sign-ons this partner's link brought (a partner coordinator's view), or null for all.</param>
+public sealed record ConsoleQuery(string? Status, string? Country, string? Flag, string? Search, string Sort, string? After, string? Partner = null);
 
 /// <param name="Next">The cursor of the next page, or null on the last.</param>
 public sealed record ConsolePage(IReadOnlyList<SignatureRecord> Rows, string? Next);
@@ -70,6 +71,12 @@ public sealed class ConsoleList(Db db, TimeProvider clock)
             parameters.Add("status", query.Status);
         }
 
+        if (query.Partner is not null)
+        {
+            where.Append(" AND s.ref = @partner");
+            parameters.Add("partner", query.Partner);
+        }
+
         if (query.Country == International)
         {
             where.Append(" AND o.country IS NULL");
@@ -121,10 +128,14 @@ public sealed class ConsoleList(Db db, TimeProvider clock)
     }
 
     /// <summary>The counts behind the filters' choices, over the whole letter.</summary>
-    public async Task<ConsoleCounts> CountsAsync(long petitionId, CancellationToken cancellationToken = default)
+    public Task<ConsoleCounts> CountsAsync(long petitionId, CancellationToken cancellationToken = default) =>
+        CountsAsync(petitionId, partner: null, cancellationToken);
+
+    /// <param name="partner">Only the sign-ons that partner's link brought; such counts are never reused.</param>
+    public async Task<ConsoleCounts> CountsAsync(long petitionId, string? partner, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
-        if (counted.TryGetValue(petitionId, out var earlier) && now - earlier.CountedAt < ReuseCountsFor)
+        if (partner is null && counted.TryGetValue(petitionId, out var earlier) && now - earlier.CountedAt < ReuseCountsFor)
         {
             return earlier with { Reused = true };
         }
@@ -134,9 +145,9 @@ public sealed class ConsoleList(Db db, TimeProvider clock)
         var groups = (await connection.QueryAsync<(string Status, string? Country, string Flags, long Count)>(new CommandDefinition("""
             SELECT s.status, o.country, s.flags, count(*)
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id
-            WHERE s.petition_id = @petitionId
+            WHERE s.petition_id = @petitionId AND (@partner IS NULL OR s.ref = @partner)
             GROUP BY s.status, o.country, s.flags
-            """, new { petitionId }, cancellationToken: cancellationToken))).ToList();
+            """, new { petitionId, partner }, cancellationToken: cancellationToken))).ToList();
         var counts = new ConsoleCounts(
             groups.Sum(g => g.Count),
             groups.GroupBy(g => g.Status).ToDictionary(g => g.Key, g => g.Sum(x => x.Count)),
@@ -145,6 +156,11 @@ public sealed class ConsoleList(Db db, TimeProvider clock)
             groups.SelectMany(g => g.Flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(flag => (Flag: flag, g.Count)))
                 .GroupBy(f => f.Flag).Select(g => (g.Key, g.Sum(x => x.Count))).OrderBy(f => f.Key, StringComparer.Ordinal).ToList(),
             now, Reused: false);
+        if (partner is not null)
+        {
+            return counts;
+        }
+
         if (counts.Total >= LongLetter && timer.Elapsed >= SlowCount)
         {
             counted[petitionId] = counts;

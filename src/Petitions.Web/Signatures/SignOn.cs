@@ -221,7 +221,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 sign.Email, request.Website, sign.Now)
             {
                 Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
-                Language = sign.Language, TranslationVersion = sign.TranslationVersion,
+                Language = sign.Language, TranslationVersion = sign.TranslationVersion, Ref = request.Ref,
             },
             SignatureAction.Sign, "signatory", null, sign.Now);
 

@@ -26,6 +26,9 @@ public sealed record SignRequest
     /// <summary>The language the sign-on is made in (its emails are in it); the letter's own when not given.</summary>
     public string? Language { get; init; }
 
+    /// <summary>The code of the partner whose link brought the sign-on (<c>?ref=CODE</c>), if one did.</summary>
+    public string? Ref { get; init; }
+
     /// <summary>
     /// On a cleaned request, the request as it was sent: cleaning drops control characters and
     /// bidi overrides that the validator must still refuse. Null on a request as it arrived.
@@ -53,6 +56,7 @@ public sealed record SignRequest
         Comment = Comment is null ? null : CleanComment(Comment),
         Consent = Consent,
         Language = CleanOrNull(Language)?.ToLowerInvariant(),
+        Ref = CleanOrNull(Ref)?.ToLowerInvariant(),
         Sent = this,
     };
 
@@ -168,6 +172,10 @@ public sealed class SignRequestValidator : AbstractValidator<SignRequest>
 
         RuleFor(r => r.Language).Must(l => l is null || Petitions.LetterLanguages.IsKnown(l))
             .WithLocalMessage(Petitions.LetterLanguages.UnknownMessage);
+
+        // Whether the letter has that partner is asked where the letter is known (SignaturesApi).
+        RuleFor(r => r.Ref).Must(r => r is null || Partners.PartnerStore.IsCode(r))
+            .WithLocalMessage("The partner code (ref) is 1 to 32 lower-case letters, digits or hyphens.");
 
         // U+FFFD is what a reader makes of bytes that are not UTF-8: the text that was meant is lost.
         foreach (var field in new System.Linq.Expressions.Expression<Func<SignRequest, string?>>[]

@@ -10,7 +10,10 @@ public sealed record SignatureRecord(
     string? ContactEmail, string? Website, string? Comment, string Status, DateTimeOffset SignedAt, DateTimeOffset? ConfirmedAt,
     DateTimeOffset? ListedAt, DateTimeOffset? WithdrawnAt, string? WithdrawalReason, string Source, IReadOnlyList<string> Flags,
     DateTimeOffset? RejectedAt, string? RejectionReason, string? ConsentVersion, DateTimeOffset? ConsentedAt, long? PetitionVersion,
-    string? Language, long? TranslationVersion);
+    [property: System.Text.Json.Serialization.JsonPropertyOrder(2)] string? Language,
+    [property: System.Text.Json.Serialization.JsonPropertyOrder(2)] long? TranslationVersion,
+    // Before language in the JSON, as the contract lists the fields: …, source, flags, ref, language.
+    [property: System.Text.Json.Serialization.JsonPropertyOrder(1)] string? Ref = null);
 
 public sealed record EventRecord(DateTimeOffset At, string Actor, string Kind, string? From, string? To, string? Reason);
 
@@ -27,7 +30,7 @@ public sealed class SignatureRecords(Db db)
                s.confirmed_at AS confirmedAt, s.listed_at AS listedAt, s.withdrawn_at AS withdrawnAt, s.withdrawal_reason AS withdrawalReason,
                s.source, s.flags, s.rejected_at AS rejectedAt, s.rejection_reason AS rejectionReason, s.consent_version AS consentVersion,
                s.consented_at AS consentedAt, s.petition_version AS petitionVersion,
-               s.language, s.translation_version AS translationVersion
+               s.language, s.translation_version AS translationVersion, s.ref
         FROM signatures s JOIN organisations o ON o.id = s.organisation_id
         """;
 
@@ -69,23 +72,33 @@ public sealed class SignatureRecords(Db db)
     /// One page in id order (keyset: the ids after <paramref name="after"/>, at most <paramref name="limit"/>),
     /// or every matching record when no limit is given.
     /// </summary>
+    public Task<IReadOnlyList<SignatureRecord>> ListAsync(
+        long petitionId, string? status, string? country, long? after, int? limit, CancellationToken cancellationToken = default) =>
+        ListAsync(petitionId, partner: null, status, country, after, limit, cancellationToken);
+
+    /// <param name="partner">Only the sign-ons that partner's link brought (a partner coordinator's view); null: all of them.</param>
     public async Task<IReadOnlyList<SignatureRecord>> ListAsync(
-        long petitionId, string? status, string? country, long? after, int? limit, CancellationToken cancellationToken = default)
+        long petitionId, string? partner, string? status, string? country, long? after, int? limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(Select + $"""
 
             WHERE s.petition_id = @petitionId AND (@status IS NULL OR s.status = @status) AND (@country IS NULL OR o.country = @country)
-              AND s.id > @after
+              AND s.id > @after AND (@partner IS NULL OR s.ref = @partner)
             ORDER BY s.id{(limit is null ? "" : " LIMIT @limit")}
-            """, new { petitionId, status, country, after = after ?? 0L, limit });
+            """, new { petitionId, status, country, after = after ?? 0L, limit, partner });
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
-    public async Task<SignatureRecord?> FindAsync(long petitionId, long id, CancellationToken cancellationToken = default)
+    public Task<SignatureRecord?> FindAsync(long petitionId, long id, CancellationToken cancellationToken = default) =>
+        FindAsync(petitionId, id, partner: null, cancellationToken);
+
+    /// <param name="partner">A partner coordinator's partner: another partner's sign-on (or one of none) is not found.</param>
+    public async Task<SignatureRecord?> FindAsync(long petitionId, long id, string? partner, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(Select + "\nWHERE s.petition_id = @petitionId AND s.id = @id", new { petitionId, id });
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(Select + "\nWHERE s.petition_id = @petitionId AND s.id = @id AND (@partner IS NULL OR s.ref = @partner)",
+            new { petitionId, id, partner });
         return row?.ToRecord();
     }
 
@@ -143,11 +156,12 @@ public sealed class SignatureRecords(Db db)
         public string? Language { get; init; }
         public long? TranslationVersion { get; init; }
         public string? SortName { get; init; }
+        public string? Ref { get; init; }
 
         public SignatureRecord ToRecord() => new(
             Id, Organisation, City, Country, Countries.NameOf(Country), ContactName, ContactRole, ContactEmail, Website, Comment, Status,
             Time.Parse(SignedAt), Time.ParseOrNull(ConfirmedAt), Time.ParseOrNull(ListedAt), Time.ParseOrNull(WithdrawnAt), WithdrawalReason,
             Source, Flags.Split(' ', StringSplitOptions.RemoveEmptyEntries), Time.ParseOrNull(RejectedAt), RejectionReason, ConsentVersion,
-            Time.ParseOrNull(ConsentedAt), PetitionVersion, Language, TranslationVersion);
+            Time.ParseOrNull(ConsentedAt), PetitionVersion, Language, TranslationVersion, Ref);
     }
 }

@@ -32,6 +32,9 @@ public sealed record SignatureDraft(
 
     public int? TranslationVersion { get; init; }
 
+    /// <summary>The code of the partner whose link brought the sign-on.</summary>
+    public string? Ref { get; init; }
+
     /// <summary>For a withdrawal that travels with an imported list: when (else now) and why.</summary>
     public DateTimeOffset? WithdrawnAt { get; init; }
 
@@ -207,11 +210,11 @@ public sealed class SignatureStore(Db db)
         var signatureId = Prepared.Command(connection, transaction, """
             INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at,
-                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, language, translation_version, sort_name)
+                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, language, translation_version, sort_name, ref)
             VALUES (@petitionId, @organisationId, @status, @source, @flags, @contactName, @contactRole, @email,
                     @website, @comment, @version, @consentVersion, @consentedAt, @signedAt,
                     @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason, @language, @translationVersion,
-                    (SELECT loose_key FROM organisations WHERE id = @organisationId))
+                    (SELECT loose_key FROM organisations WHERE id = @organisationId), @ref)
             RETURNING id
             """)
             .With("@petitionId", draft.PetitionId).With("@organisationId", draft.OrganisationId).With("@status", status)
@@ -225,6 +228,7 @@ public sealed class SignatureStore(Db db)
             .With("@withdrawnAt", withdrawn ? Time.Format(draft.WithdrawnAt ?? now) : null)
             .With("@withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
             .With("@language", draft.Language).With("@translationVersion", draft.TranslationVersion)
+            .With("@ref", draft.Ref)
             .ScalarInt64()!.Value;
         Record(connection, transaction, draft.PetitionId, signatureId, actor, action == SignatureAction.Sign ? "signed" : "imported",
             null, status, reason, now);

@@ -57,7 +57,7 @@ public static class SignaturesApi
 
     private static async Task<IResult> SignAsync(
         string slug, HttpRequest request, PetitionStore petitions, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
-        CancellationToken cancellationToken)
+        Partners.PartnerStore partners, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<SignRequest>(request, MaxBodyBytes, Json, cancellationToken);
         if (problem is not null)
@@ -74,9 +74,16 @@ public static class SignaturesApi
 
         var sign = body!.Cleaned();
         var validation = await validator.ValidateAsync(sign, cancellationToken);
-        if (!validation.IsValid)
+        var errors = Errors(validation);
+        // A script names its partner on purpose: an unknown one is an error to fix, not a sign-on to misattribute.
+        if (sign.Ref is not null && !errors.ContainsKey("ref") && !await partners.ExistsAsync(petition!.Id, sign.Ref, cancellationToken))
         {
-            return ValidationProblem(validation);
+            errors["ref"] = [Texts.Validation("The letter has no partner of that code.")];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: Texts.Validation("The sign-on has errors"));
         }
 
         var language = sign.Language ?? Web.Languages.Current.Code;

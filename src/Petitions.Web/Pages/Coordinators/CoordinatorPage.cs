@@ -15,6 +15,9 @@ public abstract class CoordinatorPage(PetitionStore petitions, CoordinatorStore 
 
     protected string Actor => CoordinatorsApi.Actor(User);
 
+    /// <summary>The partner the coordinator is limited to on this page's letter, or null for the whole letter.</summary>
+    public string? Partner => LetterAccessHandler.PartnerOf(HttpContext);
+
     /// <returns>The letter, or null after setting 404. Access to it was decided before the page ran (LetterAccessHandler).</returns>
     protected async Task<Petition?> LetterAsync(string slug, CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Coordinators;
 
+[OpenToPartnerCoordinators]
 public sealed class LetterModel(
     PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, ConsoleList list, SignOnTimelines timelines, Db db)
     : CoordinatorPage(petitions, coordinators)
@@ -57,7 +58,7 @@ public sealed class LetterModel(
         }
 
         // After a decision in the queue: say what was done, to whom, and stay in the queue.
-        if (done is "approved" or "rejected" && id is { } decided && await records.FindAsync(Letter.Id, decided, cancellationToken) is { } signature)
+        if (done is "approved" or "rejected" && id is { } decided && await records.FindAsync(Letter.Id, decided, Partner, cancellationToken) is { } signature)
         {
             Message = done == "approved" ? Resources.Texts.Page("Approved: {0} is listed.", signature.Organisation) : Resources.Texts.Page("Rejected: {0} is not listed.", signature.Organisation);
         }
@@ -97,7 +98,7 @@ public sealed class LetterModel(
         var names = new List<string>();
         foreach (var chosenId in chosen)
         {
-            if (await records.FindAsync(Letter.Id, chosenId, cancellationToken) is { } found)
+            if (await records.FindAsync(Letter.Id, chosenId, Partner, cancellationToken) is { } found)
             {
                 names.Add(found.Organisation);
             }
@@ -154,6 +155,12 @@ public sealed class LetterModel(
         if ((Letter = await LetterAsync(slug, cancellationToken)) is null)
         {
             return Page();
+        }
+
+        // Failed emails are of every partner's sign-ons: the whole letter's coordinators see and send them.
+        if (Partner is not null)
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
         }
 
         if (!EmailAddress.TryNormalise(address, out var corrected, out _))
@@ -249,19 +256,19 @@ public sealed class LetterModel(
             after = null;
         }
 
-        return new ConsoleQuery(status, country, flag, q, sort, after);
+        return new ConsoleQuery(status, country, flag, q, sort, after, Partner);
     }
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var letter = Letter!;
-        var queue = await list.PageAsync(letter.Id, new ConsoleQuery(SignatureStatus.Confirmed, null, null, null, ConsoleList.ByDateOldestFirst, null), cancellationToken);
-        Counts = await list.CountsAsync(letter.Id, cancellationToken);
+        var queue = await list.PageAsync(letter.Id, new ConsoleQuery(SignatureStatus.Confirmed, null, null, null, ConsoleList.ByDateOldestFirst, null, Partner), cancellationToken);
+        Counts = await list.CountsAsync(letter.Id, Partner, cancellationToken);
         QueueTotal = Counts.ByStatus.GetValueOrDefault(SignatureStatus.Confirmed);
         Queue = queue.Rows;
         Resembles = await records.ResemblancesAsync(letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
         Rows = await list.PageAsync(letter.Id, Query, cancellationToken);
-        Failed = await records.FailedEmailsAsync(letter.Id, cancellationToken);
+        Failed = Partner is null ? await records.FailedEmailsAsync(letter.Id, cancellationToken) : [];
         Timeline = await timelines.ReadAsync(letter.Id, cancellationToken);
         await using var connection = await db.OpenAsync(cancellationToken);
         Translations = await TranslationStore.ListAsync(connection, null, letter.Id);

@@ -7,6 +7,7 @@ using Petitions.Signatures;
 namespace Petitions.Pages.Coordinators;
 
 /// <summary>One signatory: contact, role, domain check, history, and the coordinator's actions.</summary>
+[OpenToPartnerCoordinators]
 public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coordinators, SignatureRecords records, Review review, Data.Db db)
     : CoordinatorPage(petitions, coordinators)
 {
@@ -37,6 +38,28 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
 
     /// <summary>"coordinator:3" as the coordinator's name or address.</summary>
     public IReadOnlyDictionary<string, string> ActorNames { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Before any handler: to a coordinator limited to a partner, another partner's sign-on (or one that
+    /// came by no partner) is absent, to see and to act on. Its ref never changes, so the check holds.
+    /// </summary>
+    public override async Task OnPageHandlerExecutionAsync(
+        Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        if (Partner is { } partner && RouteData.Values["slug"] is string slug
+            && long.TryParse(RouteData.Values["id"] as string, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            && await Petitions.FindAsync(slug, HttpContext.RequestAborted) is { } letter
+            && await records.FindAsync(letter.Id, id, partner, HttpContext.RequestAborted) is null)
+        {
+            Response.Headers.CacheControl = "no-cache, no-store";
+            context.Result = NotFound();
+            return;
+        }
+
+        await next();
+    }
 
     public Task<IActionResult> OnGetAsync([FromRoute] string slug, [FromRoute] long id, string? done, CancellationToken cancellationToken)
     {

@@ -5,13 +5,24 @@ using Petitions.Signatures;
 
 namespace Petitions.Pages.Letters;
 
-public sealed class ShowModel(PetitionStore letters, PublicListCache lists, LetterPageCache pages, TimeProvider clock) : PageModel
+public sealed class ShowModel(PetitionStore letters, PublicListCache lists, LetterPageCache pages, TimeProvider clock, Partners.PartnerStore partners)
+    : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
-        if (await LoadAsync(letters, await letters.FindAsync(slug, cancellationToken), lists, clock, SignFormView.Empty(slug), cancellationToken) is not { } view)
+        var letter = await letters.FindAsync(slug, cancellationToken);
+        // Through a partner's link the form carries its code; a code the letter does not know is ignored, so a
+        // mistyped link still shows the letter and its form.
+        var partner = Request.Query["ref"] is { Count: 1 } given ? given.ToString().Trim().ToLowerInvariant() : null;
+        if (letter is null || !await partners.ExistsAsync(letter.Id, partner, cancellationToken))
+        {
+            partner = null;
+        }
+
+        var form = partner is null ? SignFormView.Empty(slug) : SignFormView.Empty(slug) with { Values = new SignRequest { Ref = partner } };
+        if (await LoadAsync(letters, letter, lists, clock, form, cancellationToken) is not { } view)
         {
             return NotFound();
         }
@@ -19,7 +30,8 @@ public sealed class ShowModel(PetitionStore letters, PublicListCache lists, Lett
         View = view;
         Web.Languages.Offer(HttpContext, view.Languages);
         // With the lists cached, the page is too (LetterPageCache); without, each list is new and so would be each page.
-        return lists.Enabled ? new CachedLetterPageResult(pages, view) : Page();
+        // The kept page has no partner in its form: a partner's link is rendered for its request.
+        return lists.Enabled && partner is null ? new CachedLetterPageResult(pages, view) : Page();
     }
 
     /// <returns>The letter page's content, or null when there is no public letter of that name.</returns>

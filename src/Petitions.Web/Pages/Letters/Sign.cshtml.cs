@@ -14,7 +14,7 @@ namespace Petitions.Pages.Letters;
 [EnableRateLimiting(RateLimits.SignOnPolicy)]
 public sealed class SignModel(
     PetitionStore petitions, PublicListCache lists, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
-    ILogger<SignModel> logger) : PageModel
+    Partners.PartnerStore partners, ILogger<SignModel> logger) : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
@@ -50,11 +50,17 @@ public sealed class SignModel(
             return Refusal(refused);
         }
 
+        // A partner's link that names no partner of this letter (mistyped, or removed since) must not stop anyone signing: ignored.
+        if (form["ref"].Count == 1 && await partners.ExistsAsync(letter!.Id, form["ref"].ToString().Trim().ToLowerInvariant(), cancellationToken))
+        {
+            request = request with { Ref = form["ref"].ToString().Trim().ToLowerInvariant() };
+        }
+
         // The honeypot: people cannot see the field, scripts fill it in. Same answer, nothing stored.
         if (!string.IsNullOrEmpty(form["fax"]))
         {
             logger.LogInformation("A sign-on with the honeypot filled in was dropped.");
-            return SeeOther(slug);
+            return SeeOther(slug, request.Ref);
         }
 
         // The page shows again what was typed; the rules and the sign-on take it cleaned. "No country"
@@ -93,15 +99,16 @@ public sealed class SignModel(
         var language = sign.Language ?? Web.Languages.Current.Code;
         var (read, _, translation) = await petitions.InLanguageAsync(letter!, language, cancellationToken);
         var outcome = await signOn.SignAsync(read, sign, "form", translation, cancellationToken);
-        return outcome == SignOnOutcome.Accepted ? SeeOther(slug) : Refusal(outcome);
+        return outcome == SignOnOutcome.Accepted ? SeeOther(slug, sign.Ref) : Refusal(outcome);
     }
 
     private StatusCodeResult Refusal(SignOnOutcome outcome) =>
         outcome == SignOnOutcome.UnknownPetition ? NotFound() : StatusCode(StatusCodes.Status409Conflict);
 
-    private StatusCodeResult SeeOther(string slug)
+    // The partner's code goes along, so that "sign again" from the page after it is still through the partner's link.
+    private StatusCodeResult SeeOther(string slug, string? partner)
     {
-        Response.Headers.Location = $"/petitions/{Uri.EscapeDataString(slug)}/check-email";
+        Response.Headers.Location = $"/petitions/{Uri.EscapeDataString(slug)}/check-email" + (partner is null ? "" : $"?ref={Uri.EscapeDataString(partner)}");
         return StatusCode(StatusCodes.Status303SeeOther);
     }
 }
