@@ -26,6 +26,9 @@ public sealed record SignRequest
     /// <summary>The language the sign-on is made in (its emails are in it); the letter's own when not given.</summary>
     public string? Language { get; init; }
 
+    /// <summary>A preview link's token (PreviewLinks): signs a letter before its opening time. Not stored; not cleaned.</summary>
+    public string? Preview { get; init; }
+
     /// <summary>
     /// On a cleaned request, the request as it was sent: cleaning drops control characters and
     /// bidi overrides that the validator must still refuse. Null on a request as it arrived.
