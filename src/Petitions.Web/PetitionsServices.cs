@@ -26,6 +26,7 @@ public static class PetitionsServices
         services.AddSingleton<SignOnTimelines>();
         services.AddSingleton<PlaceResolver>();
         services.AddSingleton<PetitionStore>();
+        services.AddSingleton<PreviewLinks>();
         services.AddSingleton<SignatureStore>();
         services.AddSingleton<PublicListCache>();
         services.AddSingleton<ListChanges>();

@@ -100,6 +100,7 @@ public static class CoordinatorsApi
             .Produces<string>(StatusCodes.Status200OK, "text/plain").WithMetadata(PartnerCoordinators);
         letter.MapTranslationsApi();
         Partners.PartnersApi.MapPartnersApi(letter);
+        letter.MapPreviewsApi();
         // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
             .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription().WithMetadata(PartnerCoordinators);

@@ -3,10 +3,10 @@ using Petitions.Petitions;
 
 namespace Petitions.Pages;
 
-public sealed class IndexModel(PetitionStore petitions) : PageModel
+public sealed class IndexModel(PetitionStore petitions, TimeProvider clock) : PageModel
 {
     public IReadOnlyList<PetitionSummary> Letters { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Letters = await petitions.ListPublicAsync(openOnly: true, cancellationToken);
+        Letters = await petitions.ListPublicAsync(openOnly: true, clock.GetUtcNow(), cancellationToken);
 }

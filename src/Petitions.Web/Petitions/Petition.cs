@@ -110,8 +110,24 @@ public sealed record Petition(
     /// <summary>The origins (scheme, host and port) that may frame the letter's sign-on form; none by default.</summary>
     public IReadOnlyList<string> Origins => EmbedOrigins ?? [];
 
-    /// <summary>Open, and not past its closing time.</summary>
-    public bool AcceptsSignOns(DateTimeOffset now) => Status == PetitionStatus.Open && (ClosesAt is null || now < ClosesAt);
+    /// <summary>Open, opened (or <paramref name="preview"/>: the holder of a preview link signs before the opening), and not past its closing time.</summary>
+    public bool AcceptsSignOns(DateTimeOffset now, bool preview = false) =>
+        Status == PetitionStatus.Open && (preview || HasOpenedAt(now)) && (ClosesAt is null || now < ClosesAt);
+
+    /// <summary>
+    /// Whether the public sees the letter now: not a draft, and past its opening time. The one rule for
+    /// every public route (page, JSON, lists, map, print, embed, badge); before it, 404.
+    /// </summary>
+    public bool IsPublicAt(DateTimeOffset now) => Status != PetitionStatus.Draft && HasOpenedAt(now);
+
+    /// <summary>No opening time, or it has come (at that very second).</summary>
+    public bool HasOpenedAt(DateTimeOffset now) => OpensAt is null || now >= OpensAt;
+
+    /// <summary>Whether the public sees the names of the organisations listed: until <see cref="ListPublishedAt"/>, only their number.</summary>
+    public bool ListIsPublicAt(DateTimeOffset now) => ListPublishedAt is null || now >= ListPublishedAt;
+
+    /// <summary>Closed by its status or by its closing time having come.</summary>
+    public bool IsClosedAt(DateTimeOffset now) => Status == PetitionStatus.Closed || (ClosesAt is { } closes && now >= closes);
 }
 
 public sealed record PetitionSummary(string Slug, string Title, string Status, long SignatoryCount);

@@ -137,17 +137,23 @@ public sealed class PetitionStore(Db db)
             JsonSerializer.Deserialize<List<string>>(row.EmbedOrigins) ?? []);
     }
 
-    /// <summary>Letters with the number of organisations listed on each; drafts are never public.</summary>
-    public async Task<IReadOnlyList<PetitionSummary>> ListPublicAsync(bool openOnly, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Letters with the number of organisations listed on each; drafts are never public, nor letters before their
+    /// opening time (<see cref="Petition.IsPublicAt"/>). With <paramref name="openOnly"/>, those that take sign-ons now.
+    /// </summary>
+    public async Task<IReadOnlyList<PetitionSummary>> ListPublicAsync(bool openOnly, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
+        var at = Time.Format(now);
         var rows = await connection.QueryAsync<PetitionSummary>("""
             SELECT p.slug, p.title, p.status,
                    (SELECT count(*) FROM signatures s WHERE s.petition_id = p.id AND s.status = 'listed') AS signatoryCount
             FROM petitions p
-            WHERE p.status = 'open' OR (NOT @openOnly AND p.status = 'closed')
+            WHERE (p.status = 'open' OR (NOT @openOnly AND p.status = 'closed'))
+              AND (p.opens_at IS NULL OR p.opens_at <= @at)
+              AND (NOT @openOnly OR p.closes_at IS NULL OR p.closes_at > @at)
             ORDER BY p.created_at DESC, p.id DESC
-            """, new { openOnly });
+            """, new { openOnly, at });
         return rows.ToList();
     }
 

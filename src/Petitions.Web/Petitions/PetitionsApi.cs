@@ -23,15 +23,15 @@ public static class PetitionsApi
     {
         var group = routes.MapGroup("/api/petitions").WithTags("Petitions");
 
-        group.MapGet("/", async (PetitionStore petitions, CancellationToken cancellationToken) =>
-            TypedResults.Ok(await petitions.ListPublicAsync(openOnly: false, cancellationToken)))
+        group.MapGet("/", async (PetitionStore petitions, TimeProvider clock, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await petitions.ListPublicAsync(openOnly: false, clock.GetUtcNow(), cancellationToken)))
             .WithName("listLetters")
-            .WithSummary("Open and closed letters with the number of organisations listed on each.");
+            .WithSummary("Open and closed letters with the number of organisations listed on each; a letter before its opening time (opensAt) is not listed.");
 
         group.MapGet("/{slug}", async Task<Results<Ok<PetitionDocument>, ProblemHttpResult>> (
-            string slug, string? lang, PetitionStore petitions, SignatureStore signatures, CancellationToken cancellationToken) =>
+            string slug, string? lang, PetitionStore petitions, SignatureStore signatures, TimeProvider clock, CancellationToken cancellationToken) =>
         {
-            if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
+            if (await petitions.FindAsync(slug, cancellationToken) is not { } p || !p.IsPublicAt(clock.GetUtcNow()))
             {
                 return NotFound(slug);
             }
@@ -43,21 +43,30 @@ public static class PetitionsApi
             .WithSummary("A letter: its text, demand groups, footnotes and number of organisations listed; with lang, its published translation into that language, where there is one.");
 
         group.MapGet("/{slug}/signatories", async Task<Results<Ok<List<SignatoryDocument>>, ProblemHttpResult>> (
-            string slug, PetitionStore petitions, PublicListCache lists, CancellationToken cancellationToken) =>
+            string slug, PetitionStore petitions, PublicListCache lists, TimeProvider clock, CancellationToken cancellationToken) =>
         {
-            if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
+            var now = clock.GetUtcNow();
+            if (await petitions.FindAsync(slug, cancellationToken) is not { } p || !p.IsPublicAt(now))
             {
                 return NotFound(slug);
             }
 
+            // Embargoed (listPublishedAt not come yet): no names; the letter's signatoryCount says how many.
+            if (!p.ListIsPublicAt(now))
+            {
+                return TypedResults.Ok(new List<SignatoryDocument>());
+            }
+
             var listed = (await lists.GetAsync(p.Id, cancellationToken)).Signatories;
             return TypedResults.Ok(listed.Select(s => new SignatoryDocument(s.Organisation, s.City, s.Country, s.CountryName, s.SignedAt)).ToList());
-        }).WithName("listSignatories").WithSummary("The organisations listed on a letter, sorted by name. Never any contact data.");
+        }).WithName("listSignatories").WithSummary("The organisations listed on a letter, sorted by name. Never any contact data.")
+            .WithDescription("Until the letter's listPublishedAt the list is embargoed: this answers an empty array, and the letter's signatoryCount (GET /api/petitions/{slug}) and stats give the number.");
 
         group.MapGet("/{slug}/stats", async Task<Results<Ok<LetterStats>, ProblemHttpResult>> (
-            string slug, PetitionStore petitions, PublicListCache lists, CancellationToken cancellationToken) =>
+            string slug, PetitionStore petitions, PublicListCache lists, TimeProvider clock, CancellationToken cancellationToken) =>
         {
-            if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } p)
+            // Counts only, so the same while the list is embargoed.
+            if (await petitions.FindAsync(slug, cancellationToken) is not { } p || !p.IsPublicAt(clock.GetUtcNow()))
             {
                 return NotFound(slug);
             }

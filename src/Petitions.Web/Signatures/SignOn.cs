@@ -50,16 +50,19 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     /// Whether a letter takes a sign-on now: a missing or draft letter is unknown, one that is not
     /// open is refused. The one rule, for the callers' early answer and the writer's in its transaction.
     /// </summary>
-    public static SignOnOutcome Admits(Petition? letter, DateTimeOffset now) =>
+    /// <param name="preview">The sign-on came through a live preview link of the letter: it may sign before the opening time.</param>
+    public static SignOnOutcome Admits(Petition? letter, DateTimeOffset now, bool preview = false) =>
         letter is null || letter.Status == PetitionStatus.Draft ? SignOnOutcome.UnknownPetition
-        : letter.AcceptsSignOns(now) ? SignOnOutcome.Accepted
+        : letter.AcceptsSignOns(now, preview) ? SignOnOutcome.Accepted
         : SignOnOutcome.NotOpen;
 
     /// <param name="petition">The letter, as the caller found it (public and open) and as the signatory read it (its emails name its title so); its state is checked again when the sign-on is written.</param>
     /// <param name="request">A request, cleaned (<see cref="SignRequest.Cleaned"/>), that passed <see cref="SignRequestValidator"/>.</param>
     /// <param name="translationVersion">The version of the translation read (<see cref="PetitionStore.InLanguageAsync"/>), if one was.</param>
+    /// <param name="preview">The preview link's token the sign-on came with, if any: checked again in the writer's transaction.</param>
     public async Task<SignOnOutcome> SignAsync(
-        Petition petition, SignRequest request, string source, int? translationVersion = null, CancellationToken cancellationToken = default)
+        Petition petition, SignRequest request, string source, int? translationVersion = null, string? preview = null,
+        CancellationToken cancellationToken = default)
     {
         var sign = request.IsCleaned ? request : throw new ArgumentException("The request was not cleaned.", nameof(request));
         if (!EmailAddress.TryNormaliseClean(sign.ContactEmail, out var email, out _))
@@ -77,6 +80,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         };
         var (nearListed, imitates) = await NearListedAsync(petition.Id, sign.Organisation!, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken);
         prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates, TranslationVersion = translationVersion };
+        prepared = prepared with { PreviewHash = PreviewLinks.Hash(preview) };
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
         var outcome = await SignRetryingAsync(prepared, cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
@@ -138,7 +142,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     {
         var now = sign.Now;
         // The letter as it is now, in this transaction: it may have been closed since the caller looked.
-        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version FROM petitions WHERE id = @id")
+        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version, opens_at FROM petitions WHERE id = @id")
             .With("@id", sign.Petition.Id).ExecuteReader())
         {
             if (!reader.Read())
@@ -151,8 +155,13 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 Status = reader.GetString(0),
                 ClosesAt = reader.IsDBNull(1) ? null : Time.Parse(reader.GetString(1)),
                 Version = reader.GetInt32(2),
+                OpensAt = reader.IsDBNull(3) ? null : Time.Parse(reader.GetString(3)),
             };
-            if (Admits(current, now) is not SignOnOutcome.Accepted and var refused)
+            reader.Close();
+            // Before the opening only through a preview link, and one not revoked meanwhile.
+            var preview = !current.HasOpenedAt(now) && sign.PreviewHash is { } hash
+                && await PreviewLinks.AdmitsAsync(connection, transaction, current.Id, hash);
+            if (Admits(current, now, preview) is not SignOnOutcome.Accepted and var refused)
             {
                 return refused;
             }
@@ -347,6 +356,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
         /// <summary>The language of the request that signs: its emails are written by the group commit's writer, in another request's flow.</summary>
         public string Language { get; init; } = Web.Languages.English.Code;
+
+        /// <summary>The SHA-256 of the preview link's token the sign-on came with (<see cref="PreviewLinks.Hash"/>).</summary>
+        public byte[]? PreviewHash { get; init; }
     }
 
     private sealed class ExistingSignature

@@ -28,6 +28,8 @@ public sealed record SignRequest
 
     /// <summary>The code of the partner whose link brought the sign-on (<c>?ref=CODE</c>), if one did.</summary>
     public string? Ref { get; init; }
+    /// <summary>A preview link's token (PreviewLinks): signs a letter before its opening time. Not stored; not cleaned.</summary>
+    public string? Preview { get; init; }
 
     /// <summary>
     /// On a cleaned request, the request as it was sent: cleaning drops control characters and

@@ -177,11 +177,21 @@ public static class SignatoryMapRoute
     public static IEndpointRouteBuilder MapSignatoryMap(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/petitions/{slug}/map.svg", async Task<IResult> (
-            string slug, PetitionStore petitions, PublicListCache lists, SignatoryMap map, HttpContext context, CancellationToken cancellationToken) =>
+            string slug, PetitionStore petitions, PublicListCache lists, SignatoryMap map, HttpContext context, TimeProvider clock,
+            CancellationToken cancellationToken) =>
         {
-            if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } letter)
+            var now = clock.GetUtcNow();
+            if (await petitions.FindAsync(slug, cancellationToken) is not { } letter || !letter.IsPublicAt(now))
             {
                 return PetitionsApi.NotFound(slug);
+            }
+
+            // Embargoed: the cities would say who signed. An empty map, kept by no cache past the publication.
+            if (!letter.ListIsPublicAt(now))
+            {
+                var (shown, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
+                context.Response.Headers.CacheControl = "no-store";
+                return Results.Bytes(await map.GetAsync(shown, [], cancellationToken), "image/svg+xml; charset=utf-8");
             }
 
             // In the reader's language, with the letter's title as it reads in it.

@@ -57,7 +57,7 @@ public static class SignaturesApi
 
     private static async Task<IResult> SignAsync(
         string slug, HttpRequest request, PetitionStore petitions, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
-        Partners.PartnerStore partners, CancellationToken cancellationToken)
+        Partners.PartnerStore partners, PreviewLinks previews, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<SignRequest>(request, MaxBodyBytes, Json, cancellationToken);
         if (problem is not null)
@@ -67,7 +67,10 @@ public static class SignaturesApi
 
         // Refused before the fields are judged, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
         var petition = await petitions.FindAsync(slug, cancellationToken);
-        if (SignOn.Admits(petition, clock.GetUtcNow()) is not SignOnOutcome.Accepted and var refused)
+        // Before the opening only with a live preview link; an unknown or revoked one is as none (409).
+        var now = clock.GetUtcNow();
+        var preview = petition is not null && !petition.HasOpenedAt(now) && await previews.AdmitsAsync(petition.Id, body!.Preview, cancellationToken);
+        if (SignOn.Admits(petition, now, preview) is not SignOnOutcome.Accepted and var refused)
         {
             return Refusal(refused, slug);
         }
@@ -88,7 +91,7 @@ public static class SignaturesApi
 
         var language = sign.Language ?? Web.Languages.Current.Code;
         var (read, _, translation) = await petitions.InLanguageAsync(petition!, language, cancellationToken);
-        var outcome = await signOn.SignAsync(read, sign, "api", translation, cancellationToken);
+        var outcome = await signOn.SignAsync(read, sign, "api", translation, body!.Preview, cancellationToken);
         return outcome == SignOnOutcome.Accepted
             ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)
             : Refusal(outcome, slug);

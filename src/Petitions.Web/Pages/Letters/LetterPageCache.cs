@@ -41,6 +41,9 @@ public sealed class LetterPageCache
 
     internal void Store(Entry entry) => entries[(entry.Letter.Id, entry.Language)] = entry;
 
+    /// <summary>Whether the page may be served from, and kept in, the cache: only a page that anyone may be given.</summary>
+    internal static bool Keeps(LetterView view) => view.IsPublic;
+
     // One page per letter and language: the interface around the letter is in the reader's language.
     private static (long, string) Key(LetterView view) => (view.Letter.Id, System.Globalization.CultureInfo.CurrentUICulture.Name);
 
@@ -89,11 +92,18 @@ public sealed class LetterPageCache
     }
 
     /// <summary>A page as rendered: <see cref="Head"/>, then the request's antiforgery token when there is a form, then <see cref="Tail"/>.</summary>
-    internal sealed record Entry(Petition Letter, PublicList List, bool HasForm, byte[] Head, byte[] Tail, string Language, IReadOnlyList<string> Languages)
+    /// <remarks>
+    /// The times of a letter (opening, list publication, closing) are in the view as what they make of the page at the
+    /// request's time (the form, the names, "closed on"), so a page kept at 11:59:59 is not the one asked for at 12:00:00
+    /// on any node. Preview and coordinator pages are never kept (<see cref="LetterView.IsPublic"/>).
+    /// </remarks>
+    internal sealed record Entry(Petition Letter, PublicList List, bool HasForm, byte[] Head, byte[] Tail, string Language, IReadOnlyList<string> Languages,
+        bool ListHidden = false, DateTimeOffset? ClosedAt = null)
     {
         // The languages too: the switcher and the alternate links name them.
         public bool Matches(LetterView view) =>
-            ReferenceEquals(List, view.Signatories) && Language == System.Globalization.CultureInfo.CurrentUICulture.Name && HasForm == view.Form is not null
+            view.IsPublic && ReferenceEquals(List, view.Signatories) && Language == System.Globalization.CultureInfo.CurrentUICulture.Name && HasForm == view.Form is not null
+            && ListHidden == view.ListHidden && ClosedAt == view.ClosedAt
             && SameLetter(Letter, view.Letter) && Languages.SequenceEqual(view.Languages);
     }
 
@@ -183,7 +193,7 @@ internal sealed class CachedLetterPageResult(LetterPageCache cache, LetterView v
         }
 
         var page = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        var entry = response.StatusCode == StatusCodes.Status200OK ? Split(http, page.Span) : null;
+        var entry = response.StatusCode == StatusCodes.Status200OK && LetterPageCache.Keeps(view) ? Split(http, page.Span) : null;
         if (entry is not null)
         {
             cache.Store(entry);
@@ -203,7 +213,8 @@ internal sealed class CachedLetterPageResult(LetterPageCache cache, LetterView v
     {
         if (view.Form is null)
         {
-            return new LetterPageCache.Entry(view.Letter, view.Signatories, false, page.ToArray(), [], System.Globalization.CultureInfo.CurrentUICulture.Name, view.Languages);
+            return new LetterPageCache.Entry(view.Letter, view.Signatories, false, page.ToArray(), [], System.Globalization.CultureInfo.CurrentUICulture.Name, view.Languages,
+                view.ListHidden, view.ClosedAt);
         }
 
         // The form rendered this request's token (the antiforgery feature keeps it for the request).
@@ -214,7 +225,8 @@ internal sealed class CachedLetterPageResult(LetterPageCache cache, LetterView v
             return null;
         }
 
-        return new LetterPageCache.Entry(view.Letter, view.Signatories, true, page[..at].ToArray(), page[(at + token.Length)..].ToArray(), System.Globalization.CultureInfo.CurrentUICulture.Name, view.Languages);
+        return new LetterPageCache.Entry(view.Letter, view.Signatories, true, page[..at].ToArray(), page[(at + token.Length)..].ToArray(), System.Globalization.CultureInfo.CurrentUICulture.Name, view.Languages,
+                view.ListHidden, view.ClosedAt);
     }
 
     private static byte[] TokenBytes(HttpContext http) =>

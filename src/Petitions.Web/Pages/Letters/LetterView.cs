@@ -8,8 +8,20 @@ namespace Petitions.Pages.Letters;
 /// <summary>What the letter page shows: the letter, its supporters, and the sign-on form while it is open.</summary>
 /// <param name="Letter">The letter as read in the request's language: its published translation, or as written.</param>
 /// <param name="Languages">The languages it can be read in: its own, then its published translations'.</param>
-public sealed record LetterView(Petition Letter, PublicList Signatories, SignFormView? Form, IReadOnlyList<string> Languages)
+/// <param name="ListHidden">The list is embargoed for this reader (<see cref="Petition.ListIsPublicAt"/>): the count, no names.</param>
+/// <param name="Preview">Shown through a preview link before the opening; never kept in <see cref="LetterPageCache"/>.</param>
+/// <param name="Coordinator">Shown to a coordinator of the letter before the opening; never kept either.</param>
+/// <param name="At">The time the page is for: "closed on …" once the closing time has come.</param>
+public sealed record LetterView(
+    Petition Letter, PublicList Signatories, SignFormView? Form, IReadOnlyList<string> Languages,
+    bool ListHidden = false, bool Preview = false, bool Coordinator = false, DateTimeOffset? At = null)
 {
+    /// <summary>Whether the page may be kept and given to anyone: not a preview's, nor a coordinator's.</summary>
+    public bool IsPublic => !Preview && !Coordinator;
+
+    /// <summary>The closing time, once it has come: the page says "Closed on …".</summary>
+    public DateTimeOffset? ClosedAt => Letter.ClosesAt is { } closes && At is { } at && at >= closes ? closes : null;
+
     /// <summary>The language of the letter's text where it is not the page's (no translation into it): for <c>lang</c> attributes.</summary>
     public string? TextLanguage => Letter.Language == Web.Languages.Current.Code ? null : Letter.Language;
 

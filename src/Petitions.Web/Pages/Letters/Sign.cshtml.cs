@@ -14,7 +14,7 @@ namespace Petitions.Pages.Letters;
 [EnableRateLimiting(RateLimits.SignOnPolicy)]
 public sealed class SignModel(
     PetitionStore petitions, PublicListCache lists, IValidator<SignRequest> validator, SignOn signOn, TimeProvider clock,
-    Partners.PartnerStore partners, ILogger<SignModel> logger) : PageModel
+    Partners.PartnerStore partners, ILogger<SignModel> logger, PreviewLinks previews) : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
@@ -42,12 +42,18 @@ public sealed class SignModel(
             // The language the page was read in: a field of the form, so the sign-on records it whatever the cookie says by then.
             Language = form["language"].Count == 1 ? form["language"].ToString() : null,
         };
+        // The preview link's token rides the form (a hidden field) from a page shown before the opening.
+        var previewToken = form[PreviewLinks.Parameter].Count == 1 ? form[PreviewLinks.Parameter].ToString() : null;
+        request = request with { Preview = previewToken };
 
         // Refused before the honeypot and the fields, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
         var letter = await petitions.FindAsync(slug, cancellationToken);
-        if (SignOn.Admits(letter, clock.GetUtcNow()) is not SignOnOutcome.Accepted and var refused)
+        var now = clock.GetUtcNow();
+        var preview = letter is not null && !letter.HasOpenedAt(now) && await previews.AdmitsAsync(letter.Id, previewToken, cancellationToken);
+        if (SignOn.Admits(letter, now, preview) is not SignOnOutcome.Accepted and var refused)
         {
-            return Refusal(refused);
+            // Before the opening, without a live preview link, the letter is not there for this reader.
+            return letter is not null && !letter.IsPublicAt(now) ? NotFound() : Refusal(refused);
         }
 
         // A partner's link that names no partner of this letter (mistyped, or removed since) must not stop anyone signing: ignored.
@@ -89,8 +95,8 @@ public sealed class SignModel(
 
         if (errors.Count > 0)
         {
-            View = (await ShowModel.LoadAsync(petitions, lists, clock, slug,
-                new SignFormView(slug, request, errors), cancellationToken))!;
+            View = (await ShowModel.LoadAsync(petitions, letter, lists, clock,
+                new SignFormView(slug, request, errors), cancellationToken, preview))!;
             Web.Languages.Offer(HttpContext, View.Languages);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
@@ -98,7 +104,7 @@ public sealed class SignModel(
 
         var language = sign.Language ?? Web.Languages.Current.Code;
         var (read, _, translation) = await petitions.InLanguageAsync(letter!, language, cancellationToken);
-        var outcome = await signOn.SignAsync(read, sign, "form", translation, cancellationToken);
+        var outcome = await signOn.SignAsync(read, sign, "form", translation, previewToken, cancellationToken);
         return outcome == SignOnOutcome.Accepted ? SeeOther(slug, sign.Ref) : Refusal(outcome);
     }
 

@@ -10,8 +10,11 @@ namespace Petitions.Pages.Letters;
 /// A letter's supporting organisations, searched by name and grouped by country with a count for
 /// each, all in the query string so it works without script and can be linked to.
 /// </summary>
-public sealed class SignatoriesModel(PetitionStore petitions, PublicListCache lists) : PageModel
+public sealed class SignatoriesModel(PetitionStore petitions, PublicListCache lists, TimeProvider clock) : PageModel
 {
+    /// <summary>The list is embargoed (<see cref="Petition.ListIsPublicAt"/>): the number, no names.</summary>
+    public bool ListHidden { get; private set; }
+
     public Petition Letter { get; private set; } = null!;
 
     public int Total { get; private set; }
@@ -27,10 +30,13 @@ public sealed class SignatoriesModel(PetitionStore petitions, PublicListCache li
 
     public async Task<IActionResult> OnGetAsync(string slug, string? q, string? group, CancellationToken cancellationToken)
     {
-        if (await petitions.FindAsync(slug, cancellationToken) is not { Status: not PetitionStatus.Draft } letter)
+        var now = clock.GetUtcNow();
+        if (await petitions.FindAsync(slug, cancellationToken) is not { } letter || !letter.IsPublicAt(now))
         {
             return NotFound();
         }
+
+        ListHidden = !letter.ListIsPublicAt(now);
 
         if (q is { Length: > 200 })
         {
@@ -44,6 +50,11 @@ public sealed class SignatoriesModel(PetitionStore petitions, PublicListCache li
         ByCountry = group == "country";
         var list = await lists.GetAsync(letter.Id, cancellationToken);
         Total = list.Count;
+        if (ListHidden)
+        {
+            return Page();
+        }
+
         // Names and search folded alike: case, accents and punctuation do not matter.
         var key = Search is null ? "" : Names.LooseKey(Search);
         var rows = key.Length == 0 ? list.Rows : list.Rows.Where(r => Names.LooseKey(r.Organisation).Contains(key, StringComparison.Ordinal)).ToList();
