@@ -62,6 +62,7 @@ public static class PetitionsServices
         services.AddSingleton<IValidator<Coordinators.TransitionRequest>>(Coordinators.TransitionRequestValidator.Instance);
         services.AddSingleton<IValidator<Coordinators.ResendRequest>, Coordinators.ResendRequestValidator>();
         services.AddSingleton<Coordinators.CoordinatorStore>();
+        services.AddSingleton<IValidator<Webhooks.WebhookInput>, Webhooks.WebhookInputValidator>();
         return services;
     }
 

@@ -138,7 +138,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     {
         var now = sign.Now;
         // The letter as it is now, in this transaction: it may have been closed since the caller looked.
-        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version FROM petitions WHERE id = @id")
+        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version, webhooks FROM petitions WHERE id = @id")
             .With("@id", sign.Petition.Id).ExecuteReader())
         {
             if (!reader.Read())
@@ -157,7 +157,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 return refused;
             }
 
-            sign = sign with { Petition = current };
+            sign = sign with { Petition = current, Webhooks = reader.GetInt64(3) };
         }
 
         var request = sign.Request;
@@ -222,8 +222,14 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             {
                 Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
                 Language = sign.Language, TranslationVersion = sign.TranslationVersion,
+                ShareContact = request.ShareContact,
             },
             SignatureAction.Sign, "signatory", null, sign.Now);
+        // Only a letter with subscriptions pays for the statement (the count came with the letter's row above).
+        if (sign.Webhooks > 0)
+        {
+            Webhooks.WebhookEvents.Queue(connection, transaction, sign.Petition.Id, signatureId, Webhooks.WebhookEvents.SignaturePending, sign.Now);
+        }
 
         if (capped)
         {
@@ -347,6 +353,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
         /// <summary>The language of the request that signs: its emails are written by the group commit's writer, in another request's flow.</summary>
         public string Language { get; init; } = Web.Languages.English.Code;
+
+        /// <summary>How many webhook subscriptions the letter has, as read in the writer's transaction.</summary>
+        public long Webhooks { get; init; }
     }
 
     private sealed class ExistingSignature

@@ -26,6 +26,9 @@ public sealed record SignRequest
     /// <summary>The language the sign-on is made in (its emails are in it); the letter's own when not given.</summary>
     public string? Language { get; init; }
 
+    /// <summary>The second, optional consent: the contact may go to the coalition's subscribed systems (webhooks).</summary>
+    public bool ShareContact { get; init; }
+
     /// <summary>
     /// On a cleaned request, the request as it was sent: cleaning drops control characters and
     /// bidi overrides that the validator must still refuse. Null on a request as it arrived.
@@ -53,6 +56,7 @@ public sealed record SignRequest
         Comment = Comment is null ? null : CleanComment(Comment),
         Consent = Consent,
         Language = CleanOrNull(Language)?.ToLowerInvariant(),
+        ShareContact = ShareContact,
         Sent = this,
     };
 
