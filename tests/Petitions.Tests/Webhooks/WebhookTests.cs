@@ -404,6 +404,27 @@ public class WebhookTests
     }
 }
 
+/// <summary>The OpenAPI document describes the routes and what an endpoint receives.</summary>
+public class WebhookApiDescriptionTests : AppWithCoordinator
+{
+    [Test]
+    public async Task TheDocumentDescribesTheRoutesTheHeadersAndThePayload()
+    {
+        var document = await visitor.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        Assert.That(document.GetProperty("paths").TryGetProperty("/api/petitions/{slug}/webhooks", out var subscriptions), Is.True);
+        Assert.That(subscriptions.GetProperty("post").GetProperty("responses").TryGetProperty("201", out _), Is.True);
+        var delivery = document.GetProperty("webhooks").GetProperty("petitionsEvent").GetProperty("post");
+        Assert.That(delivery.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()),
+            Is.SupersetOf(new[] { "X-Petitions-Signature", "X-Petitions-Timestamp", "X-Petitions-Delivery" }));
+        var body = delivery.GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
+        Assert.That(body.GetProperty("schema").GetProperty("properties").GetProperty("signature").GetProperty("properties").TryGetProperty("person", out _), Is.True);
+        Assert.That(body.GetProperty("example").GetProperty("event").GetString(), Is.EqualTo("signature.listed"));
+        var tag = document.GetProperty("tags").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Webhooks");
+        Assert.That(tag.GetProperty("description").GetString(), Does.Contain("HMAC-SHA256"));
+    }
+}
+
 /// <summary>Endpoints on loopback and private ranges are refused unless Webhooks:AllowPrivateAddresses is true.</summary>
 public class WebhookAddressTests : AppWithCoordinator
 {
