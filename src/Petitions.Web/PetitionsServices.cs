@@ -65,6 +65,7 @@ public static class PetitionsServices
         services.AddSingleton<Coordinators.CoordinatorStore>();
         services.AddSingleton<Partners.PartnerStore>();
         services.AddSingleton<IValidator<Partners.PartnerInput>, Partners.PartnerInputValidator>();
+        services.AddSingleton<IValidator<Webhooks.WebhookInput>, Webhooks.WebhookInputValidator>();
         return services;
     }
 

@@ -37,6 +37,9 @@ builder.Services.AddExceptionHandler<MalformedRequest>();
 builder.Services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddHostedService<OutboxDispatcher>();
+builder.Services.AddSingleton<Petitions.Webhooks.WebhookStore>();
+builder.Services.AddSingleton<Petitions.Webhooks.WebhookAddress>();
+builder.Services.AddHostedService<Petitions.Webhooks.WebhookDispatcher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Petitions.Privacy.Purge>());
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Petitions.Signatures.ReviewDigests>());
 builder.Services.AddSingleton<ListChangesListener>();
@@ -68,6 +71,7 @@ app.MapPetitionsApi();
 app.MapSignatoryMap();
 app.MapSignaturesApi();
 app.MapCoordinatorsApi();
+Petitions.Webhooks.WebhooksApi.MapWebhooksApi(app);
 app.MapRazorPages();
 
 var routes = ((IEndpointRouteBuilder)app).DataSources.ToList();

@@ -243,6 +243,12 @@ public sealed class PetitionStore(Db db)
             INSERT INTO events (petition_id, at, actor, kind, from_status, to_status, reason)
             VALUES (@Id, @at, @actor, 'petition-edited', @from, @status, @reason)
             """, new { current.Id, at, actor, from = current.Status, status, reason = textChanged ? $"text version {version}" : "settings" }, transaction);
+        // A letter taking sign-ons until now is closed by hand: its webhooks hear of it (a closesAt that passed is the sweep's).
+        if (status == PetitionStatus.Closed && current.AcceptsSignOns(now))
+        {
+            Webhooks.WebhookEvents.QueueLetterClosed(connection, transaction, current.Id, now, now);
+        }
+
         return version;
     }
 

@@ -77,6 +77,7 @@ public sealed class Purge(Db db, ListChanges changes, TimeProvider clock, Pickup
                     DELETE FROM tokens WHERE signature_id = @id;
                     DELETE FROM contacts WHERE signature_id = @id;
                     DELETE FROM outbox WHERE signature_id = @id;
+                    DELETE FROM webhook_deliveries WHERE signature_id = @id;
                     DELETE FROM events WHERE signature_id = @id;
                     DELETE FROM signatures WHERE id = @id;
                     DELETE FROM organisations WHERE id = @organisationId AND NOT EXISTS (SELECT 1 FROM signatures WHERE organisation_id = @organisationId);

@@ -142,7 +142,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
     {
         var now = sign.Now;
         // The letter as it is now, in this transaction: it may have been closed since the caller looked.
-        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version, opens_at FROM petitions WHERE id = @id")
+        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version, opens_at, webhooks FROM petitions WHERE id = @id")
             .With("@id", sign.Petition.Id).ExecuteReader())
         {
             if (!reader.Read())
@@ -157,6 +157,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 Version = reader.GetInt32(2),
                 OpensAt = reader.IsDBNull(3) ? null : Time.Parse(reader.GetString(3)),
             };
+            var webhooks = reader.GetInt64(4);
             reader.Close();
             // Before the opening only through a preview link, and one not revoked meanwhile.
             var preview = !current.HasOpenedAt(now) && sign.PreviewHash is { } hash
@@ -166,7 +167,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
                 return refused;
             }
 
-            sign = sign with { Petition = current };
+            sign = sign with { Petition = current, Webhooks = webhooks };
         }
 
         var request = sign.Request;
@@ -231,8 +232,14 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             {
                 Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
                 Language = sign.Language, TranslationVersion = sign.TranslationVersion, Ref = request.Ref,
+                ShareContact = request.ShareContact,
             },
             SignatureAction.Sign, "signatory", null, sign.Now);
+        // Only a letter with subscriptions pays for the statement (the count came with the letter's row above).
+        if (sign.Webhooks > 0)
+        {
+            Webhooks.WebhookEvents.Queue(connection, transaction, sign.Petition.Id, signatureId, Webhooks.WebhookEvents.SignaturePending, sign.Now);
+        }
 
         if (capped)
         {
@@ -359,6 +366,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
 
         /// <summary>The SHA-256 of the preview link's token the sign-on came with (<see cref="PreviewLinks.Hash"/>).</summary>
         public byte[]? PreviewHash { get; init; }
+        /// <summary>How many webhook subscriptions the letter has, as read in the writer's transaction.</summary>
+        public long Webhooks { get; init; }
     }
 
     private sealed class ExistingSignature

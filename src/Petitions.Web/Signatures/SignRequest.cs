@@ -30,6 +30,8 @@ public sealed record SignRequest
     public string? Ref { get; init; }
     /// <summary>A preview link's token (PreviewLinks): signs a letter before its opening time. Not stored; not cleaned.</summary>
     public string? Preview { get; init; }
+    /// <summary>The second, optional consent: the contact may go to the coalition's subscribed systems (webhooks).</summary>
+    public bool ShareContact { get; init; }
 
     /// <summary>
     /// On a cleaned request, the request as it was sent: cleaning drops control characters and
@@ -59,6 +61,7 @@ public sealed record SignRequest
         Consent = Consent,
         Language = CleanOrNull(Language)?.ToLowerInvariant(),
         Ref = CleanOrNull(Ref)?.ToLowerInvariant(),
+        ShareContact = ShareContact,
         Sent = this,
     };
 

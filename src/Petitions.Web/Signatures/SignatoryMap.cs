@@ -189,7 +189,7 @@ public static class SignatoryMapRoute
             // Embargoed: the cities would say who signed. An empty map, kept by no cache past the publication.
             if (!letter.ListIsPublicAt(now))
             {
-                var (shown, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
+                var (shown, _, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
                 context.Response.Headers.CacheControl = "no-store";
                 return Results.Bytes(await map.GetAsync(shown, [], cancellationToken), "image/svg+xml; charset=utf-8");
             }

@@ -39,6 +39,9 @@ public sealed record SignatureDraft(
     public DateTimeOffset? WithdrawnAt { get; init; }
 
     public string? WithdrawalReason { get; init; }
+
+    /// <summary>The signer agreed that its contact goes to the coalition's subscribed systems (webhooks).</summary>
+    public bool ShareContact { get; init; }
 }
 
 public sealed class SignatureStore(Db db)
@@ -178,6 +181,10 @@ public sealed class SignatureStore(Db db)
             $"UPDATE signatures SET status = @to, {stamp} WHERE id = @signatureId",
             new { to, at = time, reason, signatureId }, transaction);
         Record(connection, transaction, current.PetitionId, signatureId, actor, "status", current.Status, to, reason, at);
+        if (Webhooks.WebhookEvents.OfStatus(to) is { } webhookEvent)
+        {
+            Webhooks.WebhookEvents.Queue(connection, transaction, current.PetitionId, signatureId, webhookEvent, at);
+        }
         if (current.Status == SignatureStatus.Listed || to == SignatureStatus.Listed)
         {
             // Before the commit: the cache reads this letter again once its commit window has passed too.
@@ -210,11 +217,11 @@ public sealed class SignatureStore(Db db)
         var signatureId = Prepared.Command(connection, transaction, """
             INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at,
-                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, language, translation_version, sort_name, ref)
+                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, language, translation_version, sort_name, ref, share_contact)
             VALUES (@petitionId, @organisationId, @status, @source, @flags, @contactName, @contactRole, @email,
                     @website, @comment, @version, @consentVersion, @consentedAt, @signedAt,
                     @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason, @language, @translationVersion,
-                    (SELECT loose_key FROM organisations WHERE id = @organisationId), @ref)
+                    (SELECT loose_key FROM organisations WHERE id = @organisationId), @ref, @shareContact)
             RETURNING id
             """)
             .With("@petitionId", draft.PetitionId).With("@organisationId", draft.OrganisationId).With("@status", status)
@@ -229,6 +236,7 @@ public sealed class SignatureStore(Db db)
             .With("@withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
             .With("@language", draft.Language).With("@translationVersion", draft.TranslationVersion)
             .With("@ref", draft.Ref)
+            .With("@shareContact", draft.ShareContact ? 1 : 0)
             .ScalarInt64()!.Value;
         Record(connection, transaction, draft.PetitionId, signatureId, actor, action == SignatureAction.Sign ? "signed" : "imported",
             null, status, reason, now);

@@ -30,6 +30,8 @@ public static partial class ApiDescription
         ["Sign-on"] = "Signing a letter for an organisation, and confirming the sign-on from its email.",
         ["Coordinators"] = "Letters, review, export and import for coordinators, with a token from `coordinators add`.",
         ["Health"] = "Whether the service can take a sign-on.",
+
+        ["Webhooks"] = global::Petitions.Webhooks.WebhookDescription.Tag,
     };
 
     public static IServiceCollection AddPetitionsOpenApi(this IServiceCollection services) =>
@@ -46,6 +48,7 @@ public static partial class ApiDescription
 
     private static void DescribeDocument(OpenApiDocument document)
     {
+        global::Petitions.Webhooks.WebhookDescription.Describe(document);
         document.Info = new OpenApiInfo
         {
             Title = "Petitions",

@@ -38,7 +38,13 @@ public class AccessTests
         ["DELETE /api/petitions/{slug}/translations/{language}"] = ("", "application/json"),
         ["POST /coordinators/petitions/{slug}/translations/{language}"] = ("title=Repris&status=published", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/translations/{language}?handler=remove"] = ("", "application/x-www-form-urlencoded"),
+        ["POST /api/petitions/{slug}/webhooks"] = ("{\"url\":\"https://crm.example.org/hook\",\"events\":[\"signature.listed\"],\"secret\":\"a-shared-secret-of-some-length\"}", "application/json"),
+        ["DELETE /api/petitions/{slug}/webhooks/{id:long}"] = ("", "application/json"),
+        ["POST /api/petitions/{slug}/webhooks/{id:long}/enable"] = ("", "application/json"),
     };
+
+    // Each letter's webhook subscription by the letter's signature in ids, for the routes that name one ({id} after /webhooks/).
+    private static readonly Dictionary<long, long> WebhookOf = [];
 
     private PetitionsApp app = null!;
     private IReadOnlyList<AppEndpoint> endpoints = null!;
@@ -53,6 +59,8 @@ public class AccessTests
         await Coordinator.AddLetterAsync(app, OtherLetter);
         mine = await ConfirmedSignatureWithAFailedEmailAsync(Letter, "Access Organisation Mine");
         others = await ConfirmedSignatureWithAFailedEmailAsync(OtherLetter, "Access Organisation Other");
+        WebhookOf[mine.Signature] = await DisabledWebhookAsync(Letter);
+        WebhookOf[others.Signature] = await DisabledWebhookAsync(OtherLetter);
         endpoints = await AppEndpoints.AllAsync(app.Services);
     }
 
@@ -217,6 +225,7 @@ public class AccessTests
             ("slug", _) => slug,
             ("id", "signatures") => ids.Signature.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ("id", "emails") => ids.Outbox.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ("id", "webhooks") => WebhookOf[ids.Signature].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ("token", _) => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             ("language", _) => "fr",
             _ => throw new InvalidOperationException($"{route.Key}: no value for the route parameter {{{name}}} after /{segment}/"),
@@ -237,6 +246,17 @@ public class AccessTests
         }
 
         return request;
+    }
+
+    // Disabled, so no dispatcher calls it while the tests compare the database before and after a refusal.
+    private async Task<long> DisabledWebhookAsync(string slug)
+    {
+        await using var connection = await app.Db.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO webhook_subscriptions (petition_id, url, events, secret, state, created_at, created_by, disabled_at)
+            VALUES ((SELECT id FROM petitions WHERE slug = @slug), 'https://crm.example.org/hook', 'signature.listed', 'not-a-secret', 'disabled', @at, 'test', @at)
+            RETURNING id
+            """, new { slug, at = global::Petitions.Data.Time.Format(DateTimeOffset.UtcNow) });
     }
 
     private async Task<(long Signature, long Outbox)> ConfirmedSignatureWithAFailedEmailAsync(string slug, string organisation)

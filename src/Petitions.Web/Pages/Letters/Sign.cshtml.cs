@@ -39,6 +39,7 @@ public sealed class SignModel(
             Website = form["website"],
             Comment = form["comment"],
             Consent = form["consent"].Contains("true"),
+            ShareContact = form["shareContact"].Contains("true"),
             // The language the page was read in: a field of the form, so the sign-on records it whatever the cookie says by then.
             Language = form["language"].Count == 1 ? form["language"].ToString() : null,
         };
