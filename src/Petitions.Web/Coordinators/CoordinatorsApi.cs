@@ -96,6 +96,7 @@ public static class CoordinatorsApi
             .WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         letter.MapTranslationsApi();
+        Updates.UpdatesApi.MapUpdatesApi(letter);
         // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
             .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();

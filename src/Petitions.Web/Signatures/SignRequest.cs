@@ -33,6 +33,9 @@ public sealed record SignRequest
     [JsonIgnore]
     public SignRequest? Sent { get; private init; }
 
+    /// <summary>The signer asks for updates about the letter (optional; unticked by default).</summary>
+    public bool WantsUpdates { get; init; }
+
     /// <summary>Whether this is the request as it is stored (made by <see cref="Cleaned"/>).</summary>
     [JsonIgnore]
     public bool IsCleaned => Sent is not null;
@@ -53,6 +56,7 @@ public sealed record SignRequest
         Comment = Comment is null ? null : CleanComment(Comment),
         Consent = Consent,
         Language = CleanOrNull(Language)?.ToLowerInvariant(),
+        WantsUpdates = WantsUpdates,
         Sent = this,
     };
 

@@ -41,6 +41,7 @@ public sealed class SignModel(
             Consent = form["consent"].Contains("true"),
             // The language the page was read in: a field of the form, so the sign-on records it whatever the cookie says by then.
             Language = form["language"].Count == 1 ? form["language"].ToString() : null,
+            WantsUpdates = form["wantsUpdates"].Contains("true"),
         };
 
         // Refused before the honeypot and the fields, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
