@@ -139,6 +139,14 @@ public sealed class LetterUpdates(Db db, Outbox outbox, TimeProvider clock, Web.
         return [.. rows.Where(r => seen.Add(r.Email))];
     }
 
+    /// <summary>How many addresses an update of the letter would go to now.</summary>
+    public async Task<int> CountRecipientsAsync(long petitionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        return (await RecipientsAsync(connection, transaction, petitionId)).Count;
+    }
+
     /// <summary>An update's email: its text, then why it came and the link that stops the next ones.</summary>
     public static OutgoingEmail UpdateEmail(EmailBrand brand, string language, string to, string letter, string subject, string body, string html, string unsubscribe)
     {

@@ -20,8 +20,6 @@ public static class UpdatesApi
         letter.MapGet("/updates", ListAsync).WithName("listUpdates")
             .WithSummary("The letter's updates, newest first, each with its recipients, how many were sent so far, failed, and unsubscribed since.")
             .Produces<List<UpdateDocument>>();
-        letter.MapGet("/updates/{id:long}", GetAsync).WithName("getUpdate")
-            .WithSummary("One update with its counts.").Produces<UpdateDocument>().ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> SendAsync(
@@ -42,14 +40,9 @@ public static class UpdatesApi
         }
 
         var sent = await updates.QueueAsync(letter, cleaned, CoordinatorsApi.Actor(user), cancellationToken);
-        return TypedResults.Created($"/api/petitions/{letter.Slug}/updates/{sent.Id}", sent);
+        return TypedResults.Created($"/api/petitions/{letter.Slug}/updates", sent);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, LetterUpdates updates, CancellationToken cancellationToken) =>
         TypedResults.Ok(await updates.ListAsync(LetterFromRoute.Letter(context).Id, cancellationToken));
-
-    private static async Task<IResult> GetAsync(long id, HttpContext context, LetterUpdates updates, CancellationToken cancellationToken) =>
-        await updates.FindAsync(LetterFromRoute.Letter(context).Id, id, cancellationToken) is { } update
-            ? TypedResults.Ok(update)
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such update", detail: $"The letter has no update {id}.");
 }
