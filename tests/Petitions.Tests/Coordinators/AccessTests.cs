@@ -38,6 +38,9 @@ public class AccessTests
         ["DELETE /api/petitions/{slug}/translations/{language}"] = ("", "application/json"),
         ["POST /coordinators/petitions/{slug}/translations/{language}"] = ("title=Repris&status=published", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/translations/{language}?handler=remove"] = ("", "application/x-www-form-urlencoded"),
+        ["POST /api/petitions/{slug}/updates"] = ("{\"subject\":\"Taken over\",\"body\":\"x\"}", "application/json"),
+        ["POST /coordinators/petitions/{slug}/updates"] = ("subject=Taken+over&body=x", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/updates?handler=preview"] = ("subject=Taken+over&body=x", "application/x-www-form-urlencoded"),
     };
 
     private PetitionsApp app = null!;
@@ -74,6 +77,7 @@ public class AccessTests
             "GET /coordinators/petitions/{slug}/signatures.xlsx", "GET /api/petitions/{slug}/publication.txt",
             "GET /coordinators/petitions/{slug}/publication.txt", "GET /coordinators", "GET /coordinators/petitions/{slug}",
             "GET /coordinators/petitions/{slug}/signatures/{id:long}", "GET /coordinators/petitions/{slug}/edit",
+            "GET /api/petitions/{slug}/updates", "GET /coordinators/petitions/{slug}/updates",
         }));
         Assert.That(CoordinatorRoutes.Where(e => e.Writes).Select(e => e.Key), Is.SubsetOf(Bodies.Keys), "a write route this test does not know how to call");
         Assert.That(endpoints.Where(e => !e.Coordinator).Select(e => e.Template), Has.None.StartsWith("/coordinators/petitions"), "every letter page is a coordinator's");
