@@ -59,6 +59,8 @@ public static class PetitionsServices
         // Registered too so the API description finds the rules of every body (ValidatorSchemas).
         services.AddSingleton<IValidator<DemandGroup>, DemandGroupValidator>();
         services.AddSingleton<IValidator<Footnote>, FootnoteValidator>();
+        services.Configure<Updates.UpdatesOptions>(configuration.GetSection("Updates"));
+        services.AddSingleton<Updates.LetterUpdates>();
         services.AddSingleton<IValidator<ConfirmationRequest>, ConfirmationRequestValidator>();
         services.AddSingleton<IValidator<Coordinators.TransitionRequest>>(Coordinators.TransitionRequestValidator.Instance);
         services.AddSingleton<IValidator<Coordinators.ResendRequest>, Coordinators.ResendRequestValidator>();

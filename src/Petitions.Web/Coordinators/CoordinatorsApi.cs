@@ -101,6 +101,7 @@ public static class CoordinatorsApi
         letter.MapTranslationsApi();
         Partners.PartnersApi.MapPartnersApi(letter);
         letter.MapPreviewsApi();
+        Updates.UpdatesApi.MapUpdatesApi(letter);
         // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
             .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription().WithMetadata(PartnerCoordinators);

@@ -139,6 +139,15 @@ public sealed class EmailBody(EmailBrand brand, Web.Language? language = null)
         return this;
     }
 
+    /// <summary>A coordinator's Markdown: as written in the text part, rendered as a letter's body is (<see cref="Petitions.LetterMarkdown"/>) in the HTML.</summary>
+    public EmailBody Markdown(string markdown, string rendered)
+    {
+        ArgumentNullException.ThrowIfNull(markdown);
+        text.Append(markdown.Replace("\r\n", "\n", StringComparison.Ordinal).Trim()).Append("\n\n");
+        html.Append("<div style=\"margin: 0 0 16px;\">").Append(rendered).Append("</div>\n");
+        return this;
+    }
+
     public OutgoingEmail Finish(string kind, string to, Sentence subject)
     {
         ArgumentNullException.ThrowIfNull(subject);

@@ -8,7 +8,9 @@ using Petitions.Data;
 namespace Petitions.Email;
 
 /// <summary>An email to send: written to the outbox in the transaction of the change that caused it.</summary>
-public sealed record OutgoingEmail(string Kind, string To, string Subject, string Text, string Html, long? PetitionId = null, long? SignatureId = null);
+/// <param name="ListUnsubscribe">The one-click unsubscribe address (RFC 8058) of a message sent to a list, such as an update.</param>
+public sealed record OutgoingEmail(
+    string Kind, string To, string Subject, string Text, string Html, long? PetitionId = null, long? SignatureId = null, string? ListUnsubscribe = null);
 
 /// <summary>
 /// The outbox table and its SQL: emails are queued in the transaction of the change that caused them,
@@ -37,20 +39,36 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
     private string Domain => domain ??= MailboxAddress.TryParse(options.Value.From, out var from) && from.Domain is { Length: > 0 } d ? d : "localhost";
 
     /// <summary>Queues an email in the caller's transaction; call <see cref="Notify"/> after the commit.</summary>
-    public void Enqueue(DbConnection connection, DbTransaction transaction, OutgoingEmail email, DateTimeOffset now)
+    /// <param name="due">When it may go, if later than <paramref name="now"/> (updates are paced so).</param>
+    /// <returns>Its Message-ID.</returns>
+    public string Enqueue(DbConnection connection, DbTransaction transaction, OutgoingEmail email, DateTimeOffset now, DateTimeOffset? due = null)
     {
         // The Message-ID is fixed now, so a message resent after an ambiguous failure keeps it.
         // Version 7 GUIDs start with the time: new IDs go to the end of the unique index on message_id,
         // not to a random page of it (one page written per email instead of one per email and index page).
         var messageId = $"{Guid.CreateVersion7(now):N}@{Domain}";
         var at = Time.Format(now);
+        if (email.ListUnsubscribe is null && due is null)
+        {
+            Prepared.Command(connection, transaction, """
+                INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, text_body, html_body, message_id, created_at, due_at)
+                VALUES (@kind, @petitionId, @signatureId, @to, @subject, @text, @html, @messageId, @at, @at)
+                """)
+                .With("@kind", email.Kind).With("@petitionId", email.PetitionId).With("@signatureId", email.SignatureId).With("@to", email.To)
+                .With("@subject", email.Subject).With("@text", email.Text).With("@html", email.Html).With("@messageId", messageId).With("@at", at)
+                .ExecuteNonQuery();
+            return messageId;
+        }
+
         Prepared.Command(connection, transaction, """
-            INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, text_body, html_body, message_id, created_at, due_at)
-            VALUES (@kind, @petitionId, @signatureId, @to, @subject, @text, @html, @messageId, @at, @at)
+            INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, text_body, html_body, message_id, created_at, due_at, list_unsubscribe)
+            VALUES (@kind, @petitionId, @signatureId, @to, @subject, @text, @html, @messageId, @at, @due, @listUnsubscribe)
             """)
             .With("@kind", email.Kind).With("@petitionId", email.PetitionId).With("@signatureId", email.SignatureId).With("@to", email.To)
             .With("@subject", email.Subject).With("@text", email.Text).With("@html", email.Html).With("@messageId", messageId).With("@at", at)
+            .With("@due", Time.Format(due is { } later && later > now ? later : now)).With("@listUnsubscribe", email.ListUnsubscribe)
             .ExecuteNonQuery();
+        return messageId;
     }
 
     /// <summary>
@@ -64,7 +82,7 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
         {
             await connection.ExecuteAsync($"""
                 UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
-                                  text_body = NULL, html_body = NULL, last_error = NULL
+                                  text_body = NULL, html_body = NULL, list_unsubscribe = NULL, last_error = NULL
                 WHERE id {SqlLists.In(connection, "@sent")}
                 """, new { at = Time.Format(now), sent = sent.ToArray() }, transaction);
         }
@@ -78,7 +96,7 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
                 WHERE status = 'pending' AND due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
                 ORDER BY due_at, id LIMIT @claim{(IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
             RETURNING id, to_address AS toAddress, subject, text_body AS textBody, html_body AS htmlBody,
-                      message_id AS messageId, attempts
+                      message_id AS messageId, attempts, list_unsubscribe AS listUnsubscribe
             """, new { now = Time.Format(now), leaseUntil = Time.Format(leaseUntil), claim, node = Node }, transaction)).OrderBy(r => r.Id).ToList();
     }
 
@@ -90,7 +108,7 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
     public void RecordSentNow(DbConnection connection, long id, DateTimeOffset now) =>
         Prepared.Command(connection, null, $"""
             UPDATE outbox SET status = 'sent', sent_at = @at, attempts = attempts + 1, lease_until = NULL,
-                              text_body = NULL, html_body = NULL, last_error = NULL
+                              text_body = NULL, html_body = NULL, list_unsubscribe = NULL, last_error = NULL
             WHERE id = @id{Held}
             """)
             .With("@at", Time.Format(now)).With("@id", id).With("@node", Node)
@@ -154,4 +172,7 @@ public sealed class OutboxMessage
     public string? HtmlBody { get; init; }
     public string MessageId { get; init; } = "";
     public long Attempts { get; init; }
+
+    /// <summary>The one-click unsubscribe address, for the List-Unsubscribe headers; null but on updates.</summary>
+    public string? ListUnsubscribe { get; init; }
 }

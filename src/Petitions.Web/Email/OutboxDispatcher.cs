@@ -263,6 +263,13 @@ public sealed class OutboxDispatcher(
         message.To.Add(MailboxAddress.Parse(row.ToAddress));
         // RFC 3834: out-of-office and other automatic replies stay away.
         message.Headers.Add("Auto-Submitted", "auto-generated");
+        if (row.ListUnsubscribe is { } unsubscribe)
+        {
+            // RFC 8058: mail programs offer one-click unsubscribe, a POST to the address.
+            message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
+            message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
+
         message.Body = new BodyBuilder { TextBody = row.TextBody ?? "", HtmlBody = row.HtmlBody }.ToMessageBody();
         return message;
     }

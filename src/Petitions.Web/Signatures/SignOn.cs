@@ -241,6 +241,12 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             Webhooks.WebhookEvents.Queue(connection, transaction, sign.Petition.Id, signatureId, Webhooks.WebhookEvents.SignaturePending, sign.Now);
         }
 
+        if (request.WantsUpdates)
+        {
+            Prepared.Command(connection, transaction, "UPDATE signatures SET wants_updates = @yes WHERE id = @id")
+                .With("@yes", true).With("@id", signatureId).ExecuteNonQuery();
+        }
+
         if (capped)
         {
             RecordWithheld(connection, transaction, sign.Petition.Id, signatureId, Emails.ConfirmSignOn, sign.Now);
@@ -294,6 +300,11 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         if (contact is null)
         {
             SignatureStore.Record(connection, transaction, petition.Id, existing.Id, "signatory", "contact-added", null, null, null, now);
+        }
+
+        if (sign.WantsUpdates)
+        {
+            await connection.ExecuteAsync("UPDATE contacts SET wants_updates = @yes WHERE id = @contactId", new { yes = true, contactId }, transaction);
         }
 
         var contactToken = await Tokens.IssueAsync(connection, transaction, Tokens.Contact, existing.Id, contactId, null, now, Tokens.ConfirmLifetime);

@@ -40,6 +40,9 @@ public sealed record SignRequest
     [JsonIgnore]
     public SignRequest? Sent { get; private init; }
 
+    /// <summary>The signer asks for updates about the letter (optional; unticked by default).</summary>
+    public bool WantsUpdates { get; init; }
+
     /// <summary>Whether this is the request as it is stored (made by <see cref="Cleaned"/>).</summary>
     [JsonIgnore]
     public bool IsCleaned => Sent is not null;
@@ -62,6 +65,7 @@ public sealed record SignRequest
         Language = CleanOrNull(Language)?.ToLowerInvariant(),
         Ref = CleanOrNull(Ref)?.ToLowerInvariant(),
         ShareContact = ShareContact,
+        WantsUpdates = WantsUpdates,
         Sent = this,
     };
 

@@ -42,6 +42,7 @@ public sealed class SignModel(
             ShareContact = form["shareContact"].Contains("true"),
             // The language the page was read in: a field of the form, so the sign-on records it whatever the cookie says by then.
             Language = form["language"].Count == 1 ? form["language"].ToString() : null,
+            WantsUpdates = form["wantsUpdates"].Contains("true"),
         };
         // The preview link's token rides the form (a hidden field) from a page shown before the opening.
         var previewToken = form[PreviewLinks.Parameter].Count == 1 ? form[PreviewLinks.Parameter].ToString() : null;
