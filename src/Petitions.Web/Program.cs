@@ -5,6 +5,7 @@ using Petitions.Petitions;
 using Petitions.Privacy;
 using Petitions.Coordinators;
 using Petitions.Email;
+using Petitions.Embed;
 using Petitions.Signatures;
 using Petitions.Web;
 
@@ -16,6 +17,7 @@ if (CommandLine.IsCommand(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPetitions(builder.Configuration);
 builder.Services.AddRazorPages();
+builder.Services.AddEmbeddedForm();
 builder.Services.AddLocalization();
 builder.Services.Configure<Microsoft.AspNetCore.Builder.RequestLocalizationOptions>(Languages.Configure);
 // Pages write every script as itself (UTF-8), not as &#x...; entities: a Cyrillic or Arabic page is
@@ -69,6 +71,7 @@ app.MapOpenApi();
 app.MapHealth();
 app.MapPetitionsApi();
 app.MapSignatoryMap();
+app.MapEmbedBadge();
 app.MapSignaturesApi();
 app.MapCoordinatorsApi();
 Petitions.Webhooks.WebhooksApi.MapWebhooksApi(app);

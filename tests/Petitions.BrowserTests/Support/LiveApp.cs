@@ -17,17 +17,20 @@ public sealed class LiveApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
     private readonly int port;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
     private bool started;
 
-    public LiveApp(IDictionary<string, string?>? settings = null)
+    /// <param name="certificate">Serve HTTPS with it (at <c>https://127.0.0.1:PORT/</c>) rather than HTTP.</param>
+    public LiveApp(IDictionary<string, string?>? settings = null, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
+        this.certificate = certificate;
         Directory = Path.Combine(Path.GetTempPath(), "petitions-browser-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
         DatabasePath = Path.Combine(Directory, "petitions.db");
 
         // The port is known before the app starts, so the app's own links (PublicBaseUrl) can point at it.
         port = FreeLoopbackPort();
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+        BaseUrl = new Uri($"{(certificate is null ? "http" : "https")}://127.0.0.1:{port}/");
 
         this.settings = new Dictionary<string, string?>
         {
@@ -55,7 +58,15 @@ public sealed class LiveApp : WebApplicationFactory<Program>
     {
         if (!started)
         {
-            UseKestrel(port);
+            if (certificate is null)
+            {
+                UseKestrel(port);
+            }
+            else
+            {
+                UseKestrel(options => options.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
+            }
+
             StartServer();
             started = true;
             if (ClientOptions.BaseAddress != BaseUrl)

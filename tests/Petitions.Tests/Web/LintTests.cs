@@ -76,6 +76,8 @@ public sealed class LintTests
         await SaveAsync("home", visitor, "/");
         await SaveAsync("letter", visitor, "/petitions/iap-2017");
         await SaveAsync("print", visitor, "/petitions/iap-2017/print");
+        await SaveAsync("embed", visitor, "/petitions/iap-2017/embed");
+        await SaveAsync("embed-check-email", visitor, "/petitions/iap-2017/embed/check-email");
         await SaveAsync("privacy", visitor, "/privacy");
         await SaveAsync("openapi", visitor, "/openapi");
         await SaveAsync("not-found", visitor, "/petitions/no-such-letter", HttpStatusCode.NotFound);

@@ -10,6 +10,8 @@ namespace Petitions.Pages.Letters;
 /// <summary>
 /// The form's POST: valid → 303 to "check your email"; invalid → the letter page again, with
 /// what was typed and a message by each wrong field (status 400).
+/// The embedded form (/petitions/{slug}/embed) posts here too, at /petitions/{slug}/embed/sign (Program.cs): its
+/// answers stay inside the partner's frame (<see cref="Embedded"/>).
 /// </summary>
 [EnableRateLimiting(RateLimits.SignOnPolicy)]
 public sealed class SignModel(
@@ -18,7 +20,10 @@ public sealed class SignModel(
 {
     public LetterView View { get; private set; } = null!;
 
-    public IActionResult OnGet(string slug) => Redirect($"/petitions/{Uri.EscapeDataString(slug)}");
+    /// <summary>Posted from the embedded form: every answer is an embedded page, framable by the letter's origins.</summary>
+    public bool Embedded => Embed.Framing.IsEmbedPath(Request.Path);
+
+    public IActionResult OnGet(string slug) => Redirect($"/petitions/{Uri.EscapeDataString(slug)}{(Embedded ? "/embed" : "")}");
 
     public async Task<IActionResult> OnPostAsync(string slug, CancellationToken cancellationToken)
     {
@@ -50,12 +55,17 @@ public sealed class SignModel(
 
         // Refused before the honeypot and the fields, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
         var letter = await petitions.FindAsync(slug, cancellationToken);
+        if (Embedded && letter is not null)
+        {
+            Embed.Framing.AllowOrigins(HttpContext, letter.Origins);
+        }
+
         var now = clock.GetUtcNow();
         var preview = letter is not null && !letter.HasOpenedAt(now) && await previews.AdmitsAsync(letter.Id, previewToken, cancellationToken);
         if (SignOn.Admits(letter, now, preview) is not SignOnOutcome.Accepted and var refused)
         {
             // Before the opening, without a live preview link, the letter is not there for this reader.
-            return letter is not null && !letter.IsPublicAt(now) ? NotFound() : Refusal(refused);
+            return letter is not null && !letter.IsPublicAt(now) ? NotFound() : await RefusalAsync(slug, refused, cancellationToken);
         }
 
         // A partner's link that names no partner of this letter (mistyped, or removed since) must not stop anyone signing: ignored.
@@ -107,16 +117,30 @@ public sealed class SignModel(
         var language = sign.Language ?? Web.Languages.Current.Code;
         var (read, _, translation) = await petitions.InLanguageAsync(letter!, language, cancellationToken);
         var outcome = await signOn.SignAsync(read, sign, "form", translation, previewToken, cancellationToken);
-        return outcome == SignOnOutcome.Accepted ? SeeOther(slug, sign.Ref) : Refusal(outcome);
+        return outcome == SignOnOutcome.Accepted ? SeeOther(slug, sign.Ref) : await RefusalAsync(slug, outcome, cancellationToken);
     }
 
-    private StatusCodeResult Refusal(SignOnOutcome outcome) =>
-        outcome == SignOnOutcome.UnknownPetition ? NotFound() : StatusCode(StatusCodes.Status409Conflict);
+    private async Task<IActionResult> RefusalAsync(string slug, SignOnOutcome outcome, CancellationToken cancellationToken)
+    {
+        // In the frame, a closed letter's embed says it is closed (status 409) rather than an error page the frame may not show.
+        if (Embedded && outcome != SignOnOutcome.UnknownPetition
+            && await ShowModel.LoadAsync(petitions, lists, clock, slug, SignFormView.Empty(slug), cancellationToken) is { } view)
+        {
+            View = view with { Form = null };
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
+
+        return outcome == SignOnOutcome.UnknownPetition ? NotFound() : StatusCode(StatusCodes.Status409Conflict);
+    }
 
     // The partner's code goes along, so that "sign again" from the page after it is still through the partner's link.
     private StatusCodeResult SeeOther(string slug, string? partner)
     {
-        Response.Headers.Location = $"/petitions/{Uri.EscapeDataString(slug)}/check-email" + (partner is null ? "" : $"?ref={Uri.EscapeDataString(partner)}");
+        // The embedded page keeps the language it was read in: a frame on another site gets no language cookie.
+        Response.Headers.Location = Embedded
+            ? $"/petitions/{Uri.EscapeDataString(slug)}/embed/check-email{Embed.EmbedLinks.LanguageQuery(Request)}"
+            : $"/petitions/{Uri.EscapeDataString(slug)}/check-email" + (partner is null ? "" : $"?ref={Uri.EscapeDataString(partner)}");
         return StatusCode(StatusCodes.Status303SeeOther);
     }
 }
