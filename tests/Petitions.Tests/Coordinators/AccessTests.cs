@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Coordinators;
@@ -44,10 +45,30 @@ public class AccessTests
         ["POST /api/petitions/{slug}/updates"] = ("{\"subject\":\"Taken over\",\"body\":\"x\"}", "application/json"),
         ["POST /coordinators/petitions/{slug}/updates"] = ("subject=Taken+over&body=x", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/updates?handler=preview"] = ("subject=Taken+over&body=x", "application/x-www-form-urlencoded"),
+        ["POST /api/petitions/{slug}/partners"] = ("{\"code\":\"taken\",\"name\":\"Taken Over\"}", "application/json"),
+        ["PUT /api/petitions/{slug}/partners/{code}"] = ("{\"name\":\"Taken Over\"}", "application/json"),
+        ["DELETE /api/petitions/{slug}/partners/{code}"] = ("", "application/json"),
+        ["POST /coordinators/petitions/{slug}/partners"] = ("code=taken&name=Taken+Over", "application/x-www-form-urlencoded"),
     };
 
     // Each letter's webhook subscription by the letter's signature in ids, for the routes that name one ({id} after /webhooks/).
     private static readonly Dictionary<long, long> WebhookOf = [];
+
+    // The routes a coordinator limited to one partner may use; each shows or changes only that partner's sign-ons.
+    private static readonly string[] OpenToPartnerCoordinators =
+    [
+        "GET /api/petitions/{slug}/signatures", "GET /api/petitions/{slug}/signatures/{id:long}",
+        "POST /api/petitions/{slug}/signatures/{id:long}/approve", "POST /api/petitions/{slug}/signatures/{id:long}/reject",
+        "POST /api/petitions/{slug}/signatures/{id:long}/withdraw", "GET /api/petitions/{slug}/signatures.csv",
+        "GET /api/petitions/{slug}/signatures.xlsx", "GET /api/petitions/{slug}/publication.txt",
+        "GET /coordinators/petitions/{slug}/signatures.csv", "GET /coordinators/petitions/{slug}/signatures.xlsx",
+        "GET /coordinators/petitions/{slug}/publication.txt", "GET /coordinators/petitions/{slug}",
+        "POST /coordinators/petitions/{slug}?handler=bulk", "POST /coordinators/petitions/{slug}?handler=resend",
+        "GET /coordinators/petitions/{slug}/signatures/{id:long}",
+        "POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=approve", "POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=reject",
+        "POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=withdraw", "POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=beside",
+        "POST /coordinators/petitions/{slug}/signatures/{id:long}?handler=merge",
+    ];
 
     private PetitionsApp app = null!;
     private IReadOnlyList<AppEndpoint> endpoints = null!;
@@ -86,6 +107,7 @@ public class AccessTests
             "GET /coordinators/petitions/{slug}/publication.txt", "GET /coordinators", "GET /coordinators/petitions/{slug}",
             "GET /coordinators/petitions/{slug}/signatures/{id:long}", "GET /coordinators/petitions/{slug}/edit",
             "GET /api/petitions/{slug}/updates", "GET /coordinators/petitions/{slug}/updates",
+            "GET /api/petitions/{slug}/partners", "GET /coordinators/petitions/{slug}/partners",
         }));
         Assert.That(CoordinatorRoutes.Where(e => e.Writes).Select(e => e.Key), Is.SubsetOf(Bodies.Keys), "a write route this test does not know how to call");
         Assert.That(endpoints.Where(e => !e.Coordinator).Select(e => e.Template), Has.None.StartsWith("/coordinators/petitions"), "every letter page is a coordinator's");
@@ -224,6 +246,48 @@ public class AccessTests
         }
     }
 
+    // "mine" came by no partner's link: to a coordinator limited to a partner it is another's row, on every route.
+    [Test]
+    public async Task APartnerCoordinatorIs403OnTheLettersOwnRoutesAndNeverReachesAnotherPartnersRow()
+    {
+        await using (var connection = await app.Db.OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO partners (petition_id, code, name, created_at) SELECT id, 'acme', 'Acme', '2026-12-01T00:00:00.0000000Z' FROM petitions WHERE slug = @Letter
+                ON CONFLICT DO NOTHING
+                """, new { Letter });
+        }
+
+        const string Email = "partner-access@coalition.example.org";
+        using var browser = await CookieSession.SignInAsync(app, Email, Letter);
+        var letterId = (await app.Services.GetRequiredService<global::Petitions.Petitions.PetitionStore>().FindAsync(Letter, CancellationToken.None))!.Id;
+        var (_, token) = await app.Services.GetRequiredService<global::Petitions.Coordinators.CoordinatorStore>().AddAsync(Email, null, [letterId], "acme");
+        using var api = app.CreateClient(new() { AllowAutoRedirect = false });
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var antiforgery = SignOnClient.Antiforgery(await browser.GetStringAsync($"/coordinators/petitions/{Letter}"));
+        var routes = CoordinatorRoutes.Where(e => e.NamesALetter).ToList();
+        Assert.That(routes.Select(r => r.Key), Is.SupersetOf(OpenToPartnerCoordinators));
+        foreach (var route in routes)
+        {
+            var before = await DatabaseDump.TakeAsync(app);
+            using var request = Request(route, Letter, mine, "application/json", route.IsPage ? antiforgery : null);
+
+            using var response = await (route.IsPage ? browser : api).SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+
+            if (OpenToPartnerCoordinators.Contains(route.Key))
+            {
+                Assert.That(body, Does.Not.Contain("Access Organisation Mine").And.Not.Contain("kari@access.example.org"), route.Key);
+            }
+            else
+            {
+                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), $"{route.Key}: {body}");
+            }
+
+            Assert.That(await DatabaseDump.TakeAsync(app), Is.EqualTo(before), $"{route.Key} changed another partner's row or the letter");
+        }
+    }
+
     private static HttpRequestMessage Request(AppEndpoint route, string slug, (long Signature, long Outbox) ids, string accept, string? antiforgery = null)
     {
         var path = route.Path((name, segment) => (name, segment) switch
@@ -234,6 +298,7 @@ public class AccessTests
             ("id", "webhooks") => WebhookOf[ids.Signature].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ("token", _) => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             ("language", _) => "fr",
+            ("code", _) => "acme",
             _ => throw new InvalidOperationException($"{route.Key}: no value for the route parameter {{{name}}} after /{segment}/"),
         });
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path);

@@ -267,7 +267,8 @@ public sealed class LetterModel(
         QueueTotal = Counts.ByStatus.GetValueOrDefault(SignatureStatus.Confirmed);
         Queue = queue.Rows;
         Resembles = await records.ResemblancesAsync(letter.Id, Queue.Where(s => s.Flags.Contains(SignOn.LookAlike)).Select(s => s.Organisation), cancellationToken);
-        Rows = await list.PageAsync(letter.Id, Query, cancellationToken);
+        // Whatever the query says (a POST reads none), a partner coordinator's list is their partner's sign-ons.
+        Rows = await list.PageAsync(letter.Id, Query with { Partner = Partner }, cancellationToken);
         Failed = Partner is null ? await records.FailedEmailsAsync(letter.Id, cancellationToken) : [];
         Timeline = await timelines.ReadAsync(letter.Id, cancellationToken);
         await using var connection = await db.OpenAsync(cancellationToken);

@@ -43,6 +43,7 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
     /// Before any handler: to a coordinator limited to a partner, another partner's sign-on (or one that
     /// came by no partner) is absent, to see and to act on. Its ref never changes, so the check holds.
     /// </summary>
+    [Microsoft.AspNetCore.Mvc.RazorPages.NonHandler]
     public override async Task OnPageHandlerExecutionAsync(
         Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
     {
