@@ -38,6 +38,12 @@ public class AccessTests
         ["DELETE /api/petitions/{slug}/translations/{language}"] = ("", "application/json"),
         ["POST /coordinators/petitions/{slug}/translations/{language}"] = ("title=Repris&status=published", "application/x-www-form-urlencoded"),
         ["POST /coordinators/petitions/{slug}/translations/{language}?handler=remove"] = ("", "application/x-www-form-urlencoded"),
+
+        // Preview links (timing): the id is a signature's, so on this letter it names no link, and on another's none of this one's.
+        ["POST /api/petitions/{slug}/previews"] = ("{\"label\":\"Taken Over\"}", "application/json"),
+        ["DELETE /api/petitions/{slug}/previews/{id:long}"] = ("", "application/json"),
+        ["POST /coordinators/petitions/{slug}/previews"] = ("label=Taken+Over", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/previews?handler=revoke"] = ("id={signature}", "application/x-www-form-urlencoded"),
     };
 
     private PetitionsApp app = null!;
@@ -219,6 +225,7 @@ public class AccessTests
             ("id", "emails") => ids.Outbox.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ("token", _) => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             ("language", _) => "fr",
+            ("id", "previews") => ids.Signature.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _ => throw new InvalidOperationException($"{route.Key}: no value for the route parameter {{{name}}} after /{segment}/"),
         });
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
