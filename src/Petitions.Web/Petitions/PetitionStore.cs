@@ -25,6 +25,7 @@ public sealed class PetitionStore(Db db)
         using (var reader = Prepared.Command(connection, null, """
             SELECT id || ' ' || status || ' ' || review || ' ' || review_alerts || ' ' || language || ' ' || coalesce(closes_at, '') || ' ' || version || ' ' || updated_at
                    || ' ' || length(title) || ' ' || length(body)
+                   || ' ' || coalesce(opens_at, '') || ' ' || coalesce(list_published_at, '')
             FROM petitions WHERE slug = @slug
             """).With("@slug", slug).ExecuteReader())
         {
@@ -145,7 +146,8 @@ public sealed class PetitionStore(Db db)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         var at = Time.Format(now);
-        var rows = await connection.QueryAsync<PetitionSummary>("""
+        // Into a class with setters: with no row to look at (every letter before its opening), SQLite cannot type the count for a constructor.
+        var rows = await connection.QueryAsync<SummaryRow>("""
             SELECT p.slug, p.title, p.status,
                    (SELECT count(*) FROM signatures s WHERE s.petition_id = p.id AND s.status = 'listed') AS signatoryCount
             FROM petitions p
@@ -154,7 +156,7 @@ public sealed class PetitionStore(Db db)
               AND (NOT @openOnly OR p.closes_at IS NULL OR p.closes_at > @at)
             ORDER BY p.created_at DESC, p.id DESC
             """, new { openOnly, at });
-        return rows.ToList();
+        return rows.Select(r => new PetitionSummary(r.Slug, r.Title, r.Status, r.SignatoryCount)).ToList();
     }
 
     public static async Task<long> CreateAsync(DbConnection connection, DbTransaction transaction, LetterInput letter, DateTimeOffset now, string actor)
@@ -312,6 +314,14 @@ public sealed class PetitionStore(Db db)
     }
 
     // Settable properties rather than a constructor: Dapper then converts SQLite's integers to bool.
+    private sealed class SummaryRow
+    {
+        public string Slug { get; init; } = "";
+        public string Title { get; init; } = "";
+        public string Status { get; init; } = "";
+        public long SignatoryCount { get; init; }
+    }
+
     private sealed class PetitionRow
     {
         public long Id { get; init; }

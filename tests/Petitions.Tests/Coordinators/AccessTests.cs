@@ -49,6 +49,12 @@ public class AccessTests
         ["PUT /api/petitions/{slug}/partners/{code}"] = ("{\"name\":\"Taken Over\"}", "application/json"),
         ["DELETE /api/petitions/{slug}/partners/{code}"] = ("", "application/json"),
         ["POST /coordinators/petitions/{slug}/partners"] = ("code=taken&name=Taken+Over", "application/x-www-form-urlencoded"),
+
+        // Preview links (timing): the id is a signature's, so on this letter it names no link, and on another's none of this one's.
+        ["POST /api/petitions/{slug}/previews"] = ("{\"label\":\"Taken Over\"}", "application/json"),
+        ["DELETE /api/petitions/{slug}/previews/{id:long}"] = ("", "application/json"),
+        ["POST /coordinators/petitions/{slug}/previews"] = ("label=Taken+Over", "application/x-www-form-urlencoded"),
+        ["POST /coordinators/petitions/{slug}/previews?handler=revoke"] = ("id={signature}", "application/x-www-form-urlencoded"),
     };
 
     // Each letter's webhook subscription by the letter's signature in ids, for the routes that name one ({id} after /webhooks/).
@@ -299,6 +305,7 @@ public class AccessTests
             ("token", _) => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             ("language", _) => "fr",
             ("code", _) => "acme",
+            ("id", "previews") => ids.Signature.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _ => throw new InvalidOperationException($"{route.Key}: no value for the route parameter {{{name}}} after /{segment}/"),
         });
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path);

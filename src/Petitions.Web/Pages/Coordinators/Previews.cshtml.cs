@@ -21,8 +21,16 @@ public sealed class PreviewsModel(PetitionStore petitions, CoordinatorStore coor
 
     public string? Error { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync([FromRoute] string slug, CancellationToken cancellationToken) =>
-        await LetterAsync(slug, cancellationToken) is null ? NotFound() : Redirect($"/coordinators/petitions/{Uri.EscapeDataString(slug)}#previews");
+    public async Task<IActionResult> OnGetAsync([FromRoute] string slug, CancellationToken cancellationToken)
+    {
+        if (await LetterAsync(slug, cancellationToken) is not { } letter)
+        {
+            return NotFound();
+        }
+
+        Letter = letter;
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync([FromRoute] string slug, [FromForm] string? label, CancellationToken cancellationToken)
     {
