@@ -124,6 +124,17 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
     public async Task<IReadOnlyList<Delivery>> ClaimAsync(string node, int limit, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
+        // A read first: an idle dispatcher polls without taking the write lock the sign-ons need.
+        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            """
+            SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions w ON w.id = d.subscription_id
+            WHERE d.status = 'pending' AND w.state = 'active' AND d.due_at <= @now AND (d.lease_until IS NULL OR d.lease_until <= @now) LIMIT 1
+            """,
+            new { now = Time.Format(now) }, cancellationToken: cancellationToken)) is null)
+        {
+            return [];
+        }
+
         await using var transaction = Db.BeginWrite(connection);
         var ids = (await connection.QueryAsync<long>($"""
             UPDATE webhook_deliveries SET lease_until = @leaseUntil, claimed_by = @node
@@ -217,8 +228,10 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
         await using var connection = await db.OpenAsync(cancellationToken);
         var due = (await connection.QueryAsync<(long Id, string ClosesAt)>(new CommandDefinition("""
             SELECT p.id, p.closes_at FROM petitions p
-            WHERE p.status = 'open' AND p.closes_at IS NOT NULL AND p.closes_at <= @now
-              AND NOT EXISTS (SELECT 1 FROM letter_closings c WHERE c.petition_id = p.id AND c.closed_at = p.closes_at)
+            WHERE p.closes_at IS NOT NULL AND p.closes_at <= @now AND (
+                (p.status = 'open' AND NOT EXISTS (SELECT 1 FROM letter_closings c WHERE c.petition_id = p.id AND c.closed_at = p.closes_at))
+                -- Closed by something that marked its closesAt (not by hand, which records its own closing before closesAt).
+                OR (p.status = 'closed' AND NOT EXISTS (SELECT 1 FROM letter_closings c WHERE c.petition_id = p.id AND c.closed_at <= p.closes_at)))
             """, new { now = Time.Format(now) }, cancellationToken: cancellationToken))).ToList();
         var claimed = 0;
         foreach (var (id, closesAt) in due)
