@@ -48,6 +48,8 @@ public sealed class ConsoleLocalisationTests
     [TestCase("ar", Console + "/translations/fr")]
     [TestCase("ar", Console + "/translations/ar")]
     [TestCase("ar", "/coordinators/sign-in/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [TestCase("fr", Console + "/updates")]
+    [TestCase("ar", Console + "/updates")]
     public async Task AConsolePageShowsNoEnglish(string language, string path)
     {
         path = path.Replace("{id}", signatory.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);

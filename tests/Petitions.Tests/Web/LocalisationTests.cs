@@ -39,6 +39,7 @@ public sealed class LocalisationTests
             yield return Page(language, "/privacy", HttpStatusCode.OK);
             yield return Page(language, "/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", HttpStatusCode.NotFound);
             yield return Page(language, "/withdraw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", HttpStatusCode.NotFound);
+            yield return Page(language, "/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", HttpStatusCode.NotFound);
             yield return Page(language, "/no-such-page", HttpStatusCode.NotFound);
             yield return Page(language, "/petitions/no-such-letter", HttpStatusCode.NotFound);
         }
