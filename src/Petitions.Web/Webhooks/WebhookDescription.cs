@@ -97,6 +97,7 @@ public static class WebhookDescription
                 ["status"] = Text("The status the event announces: pending, listed, withdrawn or rejected."),
                 ["organisation"] = Text(null), ["city"] = Text(null), ["country"] = Text("ISO 3166-1 alpha-2."), ["country_name"] = Text(null),
                 ["language"] = Text("The language the sign-on was made in."), ["website"] = Text(null),
+                ["ref"] = Text("The code of the partner whose link brought the sign-on, or null."),
                 ["comments"] = Text("With contact data only (both consents)."),
                 ["person"] = Object("With contact data only: the subscription's includeContact and the signer's shareContact.", new()
                 {
@@ -129,6 +130,7 @@ public static class WebhookDescription
             ["country"] = "NL",
             ["country_name"] = "Netherlands",
             ["language"] = "en",
+            ["ref"] = "acme",
             ["website"] = "https://www.testorganisatie.nl",
         },
     };

@@ -34,10 +34,7 @@ public static class WebhookEvents
     /// the sign-on calls it only for a letter that has subscriptions (<c>petitions.webhooks</c>).
     /// </summary>
     /// <returns>How many deliveries were queued.</returns>
-    /// <remarks>
-    /// Partner subscriptions (<c>partner_id</c>) are to receive only the sign-ons their partner's link
-    /// brought: that filter belongs here, in the WHERE clause, once signatures carry their partner.
-    /// </remarks>
+    /// <remarks>A partner's subscription (<c>partner_id</c>) receives only the sign-ons its partner's link brought.</remarks>
     public static int Queue(DbConnection connection, DbTransaction transaction, long petitionId, long? signatureId, string @event, DateTimeOffset at)
     {
         var time = Time.Format(at);
@@ -45,6 +42,8 @@ public static class WebhookEvents
             INSERT INTO webhook_deliveries (subscription_id, event, petition_id, signature_id, occurred_at, due_at)
             SELECT id, @event, petition_id, CAST(@signatureId AS bigint), @at, @at FROM webhook_subscriptions
             WHERE petition_id = @petitionId AND (' ' || events || ' ') LIKE '% ' || @event || ' %'
+              AND (partner_id IS NULL OR partner_id IN (
+                  SELECT p.id FROM partners p JOIN signatures s ON s.petition_id = p.petition_id AND s.ref = p.code WHERE s.id = @signatureId))
             """).With("@event", @event).With("@signatureId", signatureId).With("@at", time).With("@petitionId", petitionId)
             .ExecuteNonQuery();
     }

@@ -78,6 +78,8 @@ public static class WebhookPayload
         json.WriteString("country", delivery.Country);
         json.WriteString("country_name", Countries.NameOf(delivery.Country));
         json.WriteString("language", delivery.Language);
+        // The partner whose link brought the sign-on (OSDI's referrer_data source), or null.
+        json.WriteString("ref", delivery.Ref);
         json.WriteString("website", delivery.Website);
         if (SharesContact(delivery))
         {

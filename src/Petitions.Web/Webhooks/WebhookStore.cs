@@ -9,7 +9,7 @@ namespace Petitions.Webhooks;
 public sealed record WebhookSubscription(
     long Id, string Url, IReadOnlyList<string> Events, bool IncludeContact, string State, DateTimeOffset CreatedAt,
     DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt,
-    long PendingDeliveries);
+    long PendingDeliveries, string? Partner = null);
 
 /// <summary>
 /// Webhook subscriptions and their deliveries: what coordinators manage, and what the dispatcher
@@ -29,14 +29,19 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
 
     public string Unprotect(string stored) => secrets.Unprotect(stored);
 
-    public async Task<long> CreateAsync(long petitionId, WebhookInput input, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    // A partner coordinator's subscriptions are its partner's; a letter coordinator (@partner null) reaches every one.
+    private const string InScope = "(@partner IS NULL OR w.partner_id = (SELECT p.id FROM partners p WHERE p.petition_id = w.petition_id AND p.code = @partner))";
+
+    /// <param name="partner">The partner code of a partner coordinator: the subscription receives only that partner's sign-ons.</param>
+    public async Task<long> CreateAsync(long petitionId, WebhookInput input, string actor, DateTimeOffset now, string? partner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
         var id = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO webhook_subscriptions (petition_id, url, events, secret, include_contact, created_at, created_by)
-            VALUES (@petitionId, @url, @events, @secret, @includeContact, @at, @actor)
+            INSERT INTO webhook_subscriptions (petition_id, url, events, secret, include_contact, created_at, created_by, partner_id)
+            VALUES (@petitionId, @url, @events, @secret, @includeContact, @at, @actor,
+                    (SELECT id FROM partners WHERE petition_id = @petitionId AND code = @partner))
             RETURNING id
             """, new
             {
@@ -47,6 +52,7 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
                 includeContact = input.IncludeContact == true ? 1 : 0,
                 at = Time.Format(now),
                 actor,
+                partner,
             }, transaction);
         await CountAsync(connection, transaction, petitionId);
         await transaction.CommitAsync(cancellationToken);
@@ -54,12 +60,12 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
     }
 
     /// <returns>Whether there was such a subscription on the letter.</returns>
-    public async Task<bool> DeleteAsync(long petitionId, long id, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(long petitionId, long id, string? partner, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
-        if (await connection.ExecuteScalarAsync<long?>("SELECT id FROM webhook_subscriptions WHERE id = @id AND petition_id = @petitionId",
-            new { id, petitionId }, transaction) is null)
+        if (await connection.ExecuteScalarAsync<long?>($"SELECT w.id FROM webhook_subscriptions w WHERE w.id = @id AND w.petition_id = @petitionId AND {InScope}",
+            new { id, petitionId, partner }, transaction) is null)
         {
             return false;
         }
@@ -75,14 +81,14 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
 
     /// <summary>Enables a disabled subscription: the deliveries it held are due at once, and its day of failures starts again.</summary>
     /// <returns>Whether there was such a subscription on the letter.</returns>
-    public async Task<bool> EnableAsync(long petitionId, long id, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> EnableAsync(long petitionId, long id, DateTimeOffset now, string? partner, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
-        var changed = await connection.ExecuteAsync("""
+        var changed = await connection.ExecuteAsync($"""
             UPDATE webhook_subscriptions SET state = 'active', disabled_at = NULL, failing_since = NULL
-            WHERE id = @id AND petition_id = @petitionId
-            """, new { id, petitionId }, transaction);
+            WHERE id = @id AND petition_id = @petitionId AND id IN (SELECT w.id FROM webhook_subscriptions w WHERE w.id = @id AND {InScope})
+            """, new { id, petitionId, partner }, transaction);
         if (changed == 0)
         {
             return false;
@@ -95,21 +101,22 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
         return true;
     }
 
-    public async Task<IReadOnlyList<WebhookSubscription>> ListAsync(long petitionId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<WebhookSubscription>> ListAsync(long petitionId, string? partner, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<SubscriptionRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<SubscriptionRow>(new CommandDefinition($"""
             SELECT w.id, w.url, w.events, w.include_contact AS includeContact, w.state, w.created_at AS createdAt,
                    w.last_success_at AS lastSuccessAt, w.last_failure_at AS lastFailureAt, w.last_error AS lastError,
                    w.failing_since AS failingSince, w.disabled_at AS disabledAt,
-                   (SELECT count(*) FROM webhook_deliveries d WHERE d.subscription_id = w.id AND d.status = 'pending') AS pending
-            FROM webhook_subscriptions w WHERE w.petition_id = @petitionId ORDER BY w.id
-            """, new { petitionId }, cancellationToken: cancellationToken));
+                   (SELECT count(*) FROM webhook_deliveries d WHERE d.subscription_id = w.id AND d.status = 'pending') AS pending,
+                   (SELECT p.code FROM partners p WHERE p.id = w.partner_id) AS partner
+            FROM webhook_subscriptions w WHERE w.petition_id = @petitionId AND {InScope} ORDER BY w.id
+            """, new { petitionId, partner }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToSubscription()).ToList();
     }
 
-    public async Task<WebhookSubscription?> FindAsync(long petitionId, long id, CancellationToken cancellationToken) =>
-        (await ListAsync(petitionId, cancellationToken)).FirstOrDefault(s => s.Id == id);
+    public async Task<WebhookSubscription?> FindAsync(long petitionId, long id, string? partner, CancellationToken cancellationToken) =>
+        (await ListAsync(petitionId, partner, cancellationToken)).FirstOrDefault(s => s.Id == id);
 
     // The count rides the letter's row, which the sign-on reads anyway (SignOn): a letter without subscriptions costs nothing more.
     private static Task CountAsync(DbConnection connection, DbTransaction transaction, long petitionId) =>
@@ -154,7 +161,7 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
             SELECT d.id, d.subscription_id AS subscriptionId, d.event, d.petition_id AS petitionId, d.signature_id AS signatureId,
                    d.occurred_at AS occurredAt, d.attempts, w.url, w.secret, w.include_contact AS includeContact,
                    p.slug, p.title, p.status AS letterStatus,
-                   s.status, s.signed_at AS signedAt, s.language, s.website, s.comment, s.share_contact AS shareContact,
+                   s.status, s.signed_at AS signedAt, s.language, s.ref, s.website, s.comment, s.share_contact AS shareContact,
                    s.contact_name AS contactName, s.contact_role AS contactRole, s.contact_email AS contactEmail,
                    o.name AS organisation, o.city, o.country,
                    (SELECT count(*) FROM signatures l WHERE l.petition_id = d.petition_id AND l.status = 'listed') AS listedCount
@@ -266,11 +273,12 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
         public string? FailingSince { get; init; }
         public string? DisabledAt { get; init; }
         public long Pending { get; init; }
+        public string? Partner { get; init; }
 
         public WebhookSubscription ToSubscription() => new(
             Id, Url, Events.Split(' ', StringSplitOptions.RemoveEmptyEntries), IncludeContact == 1, State, Time.Parse(CreatedAt),
             Time.ParseOrNull(LastSuccessAt), Time.ParseOrNull(LastFailureAt), LastError, Time.ParseOrNull(FailingSince), Time.ParseOrNull(DisabledAt),
-            Pending);
+            Pending, Partner);
     }
 }
 
@@ -293,6 +301,7 @@ public sealed class Delivery
     public string? Status { get; init; }
     public string? SignedAt { get; init; }
     public string? Language { get; init; }
+    public string? Ref { get; init; }
     public string? Website { get; init; }
     public string? Comment { get; init; }
     public long? ShareContact { get; init; }

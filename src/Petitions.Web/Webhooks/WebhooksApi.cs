@@ -53,9 +53,10 @@ public static class WebhooksApi
 
     public static RouteGroupBuilder MapWebhooksApi(this IEndpointRouteBuilder routes)
     {
-        // Letter coordinators: the letter's access rule (CoordinatorAuth), then the letter itself (LetterFromRoute).
+        // The letter's access rule (CoordinatorAuth), then the letter itself (LetterFromRoute). A partner coordinator
+        // subscribes too, for its partner's sign-ons only, and reaches only those subscriptions.
         var group = routes.MapGroup("/api/petitions/{slug}/webhooks").WithTags("Webhooks")
-            .RequireAuthorization(CoordinatorAuth.ApiPolicy).AddEndpointFilter<LetterFromRoute>();
+            .RequireAuthorization(CoordinatorAuth.ApiPolicy).AddEndpointFilter<LetterFromRoute>().WithMetadata(new OpenToPartnerCoordinatorsAttribute());
         group.MapPost("", CreateAsync).WithName("subscribeWebhook")
             .WithSummary("Subscribe an endpoint to the letter's events; each delivery is signed (see the description of the webhooks).")
             .DescribesBody<WebhookInput>().Produces<WebhookSubscription>(StatusCodes.Status201Created).ProducesValidationProblem();
@@ -92,22 +93,24 @@ public static class WebhooksApi
             return TypedResults.ValidationProblem(errors, title: Texts.Validation("The subscription has errors"));
         }
 
-        var id = await store.CreateAsync(letter.Id, input!, CoordinatorsApi.Actor(context.User), clock.GetUtcNow(), cancellationToken);
-        var created = await store.FindAsync(letter.Id, id, cancellationToken);
+        var partner = LetterAccessHandler.PartnerOf(context);
+        var id = await store.CreateAsync(letter.Id, input!, CoordinatorsApi.Actor(context.User), clock.GetUtcNow(), partner, cancellationToken);
+        var created = await store.FindAsync(letter.Id, id, partner, cancellationToken);
         return TypedResults.Created($"/api/petitions/{letter.Slug}/webhooks/{id}", created);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, WebhookStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await store.ListAsync(LetterFromRoute.Letter(context).Id, cancellationToken));
+        TypedResults.Ok(await store.ListAsync(LetterFromRoute.Letter(context).Id, LetterAccessHandler.PartnerOf(context), cancellationToken));
 
     private static async Task<IResult> DeleteAsync(long id, HttpContext context, WebhookStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(LetterFromRoute.Letter(context).Id, id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        await store.DeleteAsync(LetterFromRoute.Letter(context).Id, id, LetterAccessHandler.PartnerOf(context), cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
     private static async Task<IResult> EnableAsync(long id, HttpContext context, WebhookStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
         var letter = LetterFromRoute.Letter(context);
-        return await store.EnableAsync(letter.Id, id, clock.GetUtcNow(), cancellationToken)
-            ? TypedResults.Ok(await store.FindAsync(letter.Id, id, cancellationToken))
+        var partner = LetterAccessHandler.PartnerOf(context);
+        return await store.EnableAsync(letter.Id, id, clock.GetUtcNow(), partner, cancellationToken)
+            ? TypedResults.Ok(await store.FindAsync(letter.Id, id, partner, cancellationToken))
             : NotFound(id);
     }
 

@@ -483,7 +483,7 @@ public class WebhookAddressTests : AppWithCoordinator
         var id = await store.CreateAsync(petitionId, new WebhookInput
         {
             Url = $"https://localhost:{receiver.Port}/rebound", Events = ["signature.pending"], Secret = "a-shared-secret-of-some-length",
-        }, "test", DateTimeOffset.UtcNow, CancellationToken.None);
+        }, "test", DateTimeOffset.UtcNow, null, CancellationToken.None);
 
         using (var signed = await SignOnClient.PostJsonAsync(visitor, SignOnClient.ValidJson("Rebinding Organisation", "r@rebinding.example.org")))
         {
