@@ -492,7 +492,7 @@ public class WebhookAddressTests : AppWithCoordinator
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         WebhookSubscription? subscription;
-        while ((subscription = await store.FindAsync(petitionId, id, CancellationToken.None))!.LastError is null && DateTime.UtcNow < deadline)
+        while ((subscription = await store.FindAsync(petitionId, id, null, CancellationToken.None))!.LastError is null && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
