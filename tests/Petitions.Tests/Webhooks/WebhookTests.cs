@@ -159,6 +159,54 @@ public class WebhookTests
     }
 
     [Test]
+    public async Task APartnersSubscriptionReceivesOnlyTheSignOnsItsLinkBroughtAndIsTheOnlyOneItsCoordinatorSees()
+    {
+        using (var added = await coordinator.PostAsJsonAsync("/api/petitions/iap-2017/partners", new { code = "acme", name = "Acme Network" }))
+        {
+            Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.Created), await added.Content.ReadAsStringAsync());
+        }
+
+        var letterWide = await SubscribeAsync("/coalition", ["signature.pending"]);
+        var letterId = await ScalarAsync("SELECT id FROM petitions WHERE slug = 'iap-2017'");
+        var (_, token) = await app.Services.GetRequiredService<global::Petitions.Coordinators.CoordinatorStore>()
+            .AddAsync("crm@acme.example.org", null, [letterId], "acme");
+        using var partner = app.CreateClient();
+        partner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var subscribed = await partner.PostAsJsonAsync("/api/petitions/iap-2017/webhooks",
+            new { url = receiver.Url("/acme"), events = new[] { "signature.pending" }, secret = Secret });
+        var own = await subscribed.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(subscribed.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(own.GetProperty("partner").GetString(), Is.EqualTo("acme"));
+        var seen = await partner.GetFromJsonAsync<JsonElement>("/api/petitions/iap-2017/webhooks");
+        Assert.That(seen.EnumerateArray().Select(w => w.GetProperty("id").GetInt64()), Is.EqualTo(new[] { own.GetProperty("id").GetInt64() }),
+            "the letter's own subscription is not the partner's to see");
+        var letterWideId = letterWide.GetProperty("id").GetInt64();
+        using (var deleted = await partner.DeleteAsync($"/api/petitions/iap-2017/webhooks/{letterWideId}"))
+        {
+            Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "nor to remove");
+        }
+
+        var body = SignOnClient.ValidJson("Brought By Acme", "a@brought.example.org");
+        body["ref"] = "acme";
+        using (var signed = await SignOnClient.PostJsonAsync(visitor, body))
+        {
+            Assert.That(signed.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        await SignAsync("Came On Its Own", "o@own.example.org");
+
+        var coalition = await receiver.WaitForAsync(2, "/coalition");
+        var acme = await receiver.WaitForAsync(1, "/acme");
+        Assert.That(coalition.Select(d => d.Json.GetProperty("signature").GetProperty("organisation").GetString()),
+            Is.EquivalentTo(new[] { "Brought By Acme", "Came On Its Own" }));
+        Assert.That(acme.Single().Json.GetProperty("signature").GetProperty("organisation").GetString(), Is.EqualTo("Brought By Acme"));
+        Assert.That(acme.Single().Json.GetProperty("signature").GetProperty("ref").GetString(), Is.EqualTo("acme"));
+        Assert.That(await ScalarAsync("SELECT count(*) FROM webhook_deliveries d JOIN webhook_subscriptions w ON w.id = d.subscription_id WHERE w.partner_id IS NOT NULL"),
+            Is.EqualTo(1), "nothing was queued for the partner of the sign-on that came on its own");
+    }
+
+    [Test]
     public async Task EachDeliveryIsSignedOverItsExactBodyWithATimestampInsideAndNoContactByDefault()
     {
         await SubscribeAsync("/crm", ["signature.pending", "signature.listed"], includeContact: true);
