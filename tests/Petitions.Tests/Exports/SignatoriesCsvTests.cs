@@ -14,7 +14,7 @@ public class SignatoriesCsvTests
 {
     private const string Header =
         "\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\","
-        + "\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\",\"language\"";
+        + "\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\",\"language\",\"ref\"";
 
     private static readonly SignatoryCsvRow Memorial = new()
     {

@@ -71,7 +71,7 @@ public class SignatoriesXlsxTests
 
         Assert.That(rows, Has.Count.EqualTo(1));
         Assert.That(rows[0].Select(c => c.Text), Is.EqualTo(csvHeader));
-        Assert.That(csvHeader[^3..], Is.EqualTo(new[] { "comment", "flags", "language" }));
+        Assert.That(csvHeader[^4..], Is.EqualTo(new[] { "comment", "flags", "language", "ref" }));
     }
 
     [Test]
