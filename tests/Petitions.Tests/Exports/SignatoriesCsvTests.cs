@@ -104,7 +104,7 @@ public class SignatoriesCsvTests
         Assert.That(text, Is.EqualTo(Header + "\r\n"
             + "\"Правозащитный центр \"\"Мемориал\"\", Москва\",\"Moscow\",\"RU\",\"Russia\",\"Олег Орлов\",\"Co-chair\","
             + "\"info@memo.ru\",\"https://memo.ru\",\"listed\",\"2017-09-01T10:00:00Z\",\"2017-09-01T10:05:00Z\","
-            + "\"2017-09-02T08:00:00Z\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n"));
+            + "\"2017-09-02T08:00:00Z\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n"));
     }
 
     [TestCase("=HYPERLINK(\"http://x\")", TestName = "AValueStartingWithEqualsGetsALeadingApostrophe")]

@@ -97,7 +97,7 @@ public class SignatoriesXlsxTests
         {
             Memorial.Organisation, "Moscow", "RU", "Russia", "Олег Орлов", "Co-chair", "info@memo.ru", "https://memo.ru", "listed",
             "2017-09-01T10:00:00Z", "2017-09-01T10:05:00Z", "2017-09-02T08:00:00Z", "", "", "form", "With <angle> & \"quotes\"",
-            "no-city look-alike", "ru",
+            "no-city look-alike", "ru", "",
         }));
     }
 
