@@ -16,6 +16,9 @@ public sealed class SignatureContext
     public string Status { get; init; } = "";
     public string Flags { get; init; } = "";
     public string? ContactEmail { get; init; }
+
+    /// <summary>The partner whose link brought the sign-on: that partner's coordinators are alerted too.</summary>
+    public string? Ref { get; init; }
     public string Organisation { get; init; } = "";
     public string Slug { get; init; } = "";
     public string Title { get; init; } = "";
@@ -40,7 +43,8 @@ public sealed class SignatureContext
         connection.QuerySingleOrDefaultAsync<SignatureContext>("""
             SELECT s.id, s.petition_id AS petitionId, s.status, s.flags, s.contact_email AS contactEmail, o.name AS organisation,
                    p.slug, p.title, p.review = 'all' AS requiresReview, p.review, p.review_alerts AS reviewAlerts,
-                   coalesce(s.language, p.language) AS language, p.language AS letterLanguage, coalesce(t.title, p.title) AS signatoryTitle
+                   coalesce(s.language, p.language) AS language, p.language AS letterLanguage, coalesce(t.title, p.title) AS signatoryTitle,
+                   s.ref
             FROM signatures s JOIN organisations o ON o.id = s.organisation_id JOIN petitions p ON p.id = s.petition_id
                  LEFT JOIN petition_translations t ON t.petition_id = p.id AND t.language = s.language AND t.status = 'published'
             WHERE s.id = @signatureId
@@ -85,7 +89,7 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
         }
 
         var reasons = SignatureFlags.WhyItWaits(signature.Flags);
-        foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
+        foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId, signature.Ref))
         {
             // Coordinators have no language of their own: the one their letter is written in.
             Queue(connection, transaction, signature,
@@ -101,7 +105,7 @@ public sealed class Notifications(Outbox outbox, Web.PublicBaseUrl publicBase, I
             Queue(connection, transaction, signature, Emails.Withdrawn(Brand, signature.Language, signature.ContactEmail, signature.SignatoryTitle, signature.Organisation, reason, withdrawnAt), now);
         }
 
-        foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId))
+        foreach (var coordinator in await CoordinatorStore.EmailsForAsync(connection, transaction, signature.PetitionId, signature.Ref))
         {
             // Coordinators have no language of their own: the one their letter is written in.
             Queue(connection, transaction, signature, Emails.WithdrawalNotice(

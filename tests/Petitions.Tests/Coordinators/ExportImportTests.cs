@@ -39,7 +39,7 @@ public class ExportImportTests
         Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("text/csv; charset=utf-8"));
         Assert.That(response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), Is.EqualTo($"iap-2017-signatories-{DateTime.UtcNow:yyyy-MM-dd}.csv"));
         Assert.That(bytes[..3], Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
-        Assert.That(lines[0], Is.EqualTo("\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\",\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\",\"language\""));
+        Assert.That(lines[0], Is.EqualTo("\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\",\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\",\"language\",\"ref\""));
         Assert.That(lines, Has.Length.EqualTo(131));
         Assert.That(lines, Does.Contain("\"Transparency International Česká republika\",\"Prague\",\"CZ\",\"Czechia\",\"\",\"\",\"\",\"\",\"listed\"," +
             lines.Single(l => l.StartsWith("\"Transparency International Česká", StringComparison.Ordinal)).Split(",\"listed\",")[1]));

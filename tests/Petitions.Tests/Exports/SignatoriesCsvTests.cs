@@ -14,7 +14,7 @@ public class SignatoriesCsvTests
 {
     private const string Header =
         "\"organisation\",\"city\",\"country\",\"country_name\",\"contact_name\",\"contact_role\",\"contact_email\","
-        + "\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\",\"language\"";
+        + "\"website\",\"status\",\"signed_at\",\"confirmed_at\",\"listed_at\",\"withdrawn_at\",\"withdrawal_reason\",\"source\",\"comment\",\"flags\",\"language\",\"ref\"";
 
     private static readonly SignatoryCsvRow Memorial = new()
     {
@@ -104,7 +104,7 @@ public class SignatoriesCsvTests
         Assert.That(text, Is.EqualTo(Header + "\r\n"
             + "\"Правозащитный центр \"\"Мемориал\"\", Москва\",\"Moscow\",\"RU\",\"Russia\",\"Олег Орлов\",\"Co-chair\","
             + "\"info@memo.ru\",\"https://memo.ru\",\"listed\",\"2017-09-01T10:00:00Z\",\"2017-09-01T10:05:00Z\","
-            + "\"2017-09-02T08:00:00Z\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n"));
+            + "\"2017-09-02T08:00:00Z\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n"));
     }
 
     [TestCase("=HYPERLINK(\"http://x\")", TestName = "AValueStartingWithEqualsGetsALeadingApostrophe")]

@@ -71,7 +71,7 @@ public class SignatoriesXlsxTests
 
         Assert.That(rows, Has.Count.EqualTo(1));
         Assert.That(rows[0].Select(c => c.Text), Is.EqualTo(csvHeader));
-        Assert.That(csvHeader[^3..], Is.EqualTo(new[] { "comment", "flags", "language" }));
+        Assert.That(csvHeader[^4..], Is.EqualTo(new[] { "comment", "flags", "language", "ref" }));
     }
 
     [Test]
@@ -97,7 +97,7 @@ public class SignatoriesXlsxTests
         {
             Memorial.Organisation, "Moscow", "RU", "Russia", "Олег Орлов", "Co-chair", "info@memo.ru", "https://memo.ru", "listed",
             "2017-09-01T10:00:00Z", "2017-09-01T10:05:00Z", "2017-09-02T08:00:00Z", "", "", "form", "With <angle> & \"quotes\"",
-            "no-city look-alike", "ru",
+            "no-city look-alike", "ru", "",
         }));
     }
 

@@ -215,7 +215,7 @@ public class TranslationTests : AppWithCoordinator
 
         var csv = await coordinator.GetStringAsync($"{Letter}/signatures.csv");
         var lines = csv.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines[0], Does.EndWith(",\"flags\",\"language\""));
+        Assert.That(lines[0], Does.EndWith(",\"flags\",\"language\",\"ref\""));
         Assert.That(lines.Single(l => l.StartsWith("\"Organisation Francophone\"", StringComparison.Ordinal)), Does.EndWith(",\"fr\""));
 
         var id = records["Organisation Francophone"].GetProperty("id").GetInt64();
