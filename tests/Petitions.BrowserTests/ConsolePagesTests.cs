@@ -69,6 +69,7 @@ public sealed partial class ConsolePagesTests : PageTest
             yield return new TestCaseData("reject", width).SetName($"Rejection_to_confirm_at_{width}px");
             yield return new TestCaseData("edit", width).SetName($"Letter_editor_at_{width}px");
             yield return new TestCaseData("translation", width).SetName($"Translation_editor_at_{width}px");
+            yield return new TestCaseData("update", width).SetName($"Update_preview_at_{width}px");
         }
     }
 
@@ -136,6 +137,15 @@ public sealed partial class ConsolePagesTests : PageTest
                 await Page.Locator("ul.translations").GetByRole(AriaRole.Link, new() { Name = "Français", Exact = true }).ClickAsync();
                 await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Translation into Français");
                 await Expect(Page.GetByLabel("Title", new() { Exact = true })).ToHaveValueAsync("Pétition à l'Association internationale des procureurs");
+                break;
+            case "update":
+                await Page.GotoAsync(Console);
+                await Page.GetByRole(AriaRole.Link, new() { Name = "Write an update" }).ClickAsync();
+                await Page.Locator("#subject").FillAsync("The letter is delivered");
+                await Page.Locator("#body").FillAsync("We handed it to the **prosecutors** today.");
+                await Page.GetByRole(AriaRole.Button, new() { Name = "Preview", Exact = true }).ClickAsync();
+                await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 2, Name = "Preview" })).ToBeVisibleAsync();
+                await Expect(Page.Locator("article.update-preview strong").First).ToHaveTextAsync("prosecutors");
                 break;
         }
 

@@ -111,6 +111,8 @@ public sealed class LetterUpdates(Db db, Outbox outbox, TimeProvider clock, Web.
     /// </summary>
     private static async Task<DateTimeOffset> ReserveAsync(DbConnection connection, DbTransaction transaction, DateTimeOffset now, TimeSpan interval, int count)
     {
+        await connection.ExecuteAsync("INSERT INTO update_pacing (id, next_at) VALUES (1, @now) ON CONFLICT (id) DO NOTHING",
+            new { now = Time.Format(now) }, transaction);
         var next = Time.Parse(await connection.ExecuteScalarAsync<string>(
             connection is NpgsqlConnection ? "SELECT next_at FROM update_pacing WHERE id = 1 FOR UPDATE" : "SELECT next_at FROM update_pacing WHERE id = 1",
             transaction: transaction) ?? Time.Format(now));

@@ -35,13 +35,12 @@ CREATE TABLE letter_update_recipients (
 CREATE INDEX letter_update_recipients_by_update ON letter_update_recipients (update_id);
 
 -- The rate bound of updates, whatever the letter or node: the next free sending slot. The row is
--- locked by the transaction that queues an update, so two updates queued at once take turns.
+-- locked by the transaction that queues an update, so two updates queued at once take turns. It is
+-- written by the first update, not here: `copy` wants a new database without rows.
 CREATE TABLE update_pacing (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     next_at TEXT NOT NULL
 ) STRICT;
-
-INSERT INTO update_pacing (id, next_at) VALUES (1, '2000-01-01T00:00:00.0000000Z');
 
 -- The List-Unsubscribe address of a message (updates only): it holds a token, so it is cleared once sent.
 ALTER TABLE outbox ADD COLUMN list_unsubscribe TEXT NULL;

@@ -34,6 +34,4 @@ CREATE TABLE update_pacing (
     next_at text NOT NULL
 );
 
-INSERT INTO update_pacing (id, next_at) VALUES (1, '2000-01-01T00:00:00.0000000Z');
-
 ALTER TABLE outbox ADD COLUMN list_unsubscribe text NULL;
