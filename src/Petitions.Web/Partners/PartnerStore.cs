@@ -88,6 +88,21 @@ public sealed partial class PartnerStore(Db db, TimeProvider clock)
         return await ExistsAsync(connection, null, petitionId, code!);
     }
 
+    /// <summary>The name of the letter's partner of a link's <c>ref</c> (lower-cased and trimmed here), or null when it has none of that code.</summary>
+    public async Task<(string Code, string Name)?> OfLinkAsync(long petitionId, string? given, CancellationToken cancellationToken = default)
+    {
+        var code = given?.Trim().ToLowerInvariant();
+        if (!IsCode(code))
+        {
+            return null;
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var name = await connection.ExecuteScalarAsync<string?>("SELECT name FROM partners WHERE petition_id = @petitionId AND code = @code",
+            new { petitionId, code });
+        return name is null ? null : (code!, name);
+    }
+
     public static Task<bool> ExistsAsync(DbConnection connection, DbTransaction? transaction, long petitionId, string code) =>
         connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM partners WHERE petition_id = @petitionId AND code = @code)",
             new { petitionId, code }, transaction);

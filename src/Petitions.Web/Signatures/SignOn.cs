@@ -232,19 +232,13 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             {
                 Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
                 Language = sign.Language, TranslationVersion = sign.TranslationVersion, Ref = request.Ref,
-                ShareContact = request.ShareContact,
+                ShareContact = request.ShareContact, WantsUpdates = request.WantsUpdates,
             },
             SignatureAction.Sign, "signatory", null, sign.Now);
         // Only a letter with subscriptions pays for the statement (the count came with the letter's row above).
         if (sign.Webhooks > 0)
         {
             Webhooks.WebhookEvents.Queue(connection, transaction, sign.Petition.Id, signatureId, Webhooks.WebhookEvents.SignaturePending, sign.Now);
-        }
-
-        if (request.WantsUpdates)
-        {
-            Prepared.Command(connection, transaction, "UPDATE signatures SET wants_updates = @yes WHERE id = @id")
-                .With("@yes", true).With("@id", signatureId).ExecuteNonQuery();
         }
 
         if (capped)

@@ -42,6 +42,9 @@ public sealed record SignatureDraft(
 
     /// <summary>The signer agreed that its contact goes to the coalition's subscribed systems (webhooks).</summary>
     public bool ShareContact { get; init; }
+
+    /// <summary>The signer asked for updates about the letter (Updates).</summary>
+    public bool WantsUpdates { get; init; }
 }
 
 public sealed class SignatureStore(Db db)
@@ -217,11 +220,11 @@ public sealed class SignatureStore(Db db)
         var signatureId = Prepared.Command(connection, transaction, """
             INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
                                     website, comment, petition_version, consent_version, consented_at, signed_at,
-                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, language, translation_version, sort_name, ref, share_contact)
+                                    confirmed_at, listed_at, withdrawn_at, withdrawal_reason, language, translation_version, sort_name, ref, share_contact, wants_updates)
             VALUES (@petitionId, @organisationId, @status, @source, @flags, @contactName, @contactRole, @email,
                     @website, @comment, @version, @consentVersion, @consentedAt, @signedAt,
                     @confirmedAt, @listedAt, @withdrawnAt, @withdrawalReason, @language, @translationVersion,
-                    (SELECT loose_key FROM organisations WHERE id = @organisationId), @ref, @shareContact)
+                    (SELECT loose_key FROM organisations WHERE id = @organisationId), @ref, @shareContact, @wantsUpdates)
             RETURNING id
             """)
             .With("@petitionId", draft.PetitionId).With("@organisationId", draft.OrganisationId).With("@status", status)
@@ -236,7 +239,7 @@ public sealed class SignatureStore(Db db)
             .With("@withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
             .With("@language", draft.Language).With("@translationVersion", draft.TranslationVersion)
             .With("@ref", draft.Ref)
-            .With("@shareContact", draft.ShareContact ? 1 : 0)
+            .With("@shareContact", draft.ShareContact ? 1 : 0).With("@wantsUpdates", draft.WantsUpdates ? 1 : 0)
             .ScalarInt64()!.Value;
         Record(connection, transaction, draft.PetitionId, signatureId, actor, action == SignatureAction.Sign ? "signed" : "imported",
             null, status, reason, now);

@@ -105,6 +105,9 @@ public class PartnerTests
 
         var page = await browser.GetStringAsync($"/petitions/{Slug}?ref=acme");
         Assert.That(page, Does.Contain("<input type=\"hidden\" name=\"ref\" value=\"acme\">"));
+        Assert.That(WebUtility.HtmlDecode(page), Does.Contain("with Partner acme, who brought me to this letter,"), "the sharing consent names the partner");
+        var embed = await browser.GetStringAsync($"/petitions/{Slug}/embed?ref=ACME");
+        Assert.That(embed, Does.Contain("<input type=\"hidden\" name=\"ref\" value=\"acme\">"), "the partner's frame carries its code too");
         var token = SignOnClient.Antiforgery(page);
 
         var fields = SignOnClient.ValidJson("Organisation Via Acme", "anna@via-acme.example.org");
@@ -115,6 +118,7 @@ public class PartnerTests
             Assert.That(invalid.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
             var again = await invalid.Content.ReadAsStringAsync();
             Assert.That(again, Does.Contain("<input type=\"hidden\" name=\"ref\" value=\"acme\">"), "the code survives the form sent back");
+            Assert.That(WebUtility.HtmlDecode(again), Does.Contain("with Partner acme, who brought me to this letter,"));
             token = SignOnClient.Antiforgery(again);
         }
 

@@ -9,14 +9,17 @@ namespace Petitions.Pages.Letters;
 /// GET /petitions/{slug}/embed: the letter's sign-on form alone, with its title and count, for a partner's frame.
 /// Only the letter's listed origins may frame it; an unknown letter is the site's 404, which nobody may frame.
 /// </summary>
-public sealed class EmbedModel(PetitionStore letters, PublicListCache lists, TimeProvider clock) : PageModel
+public sealed class EmbedModel(PetitionStore letters, PublicListCache lists, TimeProvider clock, Partners.PartnerStore partners) : PageModel
 {
     public LetterView View { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
         var found = await letters.FindAsync(slug, cancellationToken);
-        if (found is null || await ShowModel.LoadAsync(letters, found, lists, clock, SignFormView.Empty(slug), cancellationToken) is not { } view)
+        // A partner frames the form with its own ?ref, as it shares the letter's link.
+        var link = found is not null && Request.Query["ref"] is { Count: 1 } given ? await partners.OfLinkAsync(found.Id, given, cancellationToken) : null;
+        var form = SignFormView.Empty(slug) with { Values = new SignRequest { Ref = link?.Code }, PartnerName = link?.Name };
+        if (found is null || await ShowModel.LoadAsync(letters, found, lists, clock, form, cancellationToken) is not { } view)
         {
             return NotFound();
         }

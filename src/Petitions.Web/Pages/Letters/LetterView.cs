@@ -55,6 +55,9 @@ public sealed record SignFormView(string Slug, SignRequest Values, IReadOnlyDict
 {
     public static SignFormView Empty(string slug) => new(slug, new SignRequest(), new Dictionary<string, string[]>());
 
+    /// <summary>The name of the partner whose link brought the reader (<see cref="SignRequest.Ref"/>): the sharing consent names it.</summary>
+    public string? PartnerName { get; init; }
+
     /// <summary>The form's value for an organisation of no one country (stored without a country).</summary>
     public const string International = "international";
 

@@ -18,13 +18,12 @@ public sealed class ShowModel(
         var (viaPreview, coordinator) = await BeforeOpeningAsync(HttpContext, found, preview, clock, previews, cancellationToken);
         // Through a partner's link the form carries its code; a code the letter does not know is ignored, so a
         // mistyped link still shows the letter and its form.
-        var partner = Request.Query["ref"] is { Count: 1 } given ? given.ToString().Trim().ToLowerInvariant() : null;
-        if (found is null || !await partners.ExistsAsync(found.Id, partner, cancellationToken))
+        var link = found is not null && Request.Query["ref"] is { Count: 1 } given ? await partners.OfLinkAsync(found.Id, given, cancellationToken) : null;
+        var partner = link?.Code;
+        var form = new SignFormView(slug, new SignRequest { Preview = viaPreview ? preview : null, Ref = partner }, new Dictionary<string, string[]>())
         {
-            partner = null;
-        }
-
-        var form = new SignFormView(slug, new SignRequest { Preview = viaPreview ? preview : null, Ref = partner }, new Dictionary<string, string[]>());
+            PartnerName = link?.Name,
+        };
         if (await LoadAsync(letters, found, lists, clock, form, cancellationToken, viaPreview, coordinator) is not { } view)
         {
             return NotFound();

@@ -69,9 +69,10 @@ public sealed class SignModel(
         }
 
         // A partner's link that names no partner of this letter (mistyped, or removed since) must not stop anyone signing: ignored.
-        if (form["ref"].Count == 1 && await partners.ExistsAsync(letter!.Id, form["ref"].ToString().Trim().ToLowerInvariant(), cancellationToken))
+        var link = form["ref"].Count == 1 ? await partners.OfLinkAsync(letter!.Id, form["ref"], cancellationToken) : null;
+        if (link is { } known)
         {
-            request = request with { Ref = form["ref"].ToString().Trim().ToLowerInvariant() };
+            request = request with { Ref = known.Code };
         }
 
         // The honeypot: people cannot see the field, scripts fill it in. Same answer, nothing stored.
@@ -108,7 +109,7 @@ public sealed class SignModel(
         if (errors.Count > 0)
         {
             View = (await ShowModel.LoadAsync(petitions, letter, lists, clock,
-                new SignFormView(slug, request, errors), cancellationToken, preview))!;
+                new SignFormView(slug, request, errors) { PartnerName = link?.Name }, cancellationToken, preview))!;
             Web.Languages.Offer(HttpContext, View.Languages);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
