@@ -20,8 +20,8 @@ public sealed class LetterTimingFieldsTests
         using var app = new PetitionsApp();
         using var coordinator = await Coordinator.ClientAsync(app);
         var letter = await LetterAsync(coordinator);
-        letter["opensAt"] = "2027-03-01T09:00:00Z";
-        letter["listPublishedAt"] = "2027-03-08T09:00:00Z";
+        letter["opensAt"] = "2026-03-01T09:00:00Z";
+        letter["listPublishedAt"] = "2026-03-08T09:00:00Z";
         letter["closesAt"] = "2027-04-01T00:00:00Z";
         letter["embedOrigins"] = new JsonArray("https://Partner.example.org/", "http://127.0.0.1:8080", "https://partner.example.org");
 
@@ -29,8 +29,8 @@ public sealed class LetterTimingFieldsTests
         var saved = await LetterAsync(coordinator);
 
         Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
-        Assert.That(saved["opensAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(new DateTimeOffset(2027, 3, 1, 9, 0, 0, TimeSpan.Zero)));
-        Assert.That(saved["listPublishedAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(new DateTimeOffset(2027, 3, 8, 9, 0, 0, TimeSpan.Zero)));
+        Assert.That(saved["opensAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero)));
+        Assert.That(saved["listPublishedAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(new DateTimeOffset(2026, 3, 8, 9, 0, 0, TimeSpan.Zero)));
         Assert.That(saved["embedOrigins"]!.AsArray().Select(o => o!.GetValue<string>()),
             Is.EqualTo(new[] { "https://partner.example.org", "http://127.0.0.1:8080" }), "lower-cased, without the path, once each");
 
@@ -72,7 +72,7 @@ public sealed class LetterTimingFieldsTests
         var form = new Dictionary<string, string>
         {
             ["title"] = "Title", ["status"] = "open", ["review"] = "flagged", ["body"] = "Text", ["demandGroups"] = "", ["footnotes"] = "",
-            ["opensAt"] = "2027-03-01T09:00", ["listPublishedAt"] = "2027-03-08T09:00", ["closesAt"] = "2027-04-01T00:00",
+            ["opensAt"] = "2026-03-01T09:00", ["listPublishedAt"] = "2026-03-08T09:00", ["closesAt"] = "2027-04-01T00:00",
             ["embedOrigins"] = "https://partner.example.org\r\nhttps://other.example.net:8443\r\n",
         };
 
@@ -81,10 +81,10 @@ public sealed class LetterTimingFieldsTests
         var page = WebUtility.HtmlDecode(await coordinator.GetStringAsync(Editor));
 
         Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.SeeOther));
-        Assert.That(letter["opensAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(new DateTimeOffset(2027, 3, 1, 9, 0, 0, TimeSpan.Zero)));
+        Assert.That(letter["opensAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero)));
         Assert.That(letter["embedOrigins"]!.AsArray().Select(o => o!.GetValue<string>()),
             Is.EqualTo(new[] { "https://partner.example.org", "https://other.example.net:8443" }));
-        Assert.That(page, Does.Contain("value=\"2027-03-08T09:00\""));
+        Assert.That(page, Does.Contain("value=\"2026-03-08T09:00\""));
         Assert.That(page, Does.Contain("https://partner.example.org\nhttps://other.example.net:8443</textarea>"));
 
         form["embedOrigins"] = "partner.example.org/page";
