@@ -239,7 +239,7 @@ public sealed class SignatureStore(Db db)
             .With("@withdrawalReason", withdrawn ? draft.WithdrawalReason : null)
             .With("@language", draft.Language).With("@translationVersion", draft.TranslationVersion)
             .With("@ref", draft.Ref)
-            .With("@shareContact", draft.ShareContact ? 1 : 0).With("@wantsUpdates", draft.WantsUpdates ? 1 : 0)
+            .With("@shareContact", draft.ShareContact ? 1 : 0).With("@wantsUpdates", draft.WantsUpdates)
             .ScalarInt64()!.Value;
         Record(connection, transaction, draft.PetitionId, signatureId, actor, action == SignatureAction.Sign ? "signed" : "imported",
             null, status, reason, now);

@@ -9,7 +9,7 @@ namespace Petitions.Tests.Hostile;
 /// </summary>
 public static class SpreadsheetCsv
 {
-    public const int Columns = 18;
+    public const int Columns = 19;
 
     /// <summary>What makes Excel or LibreOffice read a cell as a formula, or skip to one.</summary>
     public static readonly char[] FormulaStarts = ['=', '+', '-', '@', '\t', '\r', '\n', '\0'];

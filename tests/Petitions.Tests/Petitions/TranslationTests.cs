@@ -216,7 +216,7 @@ public class TranslationTests : AppWithCoordinator
         var csv = await coordinator.GetStringAsync($"{Letter}/signatures.csv");
         var lines = csv.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines[0], Does.EndWith(",\"flags\",\"language\",\"ref\""));
-        Assert.That(lines.Single(l => l.StartsWith("\"Organisation Francophone\"", StringComparison.Ordinal)), Does.EndWith(",\"fr\""));
+        Assert.That(lines.Single(l => l.StartsWith("\"Organisation Francophone\"", StringComparison.Ordinal)), Does.EndWith(",\"fr\",\"\""), "language, then an empty ref");
 
         var id = records["Organisation Francophone"].GetProperty("id").GetInt64();
         var page = WebUtility.HtmlDecode(await coordinator.GetStringAsync($"/coordinators/petitions/translated/signatures/{id}"));
