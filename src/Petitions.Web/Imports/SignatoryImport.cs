@@ -230,6 +230,7 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
     {
         int imported = 0, merged = 0, flagged = 0;
         var rejected = new List<ImportRejection>();
+        bool? hooked = null;
         foreach (var row in rows)
         {
             if (Reject(row) is { } reason)
@@ -255,13 +256,22 @@ public sealed class SignatoryImport(Db db, PlaceResolver places, TimeProvider cl
             var action = details?.Status == SignatureStatus.Withdrawn ? SignatureAction.ImportWithdrawn
                 : row.Flags.Count == 0 ? SignatureAction.Import : SignatureAction.ImportForReview;
             var email = details?.ContactEmail is { } given && EmailAddress.TryNormalise(given, out var normal, out _) ? normal : null;
-            SignatureStore.Create(connection, transaction,
+            var signatureId = SignatureStore.Create(connection, transaction,
                 new SignatureDraft(petitionId, organisationId, source, string.Join(' ', row.Flags), details?.ContactName, details?.ContactRole,
                     email, row.Website, details?.SignedAt ?? now)
                 {
                     WithdrawnAt = details?.WithdrawnAt, WithdrawalReason = details?.WithdrawalReason,
                 },
                 action, actor, row.Flags.Count == 0 ? null : string.Join(' ', row.Flags), now);
+            // An imported row arrives listed (or withdrawn): subscribers hear of it as of a sign-on listed (or withdrawn).
+            var arrived = action == SignatureAction.Import ? Webhooks.WebhookEvents.SignatureListed
+                : action == SignatureAction.ImportWithdrawn ? Webhooks.WebhookEvents.SignatureWithdrawn : null;
+            if (arrived is not null && (hooked ??= await connection.ExecuteScalarAsync<long>(
+                "SELECT webhooks FROM petitions WHERE id = @petitionId", new { petitionId }, transaction) > 0))
+            {
+                Webhooks.WebhookEvents.Queue(connection, transaction, petitionId, signatureId, arrived, now);
+            }
+
             imported++;
             if (row.Flags.Count > 0)
             {

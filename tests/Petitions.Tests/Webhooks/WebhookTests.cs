@@ -207,6 +207,25 @@ public class WebhookTests
     }
 
     [Test]
+    public async Task ImportedOrganisationsAreDeliveredAsListedAndMergedOnesAreNot()
+    {
+        await SubscribeAsync("/import", ["signature.listed"]);
+        using var list = new StringContent("Amnesty International, London\nFirst Imported Network, Tbilisi\nSecond Imported Network, Yerevan\n",
+            Encoding.UTF8, "text/plain");
+
+        using var imported = await coordinator.PostAsync("/api/petitions/iap-2017/signatures/import", list);
+        var result = await imported.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(result.GetProperty("imported").GetInt32(), Is.EqualTo(2), await imported.Content.ReadAsStringAsync());
+        Assert.That(result.GetProperty("merged").GetInt32(), Is.EqualTo(1), "Amnesty International signed already");
+        var received = await receiver.WaitForAsync(2, "/import");
+        Assert.That(received.Select(d => d.Json.GetProperty("signature").GetProperty("organisation").GetString()),
+            Is.EquivalentTo(new[] { "First Imported Network", "Second Imported Network" }));
+        Assert.That(received.Select(d => d.Event), Has.All.EqualTo("signature.listed"));
+        Assert.That(await ScalarAsync("SELECT count(*) FROM webhook_deliveries"), Is.EqualTo(2), "nothing for the row merged into its signature");
+    }
+
+    [Test]
     public async Task EachDeliveryIsSignedOverItsExactBodyWithATimestampInsideAndNoContactByDefault()
     {
         await SubscribeAsync("/crm", ["signature.pending", "signature.listed"], includeContact: true);
