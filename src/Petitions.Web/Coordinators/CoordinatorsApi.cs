@@ -97,14 +97,15 @@ public static class CoordinatorsApi
             .DescribesBody<ResendRequest>().Produces(StatusCodes.Status202Accepted);
         letter.MapGet("/publication.txt", PublicationAsync).WithName("publicationText")
             .WithSummary("The signatories as a delivered letter prints them: \"Name, City\" lines.")
-            .Produces<string>(StatusCodes.Status200OK, "text/plain").WithMetadata(PartnerCoordinators);
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         letter.MapTranslationsApi();
         Partners.PartnersApi.MapPartnersApi(letter);
         letter.MapPreviewsApi();
         Updates.UpdatesApi.MapUpdatesApi(letter);
         // The console's downloads, for the cookie session (GETs that change nothing, so no antiforgery token is needed).
+        // The publication text is every listed organisation, embargo or not: the letter's coordinators only.
         routes.MapGet("/coordinators/petitions/{slug}/publication.txt", PublicationAsync).AddEndpointFilter<LetterFromRoute>()
-            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription().WithMetadata(PartnerCoordinators);
+            .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription();
         routes.MapGet("/coordinators/petitions/{slug}/signatures.csv", ExportAsync).AddEndpointFilter<LetterFromRoute>()
             .RequireAuthorization(CoordinatorAuth.Policy).ExcludeFromDescription().WithMetadata(PartnerCoordinators);
         routes.MapGet("/coordinators/petitions/{slug}/signatures.xlsx", ExportXlsxAsync).AddEndpointFilter<LetterFromRoute>()

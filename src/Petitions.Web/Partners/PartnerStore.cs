@@ -146,9 +146,20 @@ public sealed partial class PartnerStore(Db db, TimeProvider clock)
     /// the sign-ons it brought keep their <c>ref</c>, and a coordinator limited to it stays limited to them.
     /// </summary>
     /// <returns>False when the letter has no partner of that code.</returns>
+    /// <summary>Removes a partner, and the webhook subscriptions its coordinators made: no partner row, no sign-ons to send them.</summary>
     public async Task<bool> RemoveAsync(long petitionId, string code, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("DELETE FROM partners WHERE petition_id = @petitionId AND code = @code", new { petitionId, code }) == 1;
+        await using var transaction = Db.BeginWrite(connection);
+        var parameters = new { petitionId, code };
+        await connection.ExecuteAsync("""
+            DELETE FROM webhook_deliveries WHERE subscription_id IN (SELECT w.id FROM webhook_subscriptions w JOIN partners p ON p.id = w.partner_id
+                                                                     WHERE p.petition_id = @petitionId AND p.code = @code);
+            DELETE FROM webhook_subscriptions WHERE partner_id IN (SELECT id FROM partners WHERE petition_id = @petitionId AND code = @code);
+            UPDATE petitions SET webhooks = (SELECT count(*) FROM webhook_subscriptions WHERE petition_id = @petitionId) WHERE id = @petitionId;
+            """, parameters, transaction);
+        var removed = await connection.ExecuteAsync("DELETE FROM partners WHERE petition_id = @petitionId AND code = @code", parameters, transaction) == 1;
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
     }
 }

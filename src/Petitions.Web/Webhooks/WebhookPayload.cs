@@ -103,8 +103,11 @@ public static class WebhookPayload
         json.WriteEndObject();
     }
 
-    /// <summary>Both consents: the subscription's (<c>includeContact</c>) and the signer's (the second checkbox).</summary>
-    public static bool SharesContact(Delivery delivery) => delivery is { IncludeContact: 1, ShareContact: 1 };
+    /// <summary>
+    /// Both consents, the subscription's (<c>includeContact</c>) and the signer's (the second checkbox), and an
+    /// address confirmed: anyone can type a stranger's address and tick the box, so a pending sign-on shares nothing.
+    /// </summary>
+    public static bool SharesContact(Delivery delivery) => delivery is { IncludeContact: 1, ShareContact: 1, ConfirmedAt: not null };
 
     /// <summary>The same on every attempt of a delivery: the receiver's key for doing it once.</summary>
     public static string DeliveryId(Delivery delivery) => delivery.Id.ToString(CultureInfo.InvariantCulture);

@@ -33,11 +33,18 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
     private const string InScope = "(@partner IS NULL OR w.partner_id = (SELECT p.id FROM partners p WHERE p.petition_id = w.petition_id AND p.code = @partner))";
 
     /// <param name="partner">The partner code of a partner coordinator: the subscription receives only that partner's sign-ons.</param>
-    public async Task<long> CreateAsync(long petitionId, WebhookInput input, string actor, DateTimeOffset now, string? partner, CancellationToken cancellationToken)
+    /// <returns>The subscription's id; null when <paramref name="partner"/> is no longer a partner of the letter.</returns>
+    public async Task<long?> CreateAsync(long petitionId, WebhookInput input, string actor, DateTimeOffset now, string? partner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
+        // Without its partner row the subscription's partner_id would be NULL, which is the whole letter's.
+        if (partner is not null && !await Partners.PartnerStore.ExistsAsync(connection, transaction, petitionId, partner))
+        {
+            return null;
+        }
+
         var id = await connection.ExecuteScalarAsync<long>("""
             INSERT INTO webhook_subscriptions (petition_id, url, events, secret, include_contact, created_at, created_by, partner_id)
             VALUES (@petitionId, @url, @events, @secret, @includeContact, @at, @actor,
@@ -161,7 +168,7 @@ public sealed class WebhookStore(Db db, IDataProtectionProvider protection)
             SELECT d.id, d.subscription_id AS subscriptionId, d.event, d.petition_id AS petitionId, d.signature_id AS signatureId,
                    d.occurred_at AS occurredAt, d.attempts, w.url, w.secret, w.include_contact AS includeContact,
                    p.slug, p.title, p.status AS letterStatus,
-                   s.status, s.signed_at AS signedAt, s.language, s.ref, s.website, s.comment, s.share_contact AS shareContact,
+                   s.status, s.signed_at AS signedAt, s.confirmed_at AS confirmedAt, s.language, s.ref, s.website, s.comment, s.share_contact AS shareContact,
                    s.contact_name AS contactName, s.contact_role AS contactRole, s.contact_email AS contactEmail,
                    o.name AS organisation, o.city, o.country,
                    (SELECT count(*) FROM signatures l WHERE l.petition_id = d.petition_id AND l.status = 'listed') AS listedCount
@@ -300,6 +307,7 @@ public sealed class Delivery
     public string LetterStatus { get; init; } = "";
     public string? Status { get; init; }
     public string? SignedAt { get; init; }
+    public string? ConfirmedAt { get; init; }
     public string? Language { get; init; }
     public string? Ref { get; init; }
     public string? Website { get; init; }

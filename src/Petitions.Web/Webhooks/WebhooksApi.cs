@@ -94,7 +94,12 @@ public static class WebhooksApi
         }
 
         var partner = LetterAccessHandler.PartnerOf(context);
-        var id = await store.CreateAsync(letter.Id, input!, CoordinatorsApi.Actor(context.User), clock.GetUtcNow(), partner, cancellationToken);
+        if (await store.CreateAsync(letter.Id, input!, CoordinatorsApi.Actor(context.User), clock.GetUtcNow(), partner, cancellationToken) is not { } id)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No such partner",
+                detail: $"'{partner}' is no longer a partner of this letter: its coordinators can subscribe no endpoint.");
+        }
+
         var created = await store.FindAsync(letter.Id, id, partner, cancellationToken);
         return TypedResults.Created($"/api/petitions/{letter.Slug}/webhooks/{id}", created);
     }

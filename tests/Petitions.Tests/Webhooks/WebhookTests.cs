@@ -204,6 +204,19 @@ public class WebhookTests
         Assert.That(acme.Single().Json.GetProperty("signature").GetProperty("ref").GetString(), Is.EqualTo("acme"));
         Assert.That(await ScalarAsync("SELECT count(*) FROM webhook_deliveries d JOIN webhook_subscriptions w ON w.id = d.subscription_id WHERE w.partner_id IS NOT NULL"),
             Is.EqualTo(1), "nothing was queued for the partner of the sign-on that came on its own");
+
+        // The partner removed: its subscriptions go, and its coordinator cannot make one that would be the whole letter's.
+        using (var removed = await coordinator.DeleteAsync("/api/petitions/iap-2017/partners/acme"))
+        {
+            Assert.That(removed.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        Assert.That(await ScalarAsync("SELECT count(*) FROM webhook_subscriptions WHERE partner_id IS NOT NULL"), Is.Zero);
+        using var refused = await partner.PostAsJsonAsync("/api/petitions/iap-2017/webhooks",
+            new { url = receiver.Url("/acme"), events = new[] { "signature.pending" }, secret = Secret });
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), await refused.Content.ReadAsStringAsync());
+        Assert.That(await ScalarAsync("SELECT count(*) FROM webhook_subscriptions"), Is.EqualTo(1), "only the letter's own");
+        Assert.That(await ScalarAsync("SELECT webhooks FROM petitions WHERE slug = 'iap-2017'"), Is.EqualTo(1));
     }
 
     [Test]
@@ -262,36 +275,38 @@ public class WebhookTests
     }
 
     [Test]
-    public async Task ContactDataGoesOnlyWhereTheSubscriptionAskedAndTheSignerTickedTheSecondBox()
+    public async Task ContactDataGoesOnlyWhereTheSubscriptionAskedTheSignerTickedTheSecondBoxAndTheAddressIsConfirmed()
     {
-        await SubscribeAsync("/with", ["signature.pending"], includeContact: true);
-        await SubscribeAsync("/without", ["signature.pending"], includeContact: false);
+        await SubscribeAsync("/with", ["signature.pending", "signature.listed"], includeContact: true);
+        await SubscribeAsync("/without", ["signature.listed"], includeContact: false);
         var page = await visitor.GetStringAsync("/petitions/iap-2017");
         Assert.That(page, Does.Contain("name=\"shareContact\""));
         Assert.That(page, Does.Contain("with Petitions"), "the second box names the coalition (Petitions:SiteName)");
 
-        await SignAsync("Sharing Organisation", "share@sharing.example.org", shareContact: true);
-        await SignAsync("Private Organisation", "p@private.example.org", shareContact: false);
-        var form = new Dictionary<string, object?>(SignOnClient.ValidJson("Form Sharing Organisation", "f@formsharing.example.org")) { ["shareContact"] = true };
+        await SignAsync("Harbour Alliance", "share@harbour.example.org", shareContact: true, confirm: true);
+        await SignAsync("Quiet Foundation", "p@quiet.example.org", shareContact: false);
+        var form = new Dictionary<string, object?>(SignOnClient.ValidJson("Meadow Trust", "f@meadow.example.org")) { ["shareContact"] = true };
         using (var posted = await SignOnClient.PostFormAsync(visitor, form))
         {
             Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.SeeOther));
         }
 
-        var with = await receiver.WaitForAsync(3, "/with");
-        var without = await receiver.WaitForAsync(3, "/without");
-        JsonElement Of(IEnumerable<ReceivedWebhook> deliveries, string organisation) =>
-            deliveries.Select(d => d.Json.GetProperty("signature")).Single(s => s.GetProperty("organisation").GetString() == organisation);
+        var with = await receiver.WaitForAsync(4, "/with");
+        var without = await receiver.WaitForAsync(1, "/without");
+        JsonElement Listed(string organisation) =>
+            with.Where(d => d.Event == "signature.listed").Select(d => d.Json.GetProperty("signature"))
+                .Single(s => s.GetProperty("organisation").GetString() == organisation);
 
-        var person = Of(with, "Sharing Organisation").GetProperty("person");
+        var person = Listed("Harbour Alliance").GetProperty("person");
         Assert.That(person.GetProperty("name").GetString(), Is.EqualTo("Anna de Vries"));
         Assert.That(person.GetProperty("role").GetString(), Is.EqualTo("Director"));
-        Assert.That(person.GetProperty("email_addresses")[0].GetProperty("address").GetString(), Is.EqualTo("share@sharing.example.org"));
-        Assert.That(Of(with, "Form Sharing Organisation").GetProperty("person").GetProperty("email_addresses")[0].GetProperty("address").GetString(),
-            Is.EqualTo("f@formsharing.example.org"));
-        Assert.That(Of(with, "Private Organisation").TryGetProperty("person", out _), Is.False, "the signer did not tick the box");
+        Assert.That(person.GetProperty("email_addresses")[0].GetProperty("address").GetString(), Is.EqualTo("share@harbour.example.org"));
+        // The payload is made when it is sent: Harbour Alliance's pending event may already find its address confirmed.
+        var meadow = with.Single(d => d.Event == "signature.pending" && d.Json.GetProperty("signature").GetProperty("organisation").GetString() == "Meadow Trust");
+        Assert.That(Encoding.UTF8.GetString(meadow.Body), Does.Not.Contain("@"),
+            "the form's box was ticked, but an address not yet confirmed may be a stranger's: nothing of the contact goes out");
         Assert.That(without.Select(d => Encoding.UTF8.GetString(d.Body)), Has.None.Contain("@"), "the subscription did not ask for contact data");
-        Assert.That(await ScalarAsync("SELECT count(*) FROM signatures WHERE share_contact = 1"), Is.EqualTo(2));
+        Assert.That(await ScalarAsync("SELECT count(*) FROM signatures WHERE share_contact = 1"), Is.EqualTo(2), "the JSON's and the form's box");
     }
 
     [Test]
@@ -547,10 +562,10 @@ public class WebhookAddressTests : AppWithCoordinator
             petitionId = await connection.ExecuteScalarAsync<long>("SELECT id FROM petitions WHERE slug = 'iap-2017'");
         }
 
-        var id = await store.CreateAsync(petitionId, new WebhookInput
+        var id = (await store.CreateAsync(petitionId, new WebhookInput
         {
             Url = $"https://localhost:{receiver.Port}/rebound", Events = ["signature.pending"], Secret = "a-shared-secret-of-some-length",
-        }, "test", DateTimeOffset.UtcNow, null, CancellationToken.None);
+        }, "test", DateTimeOffset.UtcNow, null, CancellationToken.None)) ?? throw new InvalidOperationException("not subscribed");
 
         using (var signed = await SignOnClient.PostJsonAsync(visitor, SignOnClient.ValidJson("Rebinding Organisation", "r@rebinding.example.org")))
         {

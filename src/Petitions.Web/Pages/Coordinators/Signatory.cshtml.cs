@@ -93,6 +93,12 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
     /// <summary>Lists a look-alike beside the organisation it resembles: only with a reason.</summary>
     public async Task<IActionResult> OnPostBesideAsync([FromRoute] string slug, [FromRoute] long id, string? reason, CancellationToken cancellationToken)
     {
+        // The twin may be another partner's row, or no partner's: deciding between them is the letter coordinators'.
+        if (Partner is not null)
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
         if (await LetterAsync(slug, cancellationToken) is not { } letter)
         {
             return Page();
@@ -130,6 +136,12 @@ public sealed class SignatoryModel(PetitionStore petitions, CoordinatorStore coo
     /// <summary>Merges a look-alike into the listed organisation it resembles: its contact joins that one's, and it is not listed.</summary>
     public async Task<IActionResult> OnPostMergeAsync([FromRoute] string slug, [FromRoute] long id, string? reason, CancellationToken cancellationToken)
     {
+        // The twin may be another partner's row, or no partner's: deciding between them is the letter coordinators'.
+        if (Partner is not null)
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
         if (await LetterAsync(slug, cancellationToken) is not { } letter)
         {
             return Page();
