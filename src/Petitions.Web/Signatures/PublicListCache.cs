@@ -20,9 +20,10 @@ namespace Petitions.Signatures;
 /// <see cref="CommitWindow"/> of a change being announced is read again once that window has passed: a
 /// change is announced inside its transaction, and a read that began before the commit does not see it.</para>
 /// <para>One read per letter at a time: while it runs, other requests are given the previous list.
-/// Under a steady stream of changes a letter's list is read again at most every
-/// <see cref="BuildShare"/> times the last read's duration, when that was longer than <see cref="ShortRead"/>
-/// (a letter's list is then read at most a sixth of the time).</para>
+/// Under a stream of changes (more than <see cref="StreamChanges"/> within <see cref="LongestPause"/>) a
+/// letter's list is read again at most every <see cref="BuildShare"/> times the last read's duration, when
+/// that was longer than <see cref="ShortRead"/> (a letter's list is then read at most a sixth of the time).
+/// A change made by a person, one at a time, is on the next page load however slow the last read was.</para>
 /// <para><c>Petitions:ListCache</c> = false reads the list on every request.</para>
 /// </remarks>
 public sealed class PublicListCache : IDisposable
@@ -31,6 +32,7 @@ public sealed class PublicListCache : IDisposable
     public static readonly TimeSpan CommitWindow = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
     public const int BuildShare = 5;
+    public const int StreamChanges = 4;
     public static readonly TimeSpan ShortRead = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Longer lists are read on every request: their HTML alone would hold tens of megabytes.</summary>
@@ -75,7 +77,7 @@ public sealed class PublicListCache : IDisposable
             var current = entry.Current;
             if (current is not null && entry.Building is null
                 && (entry.CurrentGeneration != entry.Generation || now >= entry.FreshUntil)
-                && now - entry.StartedAt < entry.Pause)
+                && now - entry.StartedAt < entry.Pause && entry.InStream(now))
             {
                 // Changed, but read again only moments ago: the previous list until the pause is over.
                 return current;
@@ -298,13 +300,27 @@ public sealed class PublicListCache : IDisposable
         public long InvalidatedAt = long.MinValue / 2;
         public Task<PublicList>? Building;
 
+        // Changes counted in the window that began at windowStart, LongestPause long.
+        private long windowStart = long.MinValue / 2;
+        private int windowChanges;
+
         public void Invalidate(long now)
         {
             lock (this)
             {
                 Generation++;
                 InvalidatedAt = now;
+                if (now - windowStart > Ticks(LongestPause))
+                {
+                    windowStart = now;
+                    windowChanges = 0;
+                }
+
+                windowChanges++;
             }
         }
+
+        /// <summary>Whether changes come faster than a person makes them (called under the entry's lock).</summary>
+        public bool InStream(long now) => windowChanges > StreamChanges && now - windowStart <= 2 * Ticks(LongestPause);
     }
 }

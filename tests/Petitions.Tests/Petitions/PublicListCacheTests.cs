@@ -102,6 +102,25 @@ public class PublicListCacheTests
     }
 
     [Test]
+    public async Task AChangeAfterASlowReadIsOnTheNextPageLoad()
+    {
+        // A list long enough that reading it takes longer than ShortRead: under a stream of changes the cache
+        // would give the previous list for a while, but one change at a time is never a stream.
+        var names = string.Join("\n", Enumerable.Range(0, 20_000).Select(i => $"Long List Organisation {i}, Amsterdam"));
+        await app.Services.GetRequiredService<SignatoryImport>().ImportPublishedListAsync("iap-2017", names, "test");
+        var id = await Coordinator.SignatureInStateAsync(app, SignatureStatus.Confirmed, "After The Long Read");
+        var read = Stopwatch.StartNew();
+        Assert.That(await visitor.GetStringAsync(Page), Does.Contain("Long List Organisation 19999"));
+        Assert.That(read.Elapsed, Is.GreaterThan(PublicListCache.ShortRead), "the list's read was slow enough to earn a pause");
+
+        // At once, inside the pause a stream would have earned.
+        using var response = await coordinator.PostAsJsonAsync($"/api/petitions/iap-2017/signatures/{id}/approve", new { });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await visitor.GetStringAsync(Page), Does.Contain("<li>After The Long Read, Oslo</li>"));
+    }
+
+    [Test]
     public async Task AChangeByAnotherProcessIsOnThePageWithinSeconds()
     {
         // As `scripts/petitions erase` or `import` would: straight to the database, which this app does not hear of.
