@@ -26,18 +26,18 @@ public sealed class CoordinatorSessions(Db db, TimeProvider clock)
     /// <returns>The session id to keep in the cookie; the database keeps only its hash.</returns>
     public static async Task<string> StartAsync(DbConnection connection, DbTransaction transaction, long coordinatorId, DateTimeOffset now)
     {
-        var bytes = RandomNumberGenerator.GetBytes(32);
+        var (sessionId, hash) = Web.SecretTokens.New();
         var at = Time.Format(now);
         await connection.ExecuteAsync("""
             INSERT INTO coordinator_sessions (hash, coordinator_id, created_at, last_seen_at) VALUES (@hash, @coordinatorId, @at, @at)
-            """, new { hash = SHA256.HashData(bytes), coordinatorId, at }, transaction);
-        return Base64Url.EncodeToString(bytes);
+            """, new { hash, coordinatorId, at }, transaction);
+        return sessionId;
     }
 
     /// <summary>Whether the session is live for that coordinator now; if so, records the request.</summary>
     public async Task<bool> TouchAsync(string? sessionId, long coordinatorId, CancellationToken cancellationToken = default)
     {
-        if (Hash(sessionId) is not { } hash)
+        if (Web.SecretTokens.HashOf(sessionId) is not { } hash)
         {
             return false;
         }
@@ -76,7 +76,7 @@ public sealed class CoordinatorSessions(Db db, TimeProvider clock)
     /// <summary>Ends the session (sign-out): the cookie, saved anywhere, no longer works.</summary>
     public async Task RevokeAsync(string? sessionId, CancellationToken cancellationToken = default)
     {
-        if (Hash(sessionId) is not { } hash)
+        if (Web.SecretTokens.HashOf(sessionId) is not { } hash)
         {
             return;
         }
@@ -84,14 +84,6 @@ public sealed class CoordinatorSessions(Db db, TimeProvider clock)
         await using var connection = await db.OpenAsync(cancellationToken);
         await connection.ExecuteAsync("UPDATE coordinator_sessions SET revoked_at = @at WHERE hash = @hash AND revoked_at IS NULL",
             new { at = Time.Format(clock.GetUtcNow()), hash });
-    }
-
-    private static byte[]? Hash(string? sessionId)
-    {
-        var bytes = new byte[32];
-        return sessionId is { Length: 43 } && Base64Url.IsValid(sessionId) && Base64Url.TryDecodeFromChars(sessionId, bytes, out var written) && written == 32
-            ? SHA256.HashData(bytes)
-            : null;
     }
 
     private sealed class SessionRow

@@ -63,11 +63,10 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
                 """, new { id, petitionId, partnerCode }, transaction);
         }
 
-        var bytes = RandomNumberGenerator.GetBytes(32);
-        var token = Base64Url.EncodeToString(bytes);
+        var (token, hash) = Web.SecretTokens.New();
         await connection.ExecuteAsync("""
             INSERT INTO api_tokens (coordinator_id, hash, prefix, created_at, expires_at) VALUES (@id, @hash, @prefix, @now, @expires)
-            """, new { id, hash = SHA256.HashData(bytes), prefix = token[..TokenPrefixLength], now, expires = Time.Format(issued + (tokenLifetime ?? DefaultTokenLifetime)) },
+            """, new { id, hash, prefix = token[..TokenPrefixLength], now, expires = Time.Format(issued + (tokenLifetime ?? DefaultTokenLifetime)) },
             transaction);
         var coordinator = await FindAsync(connection, transaction, id);
         await transaction.CommitAsync(cancellationToken);
@@ -82,15 +81,14 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
 
     public async Task<Coordinator?> FindByApiTokenAsync(string token, CancellationToken cancellationToken = default)
     {
-        var bytes = new byte[32];
-        if (token.Length != 43 || !Base64Url.IsValid(token) || !Base64Url.TryDecodeFromChars(token, bytes, out var written) || written != 32)
+        if (Web.SecretTokens.HashOf(token) is not { } hash)
         {
             return null;
         }
 
         await using var connection = await db.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(long CoordinatorId, string? ExpiresAt)?>(
-            "SELECT coordinator_id, expires_at FROM api_tokens WHERE hash = @hash AND revoked_at IS NULL", new { hash = SHA256.HashData(bytes) });
+            "SELECT coordinator_id, expires_at FROM api_tokens WHERE hash = @hash AND revoked_at IS NULL", new { hash });
         if (row is not { } live || (live.ExpiresAt is not null && Time.Parse(live.ExpiresAt) <= clock.GetUtcNow()))
         {
             return null;
@@ -128,10 +126,10 @@ public sealed class CoordinatorStore(Db db, TimeProvider clock)
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
         // The whole token names itself by its hash; a shorter prefix by the characters kept in clear.
-        var matches = (prefix.Length == 43 && Base64Url.DecodeFromChars(prefix) is { Length: 32 } bytes
+        var matches = (Web.SecretTokens.HashOf(prefix) is { } hash
             ? await connection.QueryAsync<(long Id, string Email)>("""
                 SELECT t.id, c.email FROM api_tokens t JOIN coordinators c ON c.id = t.coordinator_id WHERE t.hash = @hash AND t.revoked_at IS NULL
-                """, new { hash = SHA256.HashData(bytes) }, transaction)
+                """, new { hash }, transaction)
             : await connection.QueryAsync<(long Id, string Email)>("""
                 SELECT t.id, c.email FROM api_tokens t JOIN coordinators c ON c.id = t.coordinator_id WHERE t.prefix = @prefix AND t.revoked_at IS NULL
                 """, new { prefix = prefix[..TokenPrefixLength] }, transaction)).ToList();

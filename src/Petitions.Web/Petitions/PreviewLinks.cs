@@ -30,13 +30,13 @@ public sealed class PreviewLinks(Db db)
     public static async Task<(long Id, string Token)> CreateAsync(
         DbConnection connection, DbTransaction transaction, long petitionId, string label, DateTimeOffset now, string actor)
     {
-        var bytes = RandomNumberGenerator.GetBytes(32);
+        var (token, hash) = Web.SecretTokens.New();
         var id = await connection.ExecuteScalarAsync<long>("""
             INSERT INTO petition_previews (petition_id, label, hash, created_at, created_by)
             VALUES (@petitionId, @label, @hash, @at, @actor)
             RETURNING id
-            """, new { petitionId, label, hash = SHA256.HashData(bytes), at = Time.Format(now), actor }, transaction);
-        return (id, Base64Url.EncodeToString(bytes));
+            """, new { petitionId, label, hash, at = Time.Format(now), actor }, transaction);
+        return (id, token);
     }
 
     public async Task<IReadOnlyList<PreviewLink>> ListAsync(long petitionId, CancellationToken cancellationToken = default)
@@ -58,7 +58,7 @@ public sealed class PreviewLinks(Db db)
     /// <summary>Whether the token is a live (unrevoked) preview link of the letter.</summary>
     public async Task<bool> AdmitsAsync(long petitionId, string? token, CancellationToken cancellationToken = default)
     {
-        if (Hash(token) is not { } hash)
+        if (Web.SecretTokens.HashOf(token) is not { } hash)
         {
             return false;
         }
@@ -72,20 +72,6 @@ public sealed class PreviewLinks(Db db)
         await connection.ExecuteScalarAsync<long?>(
             "SELECT id FROM petition_previews WHERE hash = @hash AND petition_id = @petitionId AND revoked_at IS NULL",
             new { hash, petitionId }, transaction) is not null;
-
-    /// <returns>The SHA-256 of a well-formed token; null for anything else (no query is made for it).</returns>
-    public static byte[]? Hash(string? token)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length != 43)
-        {
-            return null;
-        }
-
-        var bytes = new byte[32];
-        return Base64Url.IsValid(token) && Base64Url.TryDecodeFromChars(token, bytes, out var written) && written == 32
-            ? SHA256.HashData(bytes)
-            : null;
-    }
 
     private sealed class Row
     {

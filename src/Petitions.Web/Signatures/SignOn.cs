@@ -80,7 +80,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         };
         var (nearListed, imitates) = await NearListedAsync(petition.Id, sign.Organisation!, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken);
         prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates, TranslationVersion = translationVersion };
-        prepared = prepared with { PreviewHash = PreviewLinks.Hash(preview) };
+        prepared = prepared with { PreviewHash = Web.SecretTokens.HashOf(preview) };
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
         var outcome = await SignRetryingAsync(prepared, cancellationToken);
         if (outcome == SignOnOutcome.Accepted)
@@ -369,7 +369,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         /// <summary>The language of the request that signs: its emails are written by the group commit's writer, in another request's flow.</summary>
         public string Language { get; init; } = Web.Languages.English.Code;
 
-        /// <summary>The SHA-256 of the preview link's token the sign-on came with (<see cref="PreviewLinks.Hash"/>).</summary>
+        /// <summary>The SHA-256 of the preview link's token the sign-on came with (<see cref="Web.SecretTokens.HashOf"/>).</summary>
         public byte[]? PreviewHash { get; init; }
         /// <summary>How many webhook subscriptions the letter has, as read in the writer's transaction.</summary>
         public long Webhooks { get; init; }

@@ -62,21 +62,21 @@ public static class Tokens
         DbConnection connection, DbTransaction transaction, string purpose, long? signatureId, long? contactId, long? subjectId,
         DateTimeOffset now, TimeSpan lifetime)
     {
-        var bytes = RandomNumberGenerator.GetBytes(32);
+        var (token, hash) = Web.SecretTokens.New();
         Prepared.Command(connection, transaction, """
             INSERT INTO tokens (hash, purpose, signature_id, contact_id, subject_id, created_at, expires_at)
             VALUES (@hash, @purpose, @signatureId, @contactId, @subjectId, @at, @expires)
             """)
-            .With("@hash", SHA256.HashData(bytes)).With("@purpose", purpose).With("@signatureId", signatureId).With("@contactId", contactId)
+            .With("@hash", hash).With("@purpose", purpose).With("@signatureId", signatureId).With("@contactId", contactId)
             .With("@subjectId", subjectId).With("@at", Time.Format(now)).With("@expires", Time.Format(now + lifetime))
             .ExecuteNonQuery();
-        return Base64Url.EncodeToString(bytes);
+        return token;
     }
 
     /// <returns>The token's record, or null when the text is not one we issued.</returns>
     public static async Task<TokenRecord?> FindAsync(DbConnection connection, DbTransaction? transaction, string purpose, string? token)
     {
-        if (Hash(token) is not { } hash)
+        if (Web.SecretTokens.HashOf(token) is not { } hash)
         {
             return null;
         }
@@ -94,19 +94,6 @@ public static class Tokens
         await connection.ExecuteAsync(
             "UPDATE tokens SET used_at = @at WHERE id = @tokenId AND used_at IS NULL AND voided_at IS NULL",
             new { at = Time.Format(now), tokenId }, transaction) == 1;
-
-    private static byte[]? Hash(string? token)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length != 43)
-        {
-            return null;
-        }
-
-        var bytes = new byte[32];
-        return Base64Url.IsValid(token) && Base64Url.TryDecodeFromChars(token, bytes, out var written) && written == 32
-            ? SHA256.HashData(bytes)
-            : null;
-    }
 
     private sealed class TokenRow
     {

@@ -81,8 +81,8 @@ public sealed class LetterUpdates(Db db, Outbox outbox, TimeProvider clock, Web.
                     rendered[language] = html = LetterMarkdown.ToHtml(body);
                 }
 
-                var bytes = RandomNumberGenerator.GetBytes(32);
-                var link = publicBase.Link($"/unsubscribe/{Base64Url.EncodeToString(bytes)}");
+                var (token, hash) = Web.SecretTokens.New();
+                var link = publicBase.Link($"/unsubscribe/{token}");
                 var email = UpdateEmail(brand, language, recipient.Email, letter.Title, subject, body, html, link) with
                 {
                     PetitionId = letter.Id, SignatureId = recipient.SignatureId, ListUnsubscribe = link,
@@ -93,7 +93,7 @@ public sealed class LetterUpdates(Db db, Outbox outbox, TimeProvider clock, Web.
                     VALUES (@updateId, @signatureId, @contactId, @hash, @messageId)
                     """)
                     .With("@updateId", id).With("@signatureId", recipient.SignatureId).With("@contactId", recipient.ContactId)
-                    .With("@hash", SHA256.HashData(bytes)).With("@messageId", messageId)
+                    .With("@hash", hash).With("@messageId", messageId)
                     .ExecuteNonQuery();
             }
 
@@ -197,7 +197,7 @@ public sealed class LetterUpdates(Db db, Outbox outbox, TimeProvider clock, Web.
     /// <summary>What an unsubscribe link names, without changing anything (its GET: mail scanners fetch links).</summary>
     public async Task<UnsubscribeTarget?> PeekAsync(string? token, CancellationToken cancellationToken)
     {
-        if (Hash(token) is not { } hash)
+        if (Web.SecretTokens.HashOf(token) is not { } hash)
         {
             return null;
         }
@@ -210,7 +210,7 @@ public sealed class LetterUpdates(Db db, Outbox outbox, TimeProvider clock, Web.
     /// <returns>What it names, or null for a link we never made.</returns>
     public async Task<UnsubscribeTarget?> UnsubscribeAsync(string? token, CancellationToken cancellationToken)
     {
-        if (Hash(token) is not { } hash)
+        if (Web.SecretTokens.HashOf(token) is not { } hash)
         {
             return null;
         }
@@ -247,17 +247,6 @@ public sealed class LetterUpdates(Db db, Outbox outbox, TimeProvider clock, Web.
             LEFT JOIN contacts c ON c.id = r.contact_id
             WHERE r.token_hash = @hash AND coalesce(c.email, s.contact_email) IS NOT NULL
             """, new { hash }, transaction);
-
-    private static byte[]? Hash(string? token)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length != 43)
-        {
-            return null;
-        }
-
-        var bytes = new byte[32];
-        return Base64Url.IsValid(token) && Base64Url.TryDecodeFromChars(token, bytes, out var written) && written == 32 ? SHA256.HashData(bytes) : null;
-    }
 
     // Dapper rows as settable properties: SQLite's loose types then convert.
     private sealed class Recipient
