@@ -1,14 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Microsoft.Playwright.NUnit;
 using Petitions.BrowserTests.Support;
@@ -23,40 +15,18 @@ namespace Petitions.BrowserTests;
 public sealed class EmbedOverHttpsTests : PageTest
 {
     private LiveApp app = null!;
-    private WebApplication partner = null!;
+    private PartnerSite partner = null!;
     private int partnerPort;
 
     [OneTimeSetUp]
     public async Task StartAppAndPartner()
     {
         app = new LiveApp(new Dictionary<string, string?> { ["RateLimiting:SignOnsPerMinutePerIp"] = "0" }, Certificate()).Start();
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            partnerPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://localhost:{partnerPort}");
-        partner = builder.Build();
-        var embed = new Uri(app.BaseUrl, "/petitions/iap-2017/embed").ToString();
-        partner.MapGet("/", () => Results.Content(
-            $"<!DOCTYPE html><html lang=\"en\"><head><title>Partner</title></head><body><h1>A partner's site</h1>" +
-            $"<iframe src=\"{embed}\" title=\"Sign the letter\" width=\"700\" height=\"1600\"></iframe></body></html>", "text/html; charset=utf-8"));
-        await partner.StartAsync();
-
-        var letterId = (await app.Services.GetRequiredService<global::Petitions.Petitions.PetitionStore>().FindAsync("iap-2017", CancellationToken.None))!.Id;
-        var (_, token) = await app.Services.GetRequiredService<global::Petitions.Coordinators.CoordinatorStore>()
-            .AddAsync("https@coalition.example.org", "Https Coordinator", [letterId]);
-        using var coordinator = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator })
-        {
-            BaseAddress = app.BaseUrl,
-        };
-        coordinator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var letter = (await coordinator.GetFromJsonAsync<JsonObject>("/api/petitions/iap-2017"))!;
-        letter["embedOrigins"] = new JsonArray(JsonValue.Create($"http://localhost:{partnerPort}"));
-        using var put = await coordinator.PutAsJsonAsync("/api/petitions/iap-2017", letter);
-        Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
+        partnerPort = PartnerSite.FreePort();
+        partner = await PartnerSite.StartAsync(new Uri(app.BaseUrl, "/petitions/iap-2017/embed"), $"http://localhost:{partnerPort}");
+        // The app's certificate is its own: the coordinator's client takes it as the browser is told to.
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        await PartnerSite.ListOriginsAsync(app, "iap-2017", handler, $"http://localhost:{partnerPort}");
     }
 
     [OneTimeTearDown]

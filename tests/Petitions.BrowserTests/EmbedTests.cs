@@ -1,13 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text.Json.Nodes;
 using Deque.AxeCore.Playwright;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Microsoft.Playwright.NUnit;
 using Petitions.BrowserTests.Support;
@@ -24,7 +15,7 @@ public sealed class EmbedTests : PageTest
     private const string EmbedPath = "/petitions/iap-2017/embed";
 
     private LiveApp app = null!;
-    private WebApplication partner = null!;
+    private PartnerSite partner = null!;
     private int listedPort;
     private int unlistedPort;
 
@@ -32,19 +23,10 @@ public sealed class EmbedTests : PageTest
     public async Task StartAppAndPartner()
     {
         app = new LiveApp(new Dictionary<string, string?> { ["RateLimiting:SignOnsPerMinutePerIp"] = "0" }).Start();
-        (listedPort, unlistedPort) = (FreePort(), FreePort());
-
-        // The partner's site: one page holding the frame, on every address it is reached at.
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://localhost:{listedPort}", $"http://localhost:{unlistedPort}");
-        partner = builder.Build();
-        var embed = new Uri(app.BaseUrl, EmbedPath).ToString();
-        partner.MapGet("/", () => Results.Content(
-            $"<!DOCTYPE html><html lang=\"en\"><head><title>Partner</title></head><body><h1>A partner's site</h1>" +
-            $"<iframe src=\"{embed}\" title=\"Sign the letter\" width=\"700\" height=\"1600\"></iframe></body></html>", "text/html; charset=utf-8"));
-        await partner.StartAsync();
-
-        await ListOriginsAsync($"http://127.0.0.1:{listedPort}", $"http://localhost:{listedPort}");
+        (listedPort, unlistedPort) = (PartnerSite.FreePort(), PartnerSite.FreePort());
+        partner = await PartnerSite.StartAsync(new Uri(app.BaseUrl, EmbedPath), $"http://localhost:{listedPort}", $"http://localhost:{unlistedPort}");
+        using var handler = new HttpClientHandler();
+        await PartnerSite.ListOriginsAsync(app, "iap-2017", handler, $"http://127.0.0.1:{listedPort}", $"http://localhost:{listedPort}");
     }
 
     [OneTimeTearDown]
@@ -62,19 +44,6 @@ public sealed class EmbedTests : PageTest
     }
 
     public override BrowserNewContextOptions ContextOptions() => new() { Locale = "en-GB" };
-
-    private async Task ListOriginsAsync(params string[] origins)
-    {
-        var letterId = (await app.Services.GetRequiredService<global::Petitions.Petitions.PetitionStore>().FindAsync("iap-2017", CancellationToken.None))!.Id;
-        var (_, token) = await app.Services.GetRequiredService<global::Petitions.Coordinators.CoordinatorStore>()
-            .AddAsync("embed@coalition.example.org", "Embed Coordinator", [letterId]);
-        using var coordinator = new HttpClient { BaseAddress = app.BaseUrl };
-        coordinator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var letter = (await coordinator.GetFromJsonAsync<JsonObject>("/api/petitions/iap-2017"))!;
-        letter["embedOrigins"] = new JsonArray(origins.Select(o => (JsonNode?)JsonValue.Create(o)).ToArray());
-        using var put = await coordinator.PutAsJsonAsync("/api/petitions/iap-2017", letter);
-        Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
-    }
 
     private static async Task FillAndSignAsync(IFrameLocator frame, string organisation, string email)
     {
@@ -156,12 +125,5 @@ public sealed class EmbedTests : PageTest
         Assert.That(result.Passes, Is.Not.Empty, "axe passed no rule at all");
         var severe = result.Violations.Where(AxeReport.IsSevere).ToList();
         Assert.That(severe.Select(v => v.Id), Is.Empty, () => AxeReport.Describe(EmbedPath, severe));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
