@@ -15,36 +15,20 @@ namespace Petitions.Tests.Webhooks;
 /// checks the HMAC and the timestamp, retries, redirects, disabling after a day (the fake clock), the
 /// two consents for contact data, and letter.closed once.
 /// </summary>
-public class WebhookTests
+public class WebhookTests() : ClockedAppWithCoordinator(Start)
 {
     private const string Secret = "a-shared-secret-of-some-length";
     private static readonly DateTimeOffset Start = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
 
-    private FakeTimeProvider clock = null!;
-    private PetitionsApp app = null!;
-    private HttpClient coordinator = null!;
-    private HttpClient visitor = null!;
     private WebhookReceiver receiver = null!;
 
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["Webhooks:AllowPrivateAddresses"] = "true" };
+
     [SetUp]
-    public async Task StartApp()
-    {
-        clock = new FakeTimeProvider(Start);
-        receiver = new WebhookReceiver();
-        app = new PetitionsApp(settings: new Dictionary<string, string?> { ["Webhooks:AllowPrivateAddresses"] = "true" },
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        visitor = app.CreateClient(new() { AllowAutoRedirect = false });
-        coordinator = await Coordinator.ClientAsync(app);
-    }
+    public void StartReceiver() => receiver = new WebhookReceiver();
 
     [TearDown]
-    public void StopApp()
-    {
-        coordinator.Dispose();
-        visitor.Dispose();
-        app.Dispose();
-        receiver.Dispose();
-    }
+    public void StopReceiver() => receiver.Dispose();
 
     private async Task<JsonElement> SubscribeAsync(string path, string[] events, bool includeContact = false, string slug = SignOnClient.Slug)
     {
