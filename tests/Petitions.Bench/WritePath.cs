@@ -27,7 +27,8 @@ public static class WritePath
         var petitionsOptions = Microsoft.Extensions.Options.Options.Create(new PetitionsOptions { PublicBaseUrl = "http://127.0.0.1:5080" });
         using var outbox = new Outbox(Microsoft.Extensions.Options.Options.Create(new MailOptions()));
         await using var writer = new GroupCommit(db, NullLogger<GroupCommit>.Instance);
-        var signOn = new SignOn(writer, outbox, TimeProvider.System, new global::Petitions.Web.PublicBaseUrl(petitionsOptions), petitionsOptions);
+        using var lists = new PublicListCache(new SignatureStore(db), db, petitionsOptions, NullLogger<PublicListCache>.Instance);
+        var signOn = new SignOn(writer, outbox, lists, TimeProvider.System, new global::Petitions.Web.PublicBaseUrl(petitionsOptions), petitionsOptions);
 
         var petition = await new PetitionStore(db).FindAsync(slug) ?? throw new UsageException($"no letter '{slug}'");
 

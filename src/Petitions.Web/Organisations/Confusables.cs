@@ -23,31 +23,22 @@ public static class Confusables
     /// </summary>
     public static string Skeleton(string text)
     {
-        // Each sign-on compares itself with every listed name of its letter: those are worked out once.
-        if (Known.TryGetValue(text, out var known))
-        {
-            return known;
-        }
-
-        if (Known.Count > 100_000)
-        {
-            Known.Clear();
-        }
-
-        return Known[text] = Compute(text);
-    }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Known = new(StringComparer.Ordinal);
-
-    private static string Compute(string text)
-    {
-        var map = Map.Value;
+        // Looked up by the character's own UTF-16, not a string made of it: a big letter's index computes a million.
+        var map = Map.Value.GetAlternateLookup<ReadOnlySpan<char>>();
         var decomposed = text.Normalize(NormalizationForm.FormD);
         var mapped = new StringBuilder(decomposed.Length);
+        Span<char> character = stackalloc char[2];
         foreach (var rune in decomposed.EnumerateRunes())
         {
-            var character = rune.ToString();
-            mapped.Append(map.TryGetValue(character, out var prototype) ? prototype : character);
+            var length = rune.EncodeToUtf16(character);
+            if (map.TryGetValue(character[..length], out var prototype))
+            {
+                mapped.Append(prototype);
+            }
+            else
+            {
+                mapped.Append(character[..length]);
+            }
         }
 
         return mapped.ToString().Normalize(NormalizationForm.FormD);

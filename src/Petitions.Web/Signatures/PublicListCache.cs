@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Petitions.Data;
+using Petitions.Organisations;
 
 namespace Petitions.Signatures;
 
@@ -105,6 +106,81 @@ public sealed class PublicListCache : IDisposable
         }
 
         return await building.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Kept this long when no change is announced: the near-name index is a hint for the person who
+    /// reviews a sign-on, and a change another process makes (the command line's import) may reach it late.
+    /// </summary>
+    public static readonly TimeSpan NearFreshFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A letter's listed organisations keyed for near names (<see cref="NearNames.Index"/>), which every
+    /// sign-on consults. Read again after a change announced for the letter, but while one read runs the
+    /// previous index is given, and a slow read (a letter of a million) is repeated at most every
+    /// <see cref="BuildShare"/> times its duration: a stream of approvals costs a sixth of a core at most.
+    /// </summary>
+    public async Task<NearNames.Index> GetNearAsync(long petitionId, CancellationToken cancellationToken = default)
+    {
+        if (!Enabled)
+        {
+            return await store.ReadNearIndexAsync(petitionId, cancellationToken);
+        }
+
+        var entry = entries.GetOrAdd(petitionId, _ => new Entry());
+        var near = entry.Near;
+        Task<NearNames.Index> reading;
+        lock (entry)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (near.Current is { } current
+                && (near.Reading is not null
+                    || (near.Generation == entry.Generation && now < near.FreshUntil)
+                    || now - near.StartedAt < BuildShare * near.Took))
+            {
+                return current;
+            }
+
+            // The first read of a letter's index is waited for; later ones run while the previous one is given.
+            reading = near.Reading ??= ReadNearAsync(petitionId, entry, entry.Generation, now);
+        }
+
+        return await reading.WaitAsync(cancellationToken);
+    }
+
+    private async Task<NearNames.Index> ReadNearAsync(long petitionId, Entry entry, long generation, long startedAt)
+    {
+        // Not the first caller's cancellation: others may wait for this index.
+        await Task.Yield();
+        var near = entry.Near;
+        try
+        {
+            var index = await store.ReadNearIndexAsync(petitionId, CancellationToken.None);
+            lock (entry)
+            {
+                near.Current = index;
+                near.Generation = generation;
+                near.StartedAt = startedAt;
+                near.Took = Stopwatch.GetTimestamp() - startedAt;
+                // A change announced inside a transaction still open is not in a read begun now: read again after the window.
+                near.FreshUntil = startedAt - entry.InvalidatedAt < Ticks(CommitWindow)
+                    ? entry.InvalidatedAt + Ticks(CommitWindow)
+                    : startedAt + Ticks(NearFreshFor);
+                near.Reading = null;
+            }
+
+            return index;
+        }
+        catch (Exception exception)
+        {
+            lock (entry)
+            {
+                near.Reading = null;
+            }
+
+            logger.LogWarning(exception, "Reading the listed names of letter {PetitionId} failed.", petitionId);
+            throw;
+        }
     }
 
     private readonly ConcurrentDictionary<(long, string), Count> counted = new();
@@ -299,6 +375,7 @@ public sealed class PublicListCache : IDisposable
         public long Generation;
         public long InvalidatedAt = long.MinValue / 2;
         public Task<PublicList>? Building;
+        public readonly NearKept Near = new();
 
         // Changes counted in the window that began at windowStart, LongestPause long.
         private long windowStart = long.MinValue / 2;
@@ -322,5 +399,16 @@ public sealed class PublicListCache : IDisposable
 
         /// <summary>Whether changes come faster than a person makes them (called under the entry's lock).</summary>
         public bool InStream(long now) => windowChanges > StreamChanges && now - windowStart <= 2 * Ticks(LongestPause);
+    }
+
+    /// <summary>A letter's near-name index as last read (fields guarded by the entry's lock).</summary>
+    private sealed class NearKept
+    {
+        public NearNames.Index? Current;
+        public long Generation;
+        public long StartedAt;
+        public long Took;
+        public long FreshUntil;
+        public Task<NearNames.Index>? Reading;
     }
 }

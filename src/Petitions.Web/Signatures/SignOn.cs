@@ -21,7 +21,7 @@ public enum SignOnOutcome
 /// organisation, the signature and its email; <see cref="Confirmation"/> moves it on. A repeat of a sign-on is
 /// answered exactly like a new one, and only the email differs.
 /// </summary>
-public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock, Web.PublicBaseUrl publicBase, IOptions<PetitionsOptions> options)
+public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache lists, TimeProvider clock, Web.PublicBaseUrl publicBase, IOptions<PetitionsOptions> options)
 {
     /// <summary>The consent text shown beside the checkbox; its version is stored with each sign-on.</summary>
     public const string ConsentVersion = "2026-11-consent-1";
@@ -78,8 +78,13 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
             // The language the sign-on names (the form's page, the JSON's field), else the request's.
             Language = sign.Language ?? Web.Languages.Current.Code,
         };
-        var (nearListed, imitates) = await NearListedAsync(petition.Id, sign.Organisation!, Names.LooseKey(sign.Organisation!), sign.Website, cancellationToken);
-        prepared = prepared with { NearListed = nearListed, LookAlike = prepared.LookAlike || imitates, TranslationVersion = translationVersion };
+        // Near a listed organisation's name or domain: a sign-on listed meanwhile is caught by the exact keys in the writer.
+        var listed = await lists.GetNearAsync(petition.Id, cancellationToken);
+        prepared = prepared with
+        {
+            NearListed = listed.Near(prepared.LooseKey, sign.Website), LookAlike = prepared.LookAlike || listed.Imitated(sign.Organisation!),
+            TranslationVersion = translationVersion,
+        };
         prepared = prepared with { PreviewHash = Web.SecretTokens.HashOf(preview) };
         // Group commit: this sign-on shares its transaction (and fsync) with the others arriving now.
         var outcome = await SignRetryingAsync(prepared, cancellationToken);
@@ -89,28 +94,6 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         }
 
         return outcome;
-    }
-
-    /// <summary>
-    /// A listed organisation on the letter whose name holds this one or is held in it, or whose website
-    /// has the same registrable domain. Read before the writer's turn (the letter's listed rows, a read
-    /// the writer need not wait for); a sign-on listed meanwhile is caught by the exact keys in the writer.
-    /// </summary>
-    /// <returns>Whether it is near one, and whether it imitates one (an equal UTS #39 skeleton, spelt otherwise).</returns>
-    private async Task<(bool Near, bool Imitates)> NearListedAsync(
-        long petitionId, string name, string looseKey, string? website, CancellationToken cancellationToken)
-    {
-        var domain = NearNames.RegistrableDomain(website);
-        var skeleton = Confusables.Skeleton(name);
-        await using var connection = await writer.Db.OpenAsync(cancellationToken);
-        var listed = (await Dapper.SqlMapper.QueryAsync<(string Name, string LooseKey, string? Website)>(connection, new Dapper.CommandDefinition("""
-            SELECT o.name, o.loose_key, s.website FROM signatures s JOIN organisations o ON o.id = s.organisation_id
-            WHERE s.petition_id = @petitionId AND s.status = 'listed'
-            """, new { petitionId }, cancellationToken: cancellationToken))).AsList();
-        var near = listed.Any(row => NearNames.ContainsEitherWay(looseKey, row.LooseKey)
-            || (domain is not null && NearNames.RegistrableDomain(row.Website) == domain));
-        var imitates = listed.Any(row => row.Name != name && Confusables.Skeleton(row.Name) == skeleton);
-        return (near, imitates);
     }
 
     /// <remarks>
@@ -360,7 +343,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, TimeProvider clock
         Petition Petition, SignRequest Request, string Email, string Source, string NameKey, string LooseKey, string DomainFlag, bool LookAlike,
         bool LinkLike, DateTimeOffset Now)
     {
-        /// <summary>Near a listed organisation's name or domain (<see cref="NearListedAsync"/>).</summary>
+        /// <summary>Near a listed organisation's name or domain (<see cref="NearNames.Index.Near"/>).</summary>
         public bool NearListed { get; init; }
 
         /// <summary>The version of the published translation the signatory read, when it read one.</summary>

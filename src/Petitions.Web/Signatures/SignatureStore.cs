@@ -61,6 +61,26 @@ public sealed class SignatureStore(Db db)
     public Task<PublicList> ReadPublicListAsync(long petitionId, CancellationToken cancellationToken = default) =>
         ReadListAsync(petitionId, SignatureStatus.Listed, null, cancellationToken);
 
+    /// <summary>A letter's listed organisations keyed for near names (<see cref="NearNames.Index"/>): one pass over the list, row by row.</summary>
+    public async Task<NearNames.Index> ReadNearIndexAsync(long petitionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT o.name, o.loose_key, s.website FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE s.petition_id = @petitionId AND s.status = 'listed'
+            """;
+        command.With("@petitionId", petitionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var index = new NearNames.Index();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            index.Add(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+
+        return index;
+    }
+
     /// <summary>
     /// A letter's counts by country and by day, aggregated by the database: a letter of a million
     /// signatories is two GROUP BYs, not a million rows read into memory.

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Dapper;
 using Petitions.Organisations;
 using Petitions.Tests.Support;
@@ -42,6 +43,65 @@ public sealed class NearDuplicateTests
 
         Assert.That(await FlagsAsync(app, "Completely Other Name"), Does.Contain("possible-duplicate"));
         Assert.That(await FlagsAsync(app, "Beta Trust"), Does.Not.Contain("possible-duplicate"));
+    }
+
+    [Test]
+    public async Task AnOrganisationListedAfterTheLettersNamesWereReadIsNearOnTheNextSignOn()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        using var coordinator = await Coordinator.ClientAsync(app);
+        // The first sign-on reads the letter's listed names; this one is listed after it.
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Early Bird Collective", "early@early-bird.example.org")))
+        {
+        }
+
+        var confirmed = await Coordinator.SignatureInStateAsync(app, "confirmed", "Rivers Without Borders", "r@rivers.example.org");
+        using (var approve = await coordinator.PostAsJsonAsync($"/api/petitions/iap-2017/signatures/{confirmed}/approve", new { }))
+        {
+            Assert.That(approve.IsSuccessStatusCode, Is.True);
+        }
+
+        using (var _ = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson("Rivers Without Borders Kenya", "k@rivers-kenya.example.org")))
+        {
+        }
+
+        Assert.That(await FlagsAsync(app, "Rivers Without Borders Kenya"), Does.Contain("possible-duplicate"));
+    }
+
+    [Test]
+    public void TheIndexFindsWhatComparingWithEveryListedNameFinds()
+    {
+        string[] listed = ["justica global", "global witness", "amnesty international uk", "the rivers trust", "save the children fund", "ab cd"];
+        string[] signing =
+        [
+            "justica global brasil", "global", "global witness", "witness", "amnesty international", "amnesty international uk section",
+            "international uk", "rivers trust", "the rivers", "save the children", "children fund", "the children", "ab cd ef", "x ab cd",
+            "justica global witness", "bench organisation 1",
+        ];
+        var index = new NearNames.Index();
+        foreach (var key in listed)
+        {
+            index.Add(key, key, null);
+        }
+
+        foreach (var key in signing)
+        {
+            Assert.That(index.Near(key, null), Is.EqualTo(listed.Any(l => NearNames.ContainsEitherWay(key, l))), key);
+        }
+    }
+
+    [Test]
+    public void TheIndexFindsTheSameDomainAndALookAlikeNamedOtherwise()
+    {
+        var index = new NearNames.Index();
+        index.Add("Front Line Defenders", "front line defenders", "https://www.frontlinedefenders.org");
+
+        Assert.That(index.Near("other", "http://frontlinedefenders.org/en"), Is.True);
+        Assert.That(index.Near("other", "https://example.org"), Is.False);
+        Assert.That(index.Imitated("Frоnt Line Defenders"), Is.True, "a Cyrillic о");
+        Assert.That(index.Imitated("Front Line Defenders"), Is.False, "the listed name itself");
+        Assert.That(index.Imitated("Back Line Defenders"), Is.False);
     }
 
     [TestCase("https://www.example.org/about", "example.org")]
