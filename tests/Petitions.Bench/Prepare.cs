@@ -181,7 +181,7 @@ public static class Prepare
             INSERT INTO organisations (id, name, name_key, loose_key, city, country, website, created_at)
             SELECT o, name, bench_org_key(name), bench_loose_key(name), city, country, website, signed_at
             FROM (SELECT r.o, f.w || ' ' || w.w || ' ' || r.o AS name, p.city, p.country,
-                         CASE WHEN r.n % 5 = 0 THEN NULL ELSE 'https://org' || r.o || '.example.org' END AS website, r.signed_at
+                         CASE WHEN r.n % 5 = 0 THEN NULL ELSE 'https://org' || r.o || '.example' END AS website, r.signed_at
                   FROM bench_rows r
                   JOIN bench_first f ON f.i = r.n % @firstWords
                   JOIN bench_second w ON w.i = (r.n / @firstWords) % @secondWords
@@ -197,8 +197,8 @@ public static class Prepare
                    CASE WHEN r.n % 5 = 0 THEN 'no-website' ELSE 'domain-verified' END,
                    CASE WHEN r.n % 7 = 0 THEN 'Smith, Jane "JJ" ' || r.n ELSE 'Contact Person ' || r.n END,
                    CASE r.n % 4 WHEN 0 THEN 'Director' WHEN 1 THEN 'Coordinator, Advocacy' WHEN 2 THEN 'Chair' ELSE 'Legal officer' END,
-                   'contact' || r.o || '@org' || r.o || '.example.org',
-                   CASE WHEN r.n % 5 = 0 THEN NULL ELSE 'https://org' || r.o || '.example.org' END,
+                   'contact' || r.o || '@org' || r.o || '.example',
+                   CASE WHEN r.n % 5 = 0 THEN NULL ELSE 'https://org' || r.o || '.example' END,
                    CASE WHEN r.n % 10 = 0 THEN 'We support this letter.' ELSE NULL END,
                    1, '2026-11-consent-1', r.signed_at, r.signed_at,
                    CASE WHEN r.status = 'pending' THEN NULL ELSE r.later_at END,
@@ -218,11 +218,11 @@ public static class Prepare
             SELECT randomblob(32), 'confirm', r.s, r.signed_at, r.later_at, CASE WHEN r.status = 'pending' THEN NULL ELSE r.later_at END
             FROM bench_rows r;
             INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, message_id, status, attempts, created_at, due_at, sent_at)
-            SELECT 'confirm', @petitionId, r.s, 'contact' || r.o || '@org' || r.o || '.example.org', 'Confirm your signature',
+            SELECT 'confirm', @petitionId, r.s, 'contact' || r.o || '@org' || r.o || '.example', 'Confirm your signature',
                    'preload-confirm-' || r.s || '@localhost', 'sent', 1, r.signed_at, r.signed_at, r.signed_at
             FROM bench_rows r;
             INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, message_id, status, attempts, created_at, due_at, sent_at)
-            SELECT 'listed', @petitionId, r.s, 'contact' || r.o || '@org' || r.o || '.example.org', 'Your organisation is listed',
+            SELECT 'listed', @petitionId, r.s, 'contact' || r.o || '@org' || r.o || '.example', 'Your organisation is listed',
                    'preload-listed-' || r.s || '@localhost', 'sent', 1, r.later_at, r.later_at, r.later_at
             FROM bench_rows r WHERE r.status IN ('listed', 'withdrawn');
             DROP TABLE bench_rows;
