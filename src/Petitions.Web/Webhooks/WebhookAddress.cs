@@ -130,6 +130,14 @@ public sealed class WebhookAddress(IConfiguration configuration)
             return IsPrivate(new IPAddress(bytes[2..6]));
         }
 
+        // Local-use NAT64 (64:ff9b:1::/48) translates to whatever the local network chose, and Teredo
+        // (2001::/32) tunnels to an address of its own: neither is a webhook receiver's public address.
+        if ((bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b && bytes[4] == 0x00 && bytes[5] == 0x01)
+            || (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x00))
+        {
+            return true;
+        }
+
         return address.Equals(IPAddress.IPv6Loopback) || address.Equals(IPAddress.IPv6None)
             || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal
             || (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8)

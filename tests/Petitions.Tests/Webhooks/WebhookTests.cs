@@ -530,6 +530,9 @@ public class WebhookAddressTests : AppWithCoordinator
     [TestCase("224.0.0.1", true)]
     [TestCase("::", true)]
     [TestCase("2002:c0a8:0101::1", true)]
+    [TestCase("64:ff9b:1::5db8:d70e", true)]
+    [TestCase("2001:0:4136:e378:8000:63bf:3fff:fdd2", true)]
+    [TestCase("2001:4860:4860::8888", false)]
     public void PrivateRangesAreKnown(string address, bool isPrivate) =>
         Assert.That(WebhookAddress.IsPrivate(IPAddress.Parse(address)), Is.EqualTo(isPrivate));
 
