@@ -59,6 +59,11 @@ public static class OutboxDrain
         services.AddSingleton<GroupCommit>();
         services.AddSingleton<IMailSender, ConfiguredMailSender>();
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        // The dispatcher asks whether it runs in Development (to warn about the default sender); it does not.
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment
+        {
+            EnvironmentName = "Production", ApplicationName = "Petitions.Bench", ContentRootPath = AppContext.BaseDirectory,
+        });
         services.AddSingleton<OutboxDispatcher>();
         await using var provider = services.BuildServiceProvider();
         var db = provider.GetRequiredService<Db>();
