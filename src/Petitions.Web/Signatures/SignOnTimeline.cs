@@ -140,13 +140,10 @@ public sealed record SignOnTimeline(string Unit, IReadOnlyList<TimelinePeriod> P
 
 /// <summary>
 /// Reads a letter's sign-ons per day of signing along the (petition_id, signed_at, id) index. A long letter
-/// whose count was slow has it reused for <see cref="ConsoleList.ReuseCountsFor"/>, as the console's counts are.
+/// whose count was slow has it reused for <see cref="ConsoleList.ReuseCountsFor"/>, by the console's counts' own rule.
 /// </summary>
 public sealed class SignOnTimelines(Db db, TimeProvider clock)
 {
-    private const long LongLetter = 10_000;
-    private static readonly TimeSpan SlowCount = TimeSpan.FromMilliseconds(100);
-
     private readonly ConcurrentDictionary<long, (SignOnTimeline Timeline, DateTimeOffset At)> counted = new();
 
     public async Task<SignOnTimeline> ReadAsync(long petitionId, CancellationToken cancellationToken = default)
@@ -167,7 +164,7 @@ public sealed class SignOnTimelines(Db db, TimeProvider clock)
             GROUP BY substr(signed_at, 1, 10)
             """, new { petitionId }, cancellationToken: cancellationToken))).ToList();
         var timeline = SignOnTimeline.Of(days);
-        if (timeline.Made >= LongLetter && timer.Elapsed >= SlowCount)
+        if (timeline.Made >= ConsoleList.LongLetter && timer.Elapsed >= ConsoleList.SlowCount)
         {
             counted[petitionId] = (timeline, now);
         }
