@@ -290,6 +290,14 @@ public class PartnerTests
             Assert.That(own.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
 
+        // Between look-alikes the letter's coordinators decide (the twin may be another partner's), even on a partner's own row.
+        foreach (var handler in new[] { "beside", "merge" })
+        {
+            using var refused = await CookieSession.PostFormAsync(browser, $"/coordinators/petitions/{Slug}/signatures/{mine}",
+                $"/coordinators/petitions/{Slug}/signatures/{mine}?handler={handler}", ("reason", "A different group"));
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), handler);
+        }
+
         var pageCsv = await browser.GetStringAsync($"/coordinators/petitions/{Slug}/signatures.csv");
         Assert.That(pageCsv, Does.Contain("Partner Own Organisation").And.Not.Contain("Partner Other Organisation"));
         using var editPage = await browser.GetAsync($"/coordinators/petitions/{Slug}/edit");
