@@ -162,10 +162,7 @@ public sealed class PublicListCache : IDisposable
                 near.Generation = generation;
                 near.StartedAt = startedAt;
                 near.Took = Stopwatch.GetTimestamp() - startedAt;
-                // A change announced inside a transaction still open is not in a read begun now: read again after the window.
-                near.FreshUntil = startedAt - entry.InvalidatedAt < Ticks(CommitWindow)
-                    ? entry.InvalidatedAt + Ticks(CommitWindow)
-                    : startedAt + Ticks(NearFreshFor);
+                near.FreshUntil = entry.FreshUntilAfterRead(startedAt, Ticks(NearFreshFor));
                 near.Reading = null;
             }
 
@@ -336,9 +333,7 @@ public sealed class PublicListCache : IDisposable
                     entry.Current = list;
                     entry.CurrentGeneration = generation;
                     entry.StartedAt = startedAt;
-                    entry.FreshUntil = startedAt - entry.InvalidatedAt < Ticks(CommitWindow)
-                        ? entry.InvalidatedAt + Ticks(CommitWindow)
-                        : startedAt + freshFor;
+                    entry.FreshUntil = entry.FreshUntilAfterRead(startedAt, freshFor);
                     // A list read in moments is read again at once: only a long one is worth a stale page.
                     var took = finished - startedAt;
                     entry.Pause = took < Ticks(ShortRead) ? 0 : Math.Min(took * BuildShare, Ticks(LongestPause));
@@ -396,6 +391,13 @@ public sealed class PublicListCache : IDisposable
                 windowChanges++;
             }
         }
+
+        /// <summary>
+        /// Until when a read begun at <paramref name="startedAt"/> is fresh: a change announced inside a
+        /// transaction still open is not in it, so one begun within the commit window lasts only to its end.
+        /// </summary>
+        public long FreshUntilAfterRead(long startedAt, long freshFor) =>
+            startedAt - InvalidatedAt < Ticks(CommitWindow) ? InvalidatedAt + Ticks(CommitWindow) : startedAt + freshFor;
 
         /// <summary>Whether changes come faster than a person makes them (called under the entry's lock).</summary>
         public bool InStream(long now) => windowChanges > StreamChanges && now - windowStart <= 2 * Ticks(LongestPause);

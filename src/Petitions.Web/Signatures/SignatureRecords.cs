@@ -22,7 +22,7 @@ public sealed record ContactRecord(string Name, string? Role, string Email, Date
 public sealed record FailedEmailRecord(long Id, long? SignatureId, string Kind, string To, string Subject, long Attempts, DateTimeOffset? FailedAt, string? Error);
 
 /// <summary>Reading signatures for coordinators: lists, one signatory with its history, and failed emails.</summary>
-public sealed class SignatureRecords(Db db)
+public sealed class SignatureRecords(Db db, PublicListCache lists)
 {
     internal const string Select = """
         SELECT s.sort_name AS sortName, s.id, o.name AS organisation, o.city, o.country, s.contact_name AS contactName, s.contact_role AS contactRole,
@@ -40,8 +40,15 @@ public sealed class SignatureRecords(Db db)
     /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> ResemblancesAsync(long petitionId, IEnumerable<string> names, CancellationToken cancellationToken = default)
     {
-        var wanted = names.Distinct(StringComparer.Ordinal).ToList();
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!names.Any())
+        {
+            return found;
+        }
+
+        // The letter's kept index says which names imitate a listed one; only then is the list read to name it.
+        var index = await lists.GetNearAsync(petitionId, cancellationToken);
+        var wanted = names.Distinct(StringComparer.Ordinal).Where(index.Imitated).ToList();
         if (wanted.Count == 0)
         {
             return found;
