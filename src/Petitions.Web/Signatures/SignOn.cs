@@ -181,12 +181,14 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
         var flags = new List<string>(3) { sign.DomainFlag };
         // The same name spelt otherwise (accents, a missing country) on this letter already: a person decides.
         // Organisations by their keys first (indexed), then each one's living signature on this letter (the
-        // partial unique index): a join left to the planner may read every signature of the letter instead,
-        // a million on a big day (PostgreSQL did so while its statistics lagged a growing table).
+        // partial unique index). A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join of its
+        // choosing, and while its statistics lag a growing table it hashes every signature of the letter.
         var near = Prepared.Command(connection, transaction, """
             SELECT count(*)
             FROM (SELECT id FROM organisations WHERE loose_key = @looseKey UNION SELECT id FROM organisations WHERE name_key = @nameKey) o
-            WHERE EXISTS (SELECT 1 FROM signatures s WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status NOT IN ('withdrawn', 'rejected'))
+            WHERE (SELECT s.id FROM signatures s
+                   WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status NOT IN ('withdrawn', 'rejected')
+                   LIMIT 1) IS NOT NULL
             """).With("@petitionId", sign.Petition.Id).With("@looseKey", sign.LooseKey).With("@nameKey", sign.NameKey).ScalarInt64();
         if (near > 0 || sign.NearListed)
         {
