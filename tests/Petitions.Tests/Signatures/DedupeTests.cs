@@ -208,6 +208,19 @@ public class DedupeTests
     }
 
     [Test]
+    public async Task ANearSpellingOfASignOnNotYetListedIsFlaggedToo()
+    {
+        // Not listed, so only the writer's count of the letter's living signatures can see it.
+        await SignAsync("Justiça Aberta", "ana@transparency.cz", country: "BR");
+        await SignAsync("Justica Aberta", "rui@transparency.cz", country: "BR");
+
+        var rows = await SignaturesNamedAsync("justica aberta");
+        Assert.That(rows.Select(r => r.Status), Is.EqualTo(new[] { "pending", "pending" }));
+        Assert.That(rows[0].Flags, Does.Not.Contain("possible-duplicate"));
+        Assert.That(rows[1].Flags, Does.Contain("possible-duplicate"));
+    }
+
+    [Test]
     public async Task ASeedOrganisationSigningAgainWithACountryIsFlaggedNotListedTwice()
     {
         // The seed printed Amnesty International with no city and no country.
