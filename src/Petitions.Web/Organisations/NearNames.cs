@@ -70,61 +70,135 @@ public static class NearNames
     /// </summary>
     public sealed class Index
     {
-        // Every listed loose key, and every run of two or more of its words (six characters or more) short of the whole.
-        private readonly HashSet<ulong> keys = [];
-        private readonly HashSet<ulong> held = [];
-        private readonly HashSet<ulong> domains = [];
+        // Sorted, without repeats, searched by halves: 8 bytes a key where a hash set takes about 20,
+        // and a letter's index is held for as long as the process runs.
+        private readonly ulong[] keys;
+        private readonly ulong[] held;
+        private readonly ulong[] domains;
+        private readonly SkeletonEntry[] skeletons;
 
-        // A skeleton's first listed name, and whether another name has it too.
-        private readonly Dictionary<ulong, (ulong Name, bool Several)> skeletons = [];
-
-        public int Count { get; private set; }
-
-        /// <summary>Adds a listed organisation: its name, its loose key (<see cref="Names.LooseKey"/>) and its signature's website.</summary>
-        public void Add(string name, string looseKey, string? website)
+        private Index(Builder builder)
         {
-            Count++;
-            if (looseKey.Length > 0)
-            {
-                keys.Add(Hash(looseKey));
-                foreach (var (start, length) in Runs(looseKey))
-                {
-                    held.Add(Hash(looseKey.AsSpan(start, length)));
-                }
-            }
-
-            if (RegistrableDomain(website) is { } domain)
-            {
-                domains.Add(Hash(domain));
-            }
-
-            var skeleton = Hash(Confusables.Skeleton(name));
-            var nameHash = Hash(name);
-            skeletons[skeleton] = skeletons.TryGetValue(skeleton, out var first) ? (first.Name, first.Several || first.Name != nameHash) : (nameHash, false);
+            Count = builder.Count;
+            keys = Distinct(builder.Keys);
+            held = Distinct(builder.Held);
+            domains = Distinct(builder.Domains);
+            skeletons = Group(builder.Skeletons);
         }
+
+        public int Count { get; }
 
         /// <summary>Whether a listed name holds this loose key or is held in it as whole words, or a listed website has its domain.</summary>
         public bool Near(string looseKey, string? website)
         {
-            if (IsRun(looseKey, 0, looseKey.Length) && held.Contains(Hash(looseKey)))
+            if (IsRun(looseKey, 0, looseKey.Length) && Contains(held, Hash(looseKey)))
             {
                 return true;
             }
 
             foreach (var (start, length) in Runs(looseKey))
             {
-                if (keys.Contains(Hash(looseKey.AsSpan(start, length))))
+                if (Contains(keys, Hash(looseKey.AsSpan(start, length))))
                 {
                     return true;
                 }
             }
 
-            return RegistrableDomain(website) is { } domain && domains.Contains(Hash(domain));
+            return RegistrableDomain(website) is { } domain && Contains(domains, Hash(domain));
         }
 
         /// <summary>Whether a listed organisation, named otherwise, has this name's UTS #39 skeleton.</summary>
-        public bool Imitated(string name) =>
-            skeletons.TryGetValue(Hash(Confusables.Skeleton(name)), out var listed) && (listed.Several || listed.Name != Hash(name));
+        public bool Imitated(string name)
+        {
+            var at = Array.BinarySearch(skeletons, new SkeletonEntry(Hash(Confusables.Skeleton(name)), 0, false));
+            return at >= 0 && (skeletons[at].Several || skeletons[at].Name != Hash(name));
+        }
+
+        private static bool Contains(ulong[] sorted, ulong hash) => Array.BinarySearch(sorted, hash) >= 0;
+
+        private static ulong[] Distinct(List<ulong> hashes)
+        {
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(hashes);
+            span.Sort();
+            var count = 0;
+            foreach (var hash in span)
+            {
+                if (count == 0 || span[count - 1] != hash)
+                {
+                    span[count++] = hash;
+                }
+            }
+
+            // The builder keeps what it holds, once each, should more be added and built again.
+            hashes.RemoveRange(count, hashes.Count - count);
+            return [.. hashes];
+        }
+
+        // Per skeleton, one of its listed names, and whether another name has it too.
+        private static SkeletonEntry[] Group(List<(ulong Skeleton, ulong Name)> pairs)
+        {
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pairs);
+            span.Sort();
+            var grouped = new List<SkeletonEntry>(span.Length);
+            foreach (var (skeleton, name) in span)
+            {
+                if (grouped.Count > 0 && grouped[^1].Skeleton == skeleton)
+                {
+                    grouped[^1] = grouped[^1] with { Several = grouped[^1].Several || grouped[^1].Name != name };
+                }
+                else
+                {
+                    grouped.Add(new SkeletonEntry(skeleton, name, false));
+                }
+            }
+
+            return [.. grouped];
+        }
+
+        private readonly record struct SkeletonEntry(ulong Skeleton, ulong Name, bool Several) : IComparable<SkeletonEntry>
+        {
+            public int CompareTo(SkeletonEntry other) => Skeleton.CompareTo(other.Skeleton);
+        }
+
+        /// <summary>Collects a letter's listed organisations, then gives their index.</summary>
+        public sealed class Builder
+        {
+            internal List<ulong> Keys { get; } = [];
+
+            internal List<ulong> Held { get; } = [];
+
+            internal List<ulong> Domains { get; } = [];
+
+            internal List<(ulong Skeleton, ulong Name)> Skeletons { get; } = [];
+
+            public int Count { get; private set; }
+
+            /// <summary>Adds a listed organisation: its name, its loose key (<see cref="Names.LooseKey"/>) and its signature's website.</summary>
+            public void Add(string name, string looseKey, string? website)
+            {
+                ArgumentNullException.ThrowIfNull(name);
+                ArgumentNullException.ThrowIfNull(looseKey);
+                Count++;
+                if (looseKey.Length > 0)
+                {
+                    // The loose key, and every run of two or more of its words (six characters or more) short of the whole.
+                    Keys.Add(Hash(looseKey));
+                    foreach (var (start, length) in Runs(looseKey))
+                    {
+                        Held.Add(Hash(looseKey.AsSpan(start, length)));
+                    }
+                }
+
+                if (RegistrableDomain(website) is { } domain)
+                {
+                    Domains.Add(Hash(domain));
+                }
+
+                Skeletons.Add((Hash(Confusables.Skeleton(name)), Hash(name)));
+            }
+
+            public Index Build() => new(this);
+        }
 
         /// <summary>The runs of two or more whole words, of six characters or more, short of the whole key.</summary>
         private static IEnumerable<(int Start, int Length)> Runs(string key)

@@ -72,13 +72,13 @@ public sealed class SignatureStore(Db db)
             """;
         command.With("@petitionId", petitionId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var index = new NearNames.Index();
+        var index = new NearNames.Index.Builder();
         while (await reader.ReadAsync(cancellationToken))
         {
             index.Add(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
         }
 
-        return index;
+        return index.Build();
     }
 
     /// <summary>

@@ -79,11 +79,13 @@ public sealed class NearDuplicateTests
             "international uk", "rivers trust", "the rivers", "save the children", "children fund", "the children", "ab cd ef", "x ab cd",
             "justica global witness", "bench organisation 1",
         ];
-        var index = new NearNames.Index();
+        var builder = new NearNames.Index.Builder();
         foreach (var key in listed)
         {
-            index.Add(key, key, null);
+            builder.Add(key, key, null);
         }
+
+        var index = builder.Build();
 
         foreach (var key in signing)
         {
@@ -94,14 +96,23 @@ public sealed class NearDuplicateTests
     [Test]
     public void TheIndexFindsTheSameDomainAndALookAlikeNamedOtherwise()
     {
-        var index = new NearNames.Index();
-        index.Add("Front Line Defenders", "front line defenders", "https://www.frontlinedefenders.org");
+        var builder = new NearNames.Index.Builder();
+        builder.Add("Front Line Defenders", "front line defenders", "https://www.frontlinedefenders.org");
+        var index = builder.Build();
 
         Assert.That(index.Near("other", "http://frontlinedefenders.org/en"), Is.True);
         Assert.That(index.Near("other", "https://example.org"), Is.False);
         Assert.That(index.Imitated("Frоnt Line Defenders"), Is.True, "a Cyrillic о");
         Assert.That(index.Imitated("Front Line Defenders"), Is.False, "the listed name itself");
         Assert.That(index.Imitated("Back Line Defenders"), Is.False);
+
+        // Two listed names with one skeleton: each imitates the other.
+        builder.Add("Frоnt Line Defenders", "frоnt line defenders", null);
+        builder.Add("Front Line Defenders", "front line defenders", null);
+        var both = builder.Build();
+        Assert.That(both.Imitated("Front Line Defenders"), Is.True);
+        Assert.That(both.Imitated("Frоnt Line Defenders"), Is.True);
+        Assert.That(both.Count, Is.EqualTo(3));
     }
 
     [TestCase("https://www.example.org/about", "example.org")]
