@@ -15,6 +15,9 @@ public sealed class Db
     // One per process, for the process's life (the service's Db is a singleton): not disposed.
     private readonly NpgsqlDataSource? postgres;
 
+    // The pool's settings (its commit rule, its prepared statements), for the connections outside it.
+    private readonly string? postgresSettings;
+
     public Db(string connectionString, Dialect dialect = Dialect.Sqlite)
     {
         Dialect = dialect;
@@ -32,6 +35,7 @@ public sealed class Db
             }
 
             postgres = NpgsqlDataSource.Create(npgsql);
+            postgresSettings = npgsql.ConnectionString;
             ConnectionString = connectionString;
             return;
         }
@@ -137,10 +141,13 @@ public sealed class Db
             ? await postgres.OpenConnectionAsync(cancellationToken)
             : await OpenSqliteAsync(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString(), Pragmas + " PRAGMA temp_store = MEMORY;", cancellationToken);
 
-    /// <summary>A connection of its own, outside the pool: the cache's LISTEN connection, held for the node's life.</summary>
+    /// <summary>A connection of its own, outside the pool: the cache's LISTEN connection, a mail lane's recorder.</summary>
     public async Task<NpgsqlConnection> OpenDedicatedPostgresAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, KeepAlive = 10 }.ToString());
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgresSettings ?? throw new InvalidOperationException("Not a PostgreSQL database."))
+        {
+            Pooling = false, KeepAlive = 10,
+        }.ToString());
         await connection.OpenAsync(cancellationToken);
         return connection;
     }

@@ -102,7 +102,7 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
 
     /// <summary>
     /// PostgreSQL: marks one message sent at once, in a statement of its own on the lane's own
-    /// connection, without waiting for the WAL's flush (<see cref="PrepareRecorder"/>): the record is
+    /// connection, without waiting for the WAL's flush (<see cref="OpenRecorderAsync"/>): the record is
     /// lost only if the database server itself fails, and then the message is sent again.
     /// </summary>
     public void RecordSentNow(DbConnection connection, long id, DateTimeOffset now) =>
@@ -114,12 +114,26 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
             .With("@at", Time.Format(now)).With("@id", id).With("@node", Node)
             .ExecuteNonQuery();
 
-    /// <summary>Sets up a lane's recording connection (PostgreSQL): commits there do not wait for the WAL's flush.</summary>
-    public static void PrepareRecorder(DbConnection connection)
+    /// <summary>
+    /// A lane's recording connection (PostgreSQL), on which commits do not wait for the WAL's flush.
+    /// Outside the pool: were it pooled, a connection string with <c>No Reset On Close</c> would hand
+    /// the setting on to the writers, and sign-ons would be acknowledged before they are on disk.
+    /// </summary>
+    public static async Task<DbConnection> OpenRecorderAsync(Db db)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SET synchronous_commit = off";
-        command.ExecuteNonQuery();
+        var connection = await db.OpenDedicatedPostgresAsync();
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SET synchronous_commit = off";
+            await command.ExecuteNonQueryAsync();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A message the server refused for good: it stays failed, for a coordinator to see.</summary>

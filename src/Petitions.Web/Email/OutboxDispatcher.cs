@@ -307,9 +307,7 @@ public sealed class OutboxDispatcher(
         {
             if (lane.Recorder is null)
             {
-                var connection = db.OpenAsync().GetAwaiter().GetResult();
-                Outbox.PrepareRecorder(connection);
-                lane.Recorder = connection;
+                lane.Recorder = Outbox.OpenRecorderAsync(db).GetAwaiter().GetResult();
             }
 
             outbox.RecordSentNow(lane.Recorder, id, clock.GetUtcNow());
