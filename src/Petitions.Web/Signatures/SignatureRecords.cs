@@ -41,14 +41,15 @@ public sealed class SignatureRecords(Db db, PublicListCache lists)
     public async Task<IReadOnlyDictionary<string, string>> ResemblancesAsync(long petitionId, IEnumerable<string> names, CancellationToken cancellationToken = default)
     {
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!names.Any())
+        var distinct = names.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == 0)
         {
             return found;
         }
 
         // The letter's kept index says which names imitate a listed one; only then is the list read to name it.
         var index = await lists.GetNearAsync(petitionId, cancellationToken);
-        var wanted = names.Distinct(StringComparer.Ordinal).Where(index.Imitated).ToList();
+        var wanted = distinct.Where(index.Imitated).ToList();
         if (wanted.Count == 0)
         {
             return found;
