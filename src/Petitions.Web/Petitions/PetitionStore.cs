@@ -18,18 +18,32 @@ public sealed class PetitionStore(Db db)
     /// process, the command line included, is seen at once); its demands and footnotes only when
     /// that row changed since the last read.
     /// </summary>
-    public async Task<Petition?> FindAsync(string slug, CancellationToken cancellationToken = default)
+    public async Task<Petition?> FindAsync(string slug, CancellationToken cancellationToken = default) =>
+        (await ReadAsync(slug, cancellationToken))?.Letter;
+
+    /// <summary>
+    /// The letter as it is now with its published translations, both checked in one statement (on
+    /// PostgreSQL each statement on a pooled connection is a round trip and a reset of the connection,
+    /// and a sign-on needs both): what <see cref="FindAsync(string, CancellationToken)"/> and
+    /// <see cref="PublishedTranslationsAsync"/> read, for the price of one.
+    /// </summary>
+    public async Task<(Petition Letter, IReadOnlyList<LetterTranslation> Translations)?> ReadAsync(string slug, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        string? stamp;
-        using (var reader = Prepared.Command(connection, null, """
+        string? stamp = null, translationsStamp = null;
+        using (var reader = Prepared.Command(connection, null, $"""
             SELECT id || ' ' || status || ' ' || review || ' ' || review_alerts || ' ' || language || ' ' || coalesce(closes_at, '') || ' ' || version || ' ' || updated_at
                    || ' ' || length(title) || ' ' || length(body)
-                   || ' ' || coalesce(opens_at, '') || ' ' || coalesce(list_published_at, '')
+                   || ' ' || coalesce(opens_at, '') || ' ' || coalesce(list_published_at, ''),
+                   ({TranslationsStamp("petitions.id")})
             FROM petitions WHERE slug = @slug
             """).With("@slug", slug).ExecuteReader())
         {
-            stamp = reader.Read() ? reader.GetString(0) : null;
+            if (reader.Read())
+            {
+                stamp = reader.GetString(0);
+                translationsStamp = reader.IsDBNull(1) ? "" : reader.GetString(1);
+            }
         }
 
         if (stamp is null)
@@ -38,42 +52,53 @@ public sealed class PetitionStore(Db db)
             return null;
         }
 
-        if (letters.TryGetValue(slug, out var known) && known.Stamp == stamp)
+        if (!letters.TryGetValue(slug, out var known) || known.Stamp != stamp)
         {
-            return known.Petition;
+            if (await FindAsync(connection, null, slug) is not { } petition)
+            {
+                return null;
+            }
+
+            known = (stamp, petition);
+            letters[slug] = known;
         }
 
-        var petition = await FindAsync(connection, null, slug);
-        if (petition is not null)
-        {
-            letters[slug] = (stamp, petition);
-        }
-
-        return petition;
+        return (known.Petition, await TranslationsAsync(connection, known.Petition.Id, translationsStamp!));
     }
 
     /// <summary>Published translations as last read, per letter, with the stamp they were read at.</summary>
     private readonly ConcurrentDictionary<long, (string Stamp, IReadOnlyList<LetterTranslation> Translations)> published = new();
 
     /// <summary>
-    /// The letter's published translations. Which ones and their versions are read on every call
-    /// (a few index entries); their texts only when that changed.
+    /// Which translations of a letter are published, and their versions: a few index entries. The one
+    /// aggregate both databases know (SQLite since 3.44); null when there are none.
+    /// </summary>
+    private static string TranslationsStamp(string letterId) => $"""
+        SELECT string_agg(language || ':' || version || ':' || source_version || ':' || updated_at, ' ' ORDER BY language)
+        FROM petition_translations WHERE petition_id = {letterId} AND status = 'published'
+        """;
+
+    /// <summary>
+    /// The letter's published translations. Which ones and their versions are read on every call;
+    /// their texts only when that changed.
     /// </summary>
     public async Task<IReadOnlyList<LetterTranslation>> PublishedTranslationsAsync(Petition letter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(letter);
         await using var connection = await db.OpenAsync(cancellationToken);
-        var stamp = string.Join(' ', await connection.QueryAsync<string>("""
-            SELECT language || ':' || version || ':' || source_version || ':' || updated_at FROM petition_translations
-            WHERE petition_id = @Id AND status = 'published' ORDER BY language
-            """, new { letter.Id }));
-        if (published.TryGetValue(letter.Id, out var known) && known.Stamp == stamp)
+        var stamp = await connection.ExecuteScalarAsync<string?>(TranslationsStamp("@Id"), new { letter.Id }) ?? "";
+        return await TranslationsAsync(connection, letter.Id, stamp);
+    }
+
+    private async Task<IReadOnlyList<LetterTranslation>> TranslationsAsync(DbConnection connection, long letterId, string stamp)
+    {
+        if (published.TryGetValue(letterId, out var known) && known.Stamp == stamp)
         {
             return known.Translations;
         }
 
-        var translations = (await TranslationStore.ListAsync(connection, null, letter.Id)).Where(t => t.IsPublished).ToList();
-        published[letter.Id] = (stamp, translations);
+        var translations = (await TranslationStore.ListAsync(connection, null, letterId)).Where(t => t.IsPublished).ToList();
+        published[letterId] = (stamp, translations);
         return translations;
     }
 
@@ -82,7 +107,13 @@ public sealed class PetitionStore(Db db)
     public async Task<(Petition Letter, IReadOnlyList<string> Languages, int? TranslationVersion)> InLanguageAsync(Petition letter, string? language, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(letter);
-        var translations = await PublishedTranslationsAsync(letter, cancellationToken);
+        return InLanguage(letter, await PublishedTranslationsAsync(letter, cancellationToken), language);
+    }
+
+    /// <summary>As <see cref="InLanguageAsync"/>, with the translations read with the letter (<see cref="ReadAsync"/>).</summary>
+    public (Petition Letter, IReadOnlyList<string> Languages, int? TranslationVersion) InLanguage(Petition letter, IReadOnlyList<LetterTranslation> translations, string? language)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
         var languages = translations.Select(t => t.Language).Prepend(letter.Language).ToList();
         if (translations.FirstOrDefault(t => t.Language == language) is not { } translation)
         {

@@ -31,12 +31,12 @@ public static class PetitionsApi
         group.MapGet("/{slug}", async Task<Results<Ok<PetitionDocument>, ProblemHttpResult>> (
             string slug, string? lang, PetitionStore petitions, SignatureStore signatures, TimeProvider clock, CancellationToken cancellationToken) =>
         {
-            if (await petitions.FindAsync(slug, cancellationToken) is not { } p || !p.IsPublicAt(clock.GetUtcNow()))
+            if (await petitions.ReadAsync(slug, cancellationToken) is not var (p, translations) || !p.IsPublicAt(clock.GetUtcNow()))
             {
                 return NotFound(slug);
             }
 
-            var (read, languages, _) = await petitions.InLanguageAsync(p, lang, cancellationToken);
+            var (read, languages, _) = petitions.InLanguage(p, translations, lang);
             var count = await signatures.CountListedAsync(p.Id, cancellationToken);
             return TypedResults.Ok(PetitionDocument.From(read, count, languages));
         }).WithName("getLetter")

@@ -66,7 +66,8 @@ public static class SignaturesApi
         }
 
         // Refused before the fields are judged, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
-        var petition = await petitions.FindAsync(slug, cancellationToken);
+        var found = await petitions.ReadAsync(slug, cancellationToken);
+        var petition = found?.Letter;
         // Before the opening only with a live preview link; an unknown or revoked one is as none (409).
         var now = clock.GetUtcNow();
         var preview = petition is not null && !petition.HasOpenedAt(now) && await previews.AdmitsAsync(petition.Id, body!.Preview, cancellationToken);
@@ -90,7 +91,7 @@ public static class SignaturesApi
         }
 
         var language = sign.Language ?? Web.Languages.Current.Code;
-        var (read, _, translation) = await petitions.InLanguageAsync(petition!, language, cancellationToken);
+        var (read, _, translation) = petitions.InLanguage(petition!, found!.Value.Translations, language);
         var outcome = await signOn.SignAsync(read, sign, "api", translation, body!.Preview, cancellationToken);
         return outcome == SignOnOutcome.Accepted
             ? TypedResults.Json(new SignOnAccepted(SignatureStatus.Pending), Json, statusCode: StatusCodes.Status202Accepted)

@@ -224,6 +224,45 @@ public class TranslationTests : AppWithCoordinator
     }
 
     [Test]
+    public async Task ATranslationChangedAfterItWasReadIsWhatTheNextReaderAndSignOnGet()
+    {
+        await PutFrenchAsync("Nous vous écrivons.", "published", HttpStatusCode.Created);
+        Assert.That((await visitor.GetFromJsonAsync<JsonElement>($"{Letter}?lang=fr")).GetProperty("body").GetString(), Is.EqualTo("Nous vous écrivons."));
+        await SignInFrenchAsync("Organisation Une");
+        using (var edited = await coordinator.PutAsJsonAsync(Letter, Source("We write to you again.")))
+        {
+            Assert.That(edited.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        // A new version of the translation, and then none: each is what the very next request reads.
+        await PutFrenchAsync("Nous vous écrivons de nouveau.", "published", HttpStatusCode.OK);
+        Assert.That((await visitor.GetFromJsonAsync<JsonElement>($"{Letter}?lang=fr")).GetProperty("body").GetString(), Is.EqualTo("Nous vous écrivons de nouveau."));
+        await SignInFrenchAsync("Organisation Deux");
+        using (var removed = await coordinator.DeleteAsync($"{Letter}/translations/fr"))
+        {
+            Assert.That(removed.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        await SignInFrenchAsync("Organisation Trois");
+        Assert.That((await visitor.GetFromJsonAsync<JsonElement>($"{Letter}?lang=fr")).GetProperty("language").GetString(), Is.EqualTo("en"));
+
+        var read = (await coordinator.GetFromJsonAsync<JsonElement>($"{Letter}/signatures")).EnumerateArray()
+            .ToDictionary(r => r.GetProperty("organisation").GetString()!, r => r.GetProperty("translationVersion") is { ValueKind: JsonValueKind.Number } v ? v.GetInt32() : (int?)null);
+        Assert.That(read, Is.EquivalentTo(new Dictionary<string, int?>
+        {
+            ["Organisation Une"] = 1, ["Organisation Deux"] = 2, ["Organisation Trois"] = null,
+        }));
+    }
+
+    private async Task SignInFrenchAsync(string organisation)
+    {
+        var body = SignOnClient.ValidJson(organisation, $"contact@{organisation.Split(' ')[1].ToLowerInvariant()}.example.org");
+        body["language"] = "fr";
+        using var accepted = await SignOnClient.PostJsonAsync(visitor, body, "translated");
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await accepted.Content.ReadAsStringAsync());
+    }
+
+    [Test]
     public async Task TheSeedLetterIsPublishedInFrenchToo()
     {
         var english = await visitor.GetFromJsonAsync<JsonElement>("/api/petitions/iap-2017");

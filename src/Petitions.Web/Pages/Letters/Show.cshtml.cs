@@ -14,7 +14,8 @@ public sealed class ShowModel(
 
     public async Task<IActionResult> OnGetAsync(string slug, string? preview, CancellationToken cancellationToken)
     {
-        var found = await letters.FindAsync(slug, cancellationToken);
+        var read = await letters.ReadAsync(slug, cancellationToken);
+        var found = read?.Letter;
         var (viaPreview, coordinator) = await BeforeOpeningAsync(HttpContext, found, preview, clock, previews, cancellationToken);
         // Through a partner's link the form carries its code; a code the letter does not know is ignored, so a
         // mistyped link still shows the letter and its form.
@@ -24,7 +25,7 @@ public sealed class ShowModel(
         {
             PartnerName = link?.Name,
         };
-        if (await LoadAsync(letters, found, lists, clock, form, cancellationToken, viaPreview, coordinator) is not { } view)
+        if (await LoadAsync(letters, found, lists, clock, form, cancellationToken, viaPreview, coordinator, read?.Translations) is not { } view)
         {
             return NotFound();
         }
@@ -75,9 +76,10 @@ public sealed class ShowModel(
     /// <summary>The letter in the request's language where it has a published translation into it; else as written.</summary>
     /// <param name="preview">Through a live preview link: shown (and signed) before the opening.</param>
     /// <param name="coordinator">To a coordinator of the letter: shown before the opening, without the form.</param>
+    /// <param name="translations">Its published translations when read with it (<see cref="PetitionStore.ReadAsync"/>); else they are read here.</param>
     internal static async Task<LetterView?> LoadAsync(
         PetitionStore petitions, Petition? found, PublicListCache lists, TimeProvider clock, SignFormView? form, CancellationToken cancellationToken,
-        bool preview = false, bool coordinator = false)
+        bool preview = false, bool coordinator = false, IReadOnlyList<LetterTranslation>? translations = null)
     {
         var now = clock.GetUtcNow();
         if (found is not { Status: not PetitionStatus.Draft } letter || !(letter.IsPublicAt(now) || preview || coordinator))
@@ -87,7 +89,9 @@ public sealed class ShowModel(
 
         // Once open, the page is the public's, whatever the request carried.
         var before = !letter.HasOpenedAt(now);
-        var (read, languages, _) = await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
+        var (read, languages, _) = translations is not null
+            ? petitions.InLanguage(letter, translations, Web.Languages.Current.Code)
+            : await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
         var listed = await lists.GetAsync(letter.Id, cancellationToken);
         return new LetterView(read, listed, form is not null && letter.AcceptsSignOns(now, preview) ? form : null, languages,
             ListHidden: !letter.ListIsPublicAt(now) && !(coordinator && before), Preview: preview && before, Coordinator: coordinator && before && !preview, At: now);

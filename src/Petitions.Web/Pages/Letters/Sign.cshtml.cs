@@ -54,7 +54,8 @@ public sealed class SignModel(
         request = request with { Preview = previewToken };
 
         // Refused before the honeypot and the fields, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
-        var letter = await petitions.FindAsync(slug, cancellationToken);
+        var found = await petitions.ReadAsync(slug, cancellationToken);
+        var letter = found?.Letter;
         if (Embedded && letter is not null)
         {
             Embed.Framing.AllowOrigins(HttpContext, letter.Origins);
@@ -109,14 +110,14 @@ public sealed class SignModel(
         if (errors.Count > 0)
         {
             View = (await ShowModel.LoadAsync(petitions, letter, lists, clock,
-                new SignFormView(slug, request, errors) { PartnerName = link?.Name }, cancellationToken, preview))!;
+                new SignFormView(slug, request, errors) { PartnerName = link?.Name }, cancellationToken, preview, translations: found!.Value.Translations))!;
             Web.Languages.Offer(HttpContext, View.Languages);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
 
         var language = sign.Language ?? Web.Languages.Current.Code;
-        var (read, _, translation) = await petitions.InLanguageAsync(letter!, language, cancellationToken);
+        var (read, _, translation) = petitions.InLanguage(letter!, found!.Value.Translations, language);
         var outcome = await signOn.SignAsync(read, sign, "form", translation, previewToken, cancellationToken);
         return outcome == SignOnOutcome.Accepted ? SeeOther(slug, sign.Ref) : await RefusalAsync(slug, outcome, cancellationToken);
     }
