@@ -110,7 +110,7 @@ public static class NearNames
         /// <summary>Whether a listed organisation, named otherwise, has this name's UTS #39 skeleton.</summary>
         public bool Imitated(string name)
         {
-            var at = Array.BinarySearch(skeletons, new SkeletonEntry(Hash(Confusables.Skeleton(name)), 0, false));
+            var at = Array.BinarySearch(skeletons, new SkeletonEntry(Hash(Confusables.Skeleton(name)), 0, false), SkeletonEntry.BySkeleton);
             return at >= 0 && (skeletons[at].Several || skeletons[at].Name != Hash(name));
         }
 
@@ -155,9 +155,10 @@ public static class NearNames
             return [.. grouped];
         }
 
-        private readonly record struct SkeletonEntry(ulong Skeleton, ulong Name, bool Several) : IComparable<SkeletonEntry>
+        private readonly record struct SkeletonEntry(ulong Skeleton, ulong Name, bool Several)
         {
-            public int CompareTo(SkeletonEntry other) => Skeleton.CompareTo(other.Skeleton);
+            /// <summary>The order of the array, by skeleton alone: a search finds the entry whatever its name.</summary>
+            public static readonly IComparer<SkeletonEntry> BySkeleton = Comparer<SkeletonEntry>.Create((a, b) => a.Skeleton.CompareTo(b.Skeleton));
         }
 
         /// <summary>Collects a letter's listed organisations, then gives their index.</summary>
