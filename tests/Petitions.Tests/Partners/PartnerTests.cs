@@ -271,6 +271,13 @@ public class PartnerTests
         var console = await browser.GetStringAsync($"/coordinators/petitions/{Slug}");
         Assert.That(console, Does.Contain("Partner Own Organisation").And.Not.Contain("Partner Other Organisation").And.Not.Contain("Partner None Organisation"));
         Assert.That(console, Does.Contain($"/petitions/{Slug}?ref=acme").And.Not.Contain($"?ref=beta"));
+        await using (var connection = await app.Db.OpenAsync())
+        {
+            var (all, listed) = await connection.QuerySingleAsync<(long, long)>(
+                "SELECT count(*), count(CASE WHEN status = 'listed' THEN 1 END) FROM signatures WHERE petition_id = @id", new { id = await LetterIdAsync() });
+            Assert.That(WebUtility.HtmlDecode(console), Does.Contain($": 1 of the letter's {all} sign-ons, 1 of its {listed} listed."), "the letter's totals beside its own");
+        }
+
         Assert.That(console, Does.Not.Contain($"/coordinators/petitions/{Slug}/edit"));
         foreach (var other in new[] { theirs, none })
         {

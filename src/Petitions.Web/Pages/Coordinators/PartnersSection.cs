@@ -1,9 +1,8 @@
-using Dapper;
 using Microsoft.AspNetCore.Mvc;
 using Petitions.Coordinators;
-using Petitions.Data;
 using Petitions.Partners;
 using Petitions.Petitions;
+using Petitions.Signatures;
 using Petitions.Web;
 
 namespace Petitions.Pages.Coordinators;
@@ -41,10 +40,15 @@ public sealed record PartnersSection(Petition Letter, PartnerInput Form, IReadOn
         ArgumentNullException.ThrowIfNull(context);
         var partner = LetterAccessHandler.PartnerOf(context);
         var partners = await context.RequestServices.GetRequiredService<PartnerStore>().ListAsync(Letter.Id, context.RequestAborted);
-        await using var connection = await context.RequestServices.GetRequiredService<Db>().OpenAsync(context.RequestAborted);
-        var totals = await connection.QuerySingleAsync<(long All, long Listed)>(new CommandDefinition("""
-            SELECT count(*), count(CASE WHEN status = 'listed' THEN 1 END) FROM signatures WHERE petition_id = @Id
-            """, new { Letter.Id }, cancellationToken: context.RequestAborted));
+        // The letter's totals are shown to a partner's coordinator only; the console's own counts,
+        // kept a while on a long letter, rather than a count of the whole letter at every view.
+        var totals = (0L, 0L);
+        if (partner is not null)
+        {
+            var counts = await context.RequestServices.GetRequiredService<ConsoleList>().CountsAsync(Letter.Id, context.RequestAborted);
+            totals = (counts.Total, counts.ByStatus.GetValueOrDefault(SignatureStatus.Listed));
+        }
+
         return this with
         {
             Partner = partner,
