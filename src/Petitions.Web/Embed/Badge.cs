@@ -21,8 +21,7 @@ public static class Badge
             string slug, PetitionStore petitions, PublicListCache lists, TimeProvider clock, HttpContext context, CancellationToken cancellationToken) =>
         {
             // The letter page's own rule of what is public: a draft or an unknown letter is not found.
-            if (await petitions.FindAsync(slug, cancellationToken) is not { } letter
-                || await Pages.Letters.ShowModel.LoadAsync(petitions, letter, lists, clock, null, cancellationToken) is not { } view)
+            if (await Pages.Letters.ShowModel.LoadAsync(petitions, await petitions.ReadAsync(slug, cancellationToken), lists, clock, null, cancellationToken) is not { } view)
             {
                 return PetitionsApi.NotFound(slug);
             }

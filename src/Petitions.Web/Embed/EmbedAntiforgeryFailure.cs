@@ -24,8 +24,8 @@ public sealed class EmbedAntiforgeryFailure(
         var http = context.HttpContext;
         if (context.Result is IAntiforgeryValidationFailedResult && Framing.IsEmbedPath(http.Request.Path)
             && context.RouteData.Values["slug"] is string slug
-            && await petitions.FindAsync(slug, http.RequestAborted) is { } letter
-            && await Pages.Letters.ShowModel.LoadAsync(petitions, letter, lists, clock, null, http.RequestAborted) is { } view)
+            && await petitions.ReadAsync(slug, http.RequestAborted) is var (letter, translations)
+            && await Pages.Letters.ShowModel.LoadAsync(petitions, (letter, translations), lists, clock, null, http.RequestAborted) is { } view)
         {
             Framing.AllowOrigins(http, letter.Origins);
             http.Response.Headers.CacheControl = "no-cache, no-store";

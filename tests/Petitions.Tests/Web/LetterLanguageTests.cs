@@ -39,6 +39,22 @@ public sealed class LetterLanguageTests
     }
 
     [Test]
+    public async Task ThePrintedLetterAndThePartnersFrameAreInTheReadersLanguageToo()
+    {
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+
+        foreach (var path in new[] { "/petitions/iap-2017/print", "/petitions/iap-2017/embed", "/petitions/iap-2017/embed/check-email" })
+        {
+            var french = WebUtility.HtmlDecode(await client.GetStringAsync($"{path}?lang=fr"));
+            var english = WebUtility.HtmlDecode(await client.GetStringAsync($"{path}?lang=en"));
+
+            Assert.That(french, Does.Contain(FrenchTitle), path);
+            Assert.That(english, Does.Contain("Petition to the International Association of Prosecutors").And.Not.Contain(FrenchTitle), path);
+        }
+    }
+
+    [Test]
     public async Task TheMapSpeaksTheReadersLanguage()
     {
         using var app = new PetitionsApp();

@@ -15,11 +15,12 @@ public sealed class EmbedModel(PetitionStore letters, PublicListCache lists, Tim
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
-        var found = await letters.FindAsync(slug, cancellationToken);
+        var read = await letters.ReadAsync(slug, cancellationToken);
+        var found = read?.Letter;
         // A partner frames the form with its own ?ref, as it shares the letter's link.
         var link = found is not null && Request.Query["ref"] is { Count: 1 } given ? await partners.OfLinkAsync(found.Id, given, cancellationToken) : null;
         var form = SignFormView.Empty(slug) with { Values = new SignRequest { Ref = link?.Code }, PartnerName = link?.Name };
-        if (found is null || await ShowModel.LoadAsync(letters, found, lists, clock, form, cancellationToken) is not { } view)
+        if (found is null || await ShowModel.LoadAsync(letters, read, lists, clock, form, cancellationToken) is not { } view)
         {
             return NotFound();
         }

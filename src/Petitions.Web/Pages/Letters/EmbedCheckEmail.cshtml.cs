@@ -12,8 +12,8 @@ public sealed class EmbedCheckEmailModel(PetitionStore letters, PublicListCache 
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
-        var found = await letters.FindAsync(slug, cancellationToken);
-        if (found is null || await ShowModel.LoadAsync(letters, found, lists, clock, null, cancellationToken) is not { } view)
+        var read = await letters.ReadAsync(slug, cancellationToken);
+        if (read is not var (found, _) || await ShowModel.LoadAsync(letters, read, lists, clock, null, cancellationToken) is not { } view)
         {
             return NotFound();
         }

@@ -15,7 +15,7 @@ public sealed class PrintModel(PetitionStore petitions, PublicListCache lists, T
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
-        if (await ShowModel.LoadAsync(petitions, await petitions.FindAsync(slug, cancellationToken), lists, clock, null, cancellationToken) is not { } view)
+        if (await ShowModel.LoadAsync(petitions, await petitions.ReadAsync(slug, cancellationToken), lists, clock, null, cancellationToken) is not { } view)
         {
             return NotFound();
         }

@@ -25,7 +25,7 @@ public sealed class ShowModel(
         {
             PartnerName = link?.Name,
         };
-        if (await LoadAsync(letters, found, lists, clock, form, cancellationToken, viaPreview, coordinator, read?.Translations) is not { } view)
+        if (await LoadAsync(letters, read, lists, clock, form, cancellationToken, viaPreview, coordinator) is not { } view)
         {
             return NotFound();
         }
@@ -71,27 +71,25 @@ public sealed class ShowModel(
     /// <returns>The letter page's content, or null when there is no public letter of that name.</returns>
     internal static async Task<LetterView?> LoadAsync(
         PetitionStore petitions, PublicListCache lists, TimeProvider clock, string slug, SignFormView form, CancellationToken cancellationToken) =>
-        await LoadAsync(petitions, await petitions.FindAsync(slug, cancellationToken), lists, clock, form, cancellationToken);
+        await LoadAsync(petitions, await petitions.ReadAsync(slug, cancellationToken), lists, clock, form, cancellationToken);
 
     /// <summary>The letter in the request's language where it has a published translation into it; else as written.</summary>
+    /// <param name="found">The letter and its published translations, as read together (<see cref="PetitionStore.ReadAsync"/>).</param>
     /// <param name="preview">Through a live preview link: shown (and signed) before the opening.</param>
     /// <param name="coordinator">To a coordinator of the letter: shown before the opening, without the form.</param>
-    /// <param name="translations">Its published translations when read with it (<see cref="PetitionStore.ReadAsync"/>); else they are read here.</param>
     internal static async Task<LetterView?> LoadAsync(
-        PetitionStore petitions, Petition? found, PublicListCache lists, TimeProvider clock, SignFormView? form, CancellationToken cancellationToken,
-        bool preview = false, bool coordinator = false, IReadOnlyList<LetterTranslation>? translations = null)
+        PetitionStore petitions, (Petition Letter, IReadOnlyList<LetterTranslation> Translations)? found, PublicListCache lists, TimeProvider clock,
+        SignFormView? form, CancellationToken cancellationToken, bool preview = false, bool coordinator = false)
     {
         var now = clock.GetUtcNow();
-        if (found is not { Status: not PetitionStatus.Draft } letter || !(letter.IsPublicAt(now) || preview || coordinator))
+        if (found is not ({ Status: not PetitionStatus.Draft } letter, var translations) || !(letter.IsPublicAt(now) || preview || coordinator))
         {
             return null;
         }
 
         // Once open, the page is the public's, whatever the request carried.
         var before = !letter.HasOpenedAt(now);
-        var (read, languages, _) = translations is not null
-            ? petitions.InLanguage(letter, translations, Web.Languages.Current.Code)
-            : await petitions.InLanguageAsync(letter, Web.Languages.Current.Code, cancellationToken);
+        var (read, languages, _) = petitions.InLanguage(letter, translations, Web.Languages.Current.Code);
         var listed = await lists.GetAsync(letter.Id, cancellationToken);
         return new LetterView(read, listed, form is not null && letter.AcceptsSignOns(now, preview) ? form : null, languages,
             ListHidden: !letter.ListIsPublicAt(now) && !(coordinator && before), Preview: preview && before, Coordinator: coordinator && before && !preview, At: now);

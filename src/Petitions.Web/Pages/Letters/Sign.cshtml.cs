@@ -109,8 +109,8 @@ public sealed class SignModel(
 
         if (errors.Count > 0)
         {
-            View = (await ShowModel.LoadAsync(petitions, letter, lists, clock,
-                new SignFormView(slug, request, errors) { PartnerName = link?.Name }, cancellationToken, preview, translations: found!.Value.Translations))!;
+            View = (await ShowModel.LoadAsync(petitions, found, lists, clock,
+                new SignFormView(slug, request, errors) { PartnerName = link?.Name }, cancellationToken, preview))!;
             Web.Languages.Offer(HttpContext, View.Languages);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
