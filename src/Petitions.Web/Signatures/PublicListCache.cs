@@ -109,16 +109,30 @@ public sealed class PublicListCache : IDisposable
     }
 
     /// <summary>
-    /// Kept this long when no change is announced: the near-name index is a hint for the person who
-    /// reviews a sign-on, and a change another process makes (the command line's import) may reach it late.
+    /// Kept this long when no change is announced, or <see cref="NearBackstopShare"/> times its last read
+    /// if longer: the near-name index is a hint for the person who reviews a sign-on, and a change another
+    /// process makes (the command line's import) may reach it late.
     /// </summary>
     public static readonly TimeSpan NearFreshFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Without an announced change a letter's index is read again at most a fiftieth of the time: a letter
+    /// of a million takes seconds of a core to read.
+    /// </summary>
+    public const int NearBackstopShare = 50;
+
+    /// <summary>
+    /// A read again is waited for when the last read was this quick, so the next sign-on sees an
+    /// organisation listed just before it; a slower one runs while the previous index is given.
+    /// </summary>
+    public static readonly TimeSpan NearWaitAtMost = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// A letter's listed organisations keyed for near names (<see cref="NearNames.Index"/>), which every
     /// sign-on consults. Read again after a change announced for the letter, but while one read runs the
     /// previous index is given, and a slow read (a letter of a million) is repeated at most every
     /// <see cref="BuildShare"/> times its duration: a stream of approvals costs a sixth of a core at most.
+    /// Only the first read of a letter, and a quick one (<see cref="NearWaitAtMost"/>), is waited for.
     /// </summary>
     public async Task<NearNames.Index> GetNearAsync(long petitionId, CancellationToken cancellationToken = default)
     {
@@ -141,8 +155,12 @@ public sealed class PublicListCache : IDisposable
                 return current;
             }
 
-            // The first read of a letter's index is waited for; later ones run while the previous one is given.
             reading = near.Reading ??= ReadNearAsync(petitionId, entry, entry.Generation, now);
+            // No sign-on is held for the seconds a large letter's index takes to read again: it is given the previous one.
+            if (near.Current is { } previous && near.Took >= Ticks(NearWaitAtMost))
+            {
+                return previous;
+            }
         }
 
         return await reading.WaitAsync(cancellationToken);
@@ -162,7 +180,7 @@ public sealed class PublicListCache : IDisposable
                 near.Generation = generation;
                 near.StartedAt = startedAt;
                 near.Took = Stopwatch.GetTimestamp() - startedAt;
-                near.FreshUntil = entry.FreshUntilAfterRead(startedAt, Ticks(NearFreshFor));
+                near.FreshUntil = entry.FreshUntilAfterRead(startedAt, Math.Max(Ticks(NearFreshFor), NearBackstopShare * near.Took));
                 near.Reading = null;
             }
 
