@@ -122,17 +122,18 @@ public sealed class PublicListCache : IDisposable
     public const int NearBackstopShare = 50;
 
     /// <summary>
-    /// A read again is waited for when the last read was this quick, so the next sign-on sees an
-    /// organisation listed just before it; a slower one runs while the previous index is given.
+    /// A letter's index is read again while the next sign-on waits when it lists at most this many
+    /// organisations (tens of milliseconds), so that sign-on sees an organisation listed just before it.
+    /// A larger letter's takes seconds: it is read while the previous index is given.
     /// </summary>
-    public static readonly TimeSpan NearWaitAtMost = TimeSpan.FromMilliseconds(200);
+    public const int NearWaitUpTo = 10_000;
 
     /// <summary>
     /// A letter's listed organisations keyed for near names (<see cref="NearNames.Index"/>), which every
     /// sign-on consults. Read again after a change announced for the letter, but while one read runs the
     /// previous index is given, and a slow read (a letter of a million) is repeated at most every
     /// <see cref="BuildShare"/> times its duration: a stream of approvals costs a sixth of a core at most.
-    /// Only the first read of a letter, and a quick one (<see cref="NearWaitAtMost"/>), is waited for.
+    /// Only the first read of a letter, and one of a letter of at most <see cref="NearWaitUpTo"/>, is waited for.
     /// </summary>
     public async Task<NearNames.Index> GetNearAsync(long petitionId, CancellationToken cancellationToken = default)
     {
@@ -157,7 +158,7 @@ public sealed class PublicListCache : IDisposable
 
             reading = near.Reading ??= ReadNearAsync(petitionId, entry, entry.Generation, now);
             // No sign-on is held for the seconds a large letter's index takes to read again: it is given the previous one.
-            if (near.Current is { } previous && near.Took >= Ticks(NearWaitAtMost))
+            if (near.Current is { Count: > NearWaitUpTo } previous)
             {
                 return previous;
             }

@@ -1,6 +1,10 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Petitions.Data;
 using Petitions.Organisations;
+using Petitions.Signatures;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Signatures;
@@ -43,6 +47,50 @@ public sealed class NearDuplicateTests
 
         Assert.That(await FlagsAsync(app, "Completely Other Name"), Does.Contain("possible-duplicate"));
         Assert.That(await FlagsAsync(app, "Beta Trust"), Does.Not.Contain("possible-duplicate"));
+    }
+
+    [Test]
+    public async Task ALargeLettersIndexIsReadAgainWhileThePreviousIsGiven()
+    {
+        using var app = new PetitionsApp();
+        long letterId;
+        await using (var connection = await app.Db.OpenAsync())
+        {
+            letterId = await connection.ExecuteScalarAsync<long>("SELECT id FROM petitions WHERE slug = 'iap-2017'");
+            var at = Time.Format(DateTimeOffset.UtcNow);
+            await connection.ExecuteAsync("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @count)
+                INSERT INTO organisations (name, name_key, loose_key, city, country, created_at)
+                SELECT 'Many Hands ' || i, 'many hands ' || i, 'many hands ' || i, 'Amsterdam', 'NL', @at FROM n
+                """, new { at, count = PublicListCache.NearWaitUpTo });
+            await connection.ExecuteAsync("""
+                INSERT INTO signatures (petition_id, organisation_id, status, source, contact_name, contact_role, contact_email,
+                                        signed_at, confirmed_at, listed_at)
+                SELECT @letterId, id, 'listed', 'api', 'Kari Nordmann', 'Director', 'many' || id || '@many.example.org', @at, @at, @at
+                FROM organisations WHERE name LIKE 'Many Hands %'
+                """, new { letterId, at });
+        }
+
+        var lists = app.Services.GetRequiredService<PublicListCache>();
+        var changes = app.Services.GetRequiredService<ListChanges>();
+        changes.ChangedAll();
+        var first = await lists.GetNearAsync(letterId);
+        Assert.That(first.Count, Is.GreaterThan(PublicListCache.NearWaitUpTo));
+
+        await Coordinator.SignatureInStateAsync(app, "listed", "Rivers Without Borders", "r@rivers.example.org");
+        changes.Changed(letterId);
+        // Past the pause a slow read earns (a few times its duration), so the next call starts a read.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.That(await lists.GetNearAsync(letterId), Is.SameAs(first), "the sign-on that starts the read is not held for it");
+
+        var waited = Stopwatch.StartNew();
+        NearNames.Index current;
+        while ((current = await lists.GetNearAsync(letterId)) == first && waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(current.Near(Names.LooseKey("Rivers Without Borders Kenya"), null), Is.True, "a later sign-on has the new name");
     }
 
     [Test]
