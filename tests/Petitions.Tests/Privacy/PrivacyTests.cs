@@ -27,7 +27,7 @@ public class PrivacyTests
         }
 
         await Delivered.MessagesAsync(app);
-        var confirmToken = (await Delivered.TokensAsync(app))[1];
+        var confirmToken = await Delivered.TokenForAsync(app, "yes@confirmed.example.org");
         using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = confirmToken }))
         {
         }
@@ -36,12 +36,20 @@ public class PrivacyTests
         clock.Advance(TimeSpan.FromDays(8) - TimeSpan.FromMinutes(1));
         Assert.That(await purge.RunOnceAsync(), Is.Zero, "24 hours + 7 days have not passed");
         clock.Advance(TimeSpan.FromMinutes(2));
-        // The app's own hourly purge runs on the same fake clock, which has just passed its start delay:
-        // it may purge the sign-on first (this call then waits for its write and finds nothing). Between
-        // them it is purged once, as the one event below shows.
-        Assert.That(await purge.RunOnceAsync(), Is.InRange(0, 1));
-
+        // The app's own hourly purge runs on the same fake clock, which has just passed its start delay.
+        // It may purge the sign-on first (on SQLite this call then waits for its write and finds
+        // nothing), or, on PostgreSQL, hold the advisory lock for a run that began before the clock's
+        // last step: this call then returns at once and is repeated once that run is over. Between them
+        // the sign-on is purged once, as the one event below shows.
         await using var connection = await app.Db.OpenAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            Assert.That(await purge.RunOnceAsync(), Is.InRange(0, 1));
+        }
+        while (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM events WHERE kind = 'purged-unconfirmed'") == 0
+               && waited.Elapsed < TimeSpan.FromSeconds(30));
+
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM organisations WHERE name = 'Never Confirmed'"), Is.Zero);
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE to_address = 'never@unconfirmed.example.org'"), Is.Zero);
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM organisations WHERE name = 'Confirmed In Time'"), Is.EqualTo(1));
@@ -66,7 +74,7 @@ public class PrivacyTests
             {
             }
 
-            using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = (await Delivered.TokensAsync(app))[0] }))
+            using (var _ = await client.PostAsJsonAsync("/api/confirmations", new { token = await Delivered.TokenForAsync(app, email) }))
             {
             }
 

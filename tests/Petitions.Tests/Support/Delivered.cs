@@ -54,4 +54,12 @@ public static partial class Delivered
 
     public static async Task<IReadOnlyList<string>> TokensAsync(PetitionsApp app, string path = "confirm") =>
         Tokens(await MessagesAsync(app), path);
+
+    /// <summary>
+    /// The token in the last message to <paramref name="to"/>. Messages sent close together may be
+    /// delivered in either order (the outbox sends on several lanes), so tests that sign on more than
+    /// once before reading pick the message by its recipient, not its place.
+    /// </summary>
+    public static async Task<string> TokenForAsync(PetitionsApp app, string to, string path = "confirm") =>
+        Tokens((await MessagesAsync(app)).Where(m => m.To.Mailboxes.Any(a => string.Equals(a.Address, to, StringComparison.OrdinalIgnoreCase))), path)[^1];
 }
