@@ -43,6 +43,12 @@ public sealed class GroupCommit : IAsyncDisposable
     /// </summary>
     public bool StorageFailing => storageFailing;
 
+    /// <summary>How many writer loops take batches from the queue (for tests that hold them all).</summary>
+    internal int WriterLoops => loops.Length;
+
+    /// <summary>How many units wait in the queue for a writer.</summary>
+    internal int Queued => queue.Reader.Count;
+
     /// <summary>The database written to: for reads a caller makes before its turn.</summary>
     public Db Db => db;
 
@@ -82,6 +88,25 @@ public sealed class GroupCommit : IAsyncDisposable
         var item = new Work<T>(work);
         // Once queued, the work is done or not as a whole: the caller's cancellation no longer applies.
         return queue.Writer.TryWrite(item) ? item.Result : QueueAsync(item, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="RunAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, CancellationToken)"/>, for a unit that
+    /// <paramref name="together"/> can also write with the others of its kind in the batch. On PostgreSQL
+    /// the writer first offers all of them to it; those it leaves, and all of them should it fail, run
+    /// their own <paramref name="work"/> afterwards, one by one, in the same transaction.
+    /// </summary>
+    public Task<T> RunAsync<TItem, T>(
+        Func<DbConnection, DbTransaction, Task<T>> work, ITogether<TItem, T> together, TItem item, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        // SQLite's statements are calls into the process, not round trips: one by one is as cheap there.
+        Work<T> unit = db.IsPostgres ? new TogetherWork<TItem, T>(work, together, item) : new Work<T>(work);
+        return queue.Writer.TryWrite(unit) ? unit.Result : QueueAsync(unit, cancellationToken);
     }
 
     private async Task<T> QueueAsync<T>(Work<T> item, CancellationToken cancellationToken)
@@ -163,7 +188,8 @@ public sealed class GroupCommit : IAsyncDisposable
         var changesBefore = ChangesSoFar(connection);
         await using var transaction = Db.BeginWrite(connection);
         var done = new List<IWork>(batch.Count);
-        foreach (var work in batch)
+        var alone = batch.Any(w => w.Together is not null) ? await WriteTogetherAsync(connection, transaction, batch, done) : batch;
+        foreach (var work in alone)
         {
             for (var attempt = 1; ; attempt++)
             {
@@ -205,6 +231,51 @@ public sealed class GroupCommit : IAsyncDisposable
     }
 
     /// <summary>
+    /// Offers each kind of together-work (<see cref="ITogether{TItem, T}"/>) its units, in a savepoint of
+    /// its own: should it fail, it is undone and its units run alone like the rest.
+    /// </summary>
+    /// <returns>The units still to run, one by one.</returns>
+    private async Task<List<IWork>> WriteTogetherAsync(DbConnection connection, DbTransaction transaction, List<IWork> batch, List<IWork> done)
+    {
+        var alone = batch.Where(w => w.Together is null).ToList();
+        foreach (var kind in batch.Where(w => w.Together is not null).GroupBy(w => w.Together))
+        {
+            var units = kind.ToList();
+            Prepared.Command(connection, transaction, "SAVEPOINT together").ExecuteNonQuery();
+            bool[] written;
+            try
+            {
+                written = await units[0].WriteTogetherAsync(connection, transaction, units);
+                Prepared.Command(connection, transaction, "RELEASE together").ExecuteNonQuery();
+            }
+            catch (Exception exception) when (!DatabaseUnavailable.IsTemporary(exception))
+            {
+                // A conflict with another writer (a unique index, a deadlock) or anything unforeseen: each
+                // unit's own work settles it, as it does when units race one by one.
+                if (DatabaseUnavailable.IsWorthRetrying(exception) || exception is DbException { SqlState: "23505" })
+                {
+                    logger.LogDebug(exception, "{Count} units written together met another writer's; each runs alone.", units.Count);
+                }
+                else
+                {
+                    logger.LogWarning(exception, "{Count} units could not be written together; each runs alone.", units.Count);
+                }
+
+                Prepared.Command(connection, transaction, "ROLLBACK TO together").ExecuteNonQuery();
+                Prepared.Command(connection, transaction, "RELEASE together").ExecuteNonQuery();
+                written = new bool[units.Count];
+            }
+
+            for (var i = 0; i < units.Count; i++)
+            {
+                (written[i] ? done : alone).Add(units[i]);
+            }
+        }
+
+        return alone;
+    }
+
+    /// <summary>
     /// SQLite's count of rows changed on the connection. PostgreSQL has no such count: a batch there
     /// counts as a change, and a failing server fails the next batch again anyway.
     /// </summary>
@@ -214,24 +285,73 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private interface IWork
     {
+        /// <summary>What can write this unit with others of its kind, if anything.</summary>
+        object? Together { get; }
+
         Task RunAsync(DbConnection connection, DbTransaction transaction);
+
+        /// <summary>Offers <paramref name="units"/> (this one's kind) to <see cref="Together"/>.</summary>
+        /// <returns>Per unit, whether it was written.</returns>
+        Task<bool[]> WriteTogetherAsync(DbConnection connection, DbTransaction transaction, List<IWork> units);
 
         void Complete();
 
         void Fail(Exception exception);
     }
 
-    private sealed class Work<T>(Func<DbConnection, DbTransaction, Task<T>> work) : IWork
+    private class Work<T>(Func<DbConnection, DbTransaction, Task<T>> work) : IWork
     {
         private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T? value;
+
+        public virtual object? Together => null;
 
         public Task<T> Result => completion.Task;
 
-        public async Task RunAsync(DbConnection connection, DbTransaction transaction) => value = await work(connection, transaction);
+        protected T? Value { get; set; }
 
-        public void Complete() => completion.TrySetResult(value!);
+        public async Task RunAsync(DbConnection connection, DbTransaction transaction) => Value = await work(connection, transaction);
+
+        public virtual Task<bool[]> WriteTogetherAsync(DbConnection connection, DbTransaction transaction, List<IWork> units) =>
+            throw new InvalidOperationException("This unit is written alone.");
+
+        public void Complete() => completion.TrySetResult(Value!);
 
         public void Fail(Exception exception) => completion.TrySetException(exception);
     }
+
+    private sealed class TogetherWork<TItem, T>(Func<DbConnection, DbTransaction, Task<T>> work, ITogether<TItem, T> together, TItem item)
+        : Work<T>(work)
+    {
+        public override object? Together => together;
+
+        private TItem Item => item;
+
+        public override async Task<bool[]> WriteTogetherAsync(DbConnection connection, DbTransaction transaction, List<IWork> units)
+        {
+            var mine = units.Cast<TogetherWork<TItem, T>>().ToList();
+            var results = await together.WriteAsync(connection, transaction, mine.Select(u => u.Item).ToList());
+            var written = new bool[mine.Count];
+            for (var i = 0; i < mine.Count; i++)
+            {
+                if (results[i] is { Written: true } result)
+                {
+                    mine[i].Value = result.Value;
+                    written[i] = true;
+                }
+            }
+
+            return written;
+        }
+    }
+}
+
+/// <summary>
+/// Writes many units of one kind in a few set-based statements (one per table for the whole batch),
+/// where each unit alone would be a dozen round trips: on PostgreSQL each is a message, a wake-up and
+/// a reply on both sides of the connection, and those, not the rows, are what a sign-on costs there.
+/// </summary>
+public interface ITogether<TItem, T>
+{
+    /// <returns>Per item, in order: its result when written; not written, the item runs its own work afterwards.</returns>
+    Task<IReadOnlyList<(bool Written, T Value)>> WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TItem> items);
 }

@@ -71,6 +71,37 @@ public sealed class Outbox(IOptions<MailOptions> options, Db? db = null) : IDisp
         return messageId;
     }
 
+    /// <summary><see cref="Enqueue"/> for many emails at once, on PostgreSQL: one statement. None has a later due time or a List-Unsubscribe.</summary>
+    public void EnqueueAll(DbConnection connection, DbTransaction transaction, IReadOnlyList<(OutgoingEmail Email, DateTimeOffset Now)> queued)
+    {
+        var emails = queued.Select(q => q.Email).ToList();
+        if (emails.Count == 0)
+        {
+            return;
+        }
+
+        if (emails.Any(e => e.ListUnsubscribe is not null))
+        {
+            throw new ArgumentException("Emails with a List-Unsubscribe are queued one by one.", nameof(queued));
+        }
+
+        string?[] Each(Func<OutgoingEmail, string?> field) => emails.Select(field).ToArray();
+        Prepared.Command(connection, transaction, """
+            INSERT INTO outbox (kind, petition_id, signature_id, to_address, subject, text_body, html_body, message_id, created_at, due_at)
+            SELECT e.kind, e.petition_id, e.signature_id, e.to_address, e.subject, e.text_body, e.html_body, e.message_id, e.at, e.at
+            FROM unnest(@kinds::text[], @petitionIds::bigint[], @signatureIds::bigint[], @tos::text[], @subjects::text[], @texts::text[],
+                        @htmls::text[], @messageIds::text[], @ats::text[]) WITH ORDINALITY
+                 AS e(kind, petition_id, signature_id, to_address, subject, text_body, html_body, message_id, at, n)
+            ORDER BY e.n
+            """)
+            .With("@kinds", Each(e => e.Kind)).With("@petitionIds", emails.Select(e => e.PetitionId).ToArray())
+            .With("@signatureIds", emails.Select(e => e.SignatureId).ToArray()).With("@tos", Each(e => e.To))
+            .With("@subjects", Each(e => e.Subject)).With("@texts", Each(e => e.Text)).With("@htmls", Each(e => e.Html))
+            .With("@messageIds", queued.Select(q => $"{Guid.CreateVersion7(q.Now):N}@{Domain}").ToArray())
+            .With("@ats", queued.Select(q => Time.Format(q.Now)).ToArray())
+            .ExecuteNonQuery();
+    }
+
     /// <summary>
     /// Marks <paramref name="sent"/> sent (their bodies, which hold one-time links, dropped), then
     /// claims up to <paramref name="claim"/> due rows, oldest first, leased until <paramref name="leaseUntil"/>.

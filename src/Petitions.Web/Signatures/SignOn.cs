@@ -21,7 +21,7 @@ public enum SignOnOutcome
 /// organisation, the signature and its email; <see cref="Confirmation"/> moves it on. A repeat of a sign-on is
 /// answered exactly like a new one, and only the email differs.
 /// </summary>
-public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache lists, TimeProvider clock, Web.PublicBaseUrl publicBase, IOptions<PetitionsOptions> options)
+public sealed partial class SignOn(GroupCommit writer, Outbox outbox, PublicListCache lists, TimeProvider clock, Web.PublicBaseUrl publicBase, IOptions<PetitionsOptions> options)
 {
     /// <summary>The consent text shown beside the checkbox; its version is stored with each sign-on.</summary>
     public const string ConsentVersion = "2026-11-consent-1";
@@ -109,7 +109,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
         {
             try
             {
-                return await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, prepared), cancellationToken);
+                return await writer.RunAsync((connection, transaction) => SignAsync(connection, transaction, prepared), together ??= new Together(this), prepared, cancellationToken);
             }
             catch (DbException exception) when (exception.SqlState is UniqueViolation or DeadlockDetected && attempt < 5)
             {
@@ -118,6 +118,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
         }
     }
 
+    private Together? together;
+
     private const string UniqueViolation = "23505";
     private const string DeadlockDetected = "40P01";
 
@@ -125,7 +127,7 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
     {
         var now = sign.Now;
         // The letter as it is now, in this transaction: it may have been closed since the caller looked.
-        using (var reader = Prepared.Command(connection, transaction, "SELECT status, closes_at, version, opens_at, webhooks FROM petitions WHERE id = @id")
+        using (var reader = Prepared.Command(connection, transaction, $"SELECT {LetterNow.Columns} FROM petitions WHERE id = @id")
             .With("@id", sign.Petition.Id).ExecuteReader())
         {
             if (!reader.Read())
@@ -133,15 +135,9 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
                 return SignOnOutcome.UnknownPetition;
             }
 
-            var current = sign.Petition with
-            {
-                Status = reader.GetString(0),
-                ClosesAt = reader.IsDBNull(1) ? null : Time.Parse(reader.GetString(1)),
-                Version = reader.GetInt32(2),
-                OpensAt = reader.IsDBNull(3) ? null : Time.Parse(reader.GetString(3)),
-            };
-            var webhooks = reader.GetInt64(4);
+            var state = LetterNow.Read(reader);
             reader.Close();
+            var (current, webhooks) = (state.Of(sign.Petition), state.Webhooks);
             // Before the opening only through a preview link, and one not revoked meanwhile.
             var preview = !current.HasOpenedAt(now) && sign.PreviewHash is { } hash
                 && await PreviewLinks.AdmitsAsync(connection, transaction, current.Id, hash);
@@ -178,7 +174,6 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
     private void SignNew(DbConnection connection, DbTransaction transaction, PreparedSignOn sign, long organisationId)
     {
         var request = sign.Request;
-        var flags = new List<string>(3) { sign.DomainFlag };
         // The same name spelt otherwise (accents, a missing country) on this letter already: a person decides.
         // Organisations by their keys first (indexed), then each one's living signature on this letter (the
         // partial unique index). A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join of its
@@ -190,35 +185,8 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
                    WHERE s.petition_id = @petitionId AND s.organisation_id = o.id AND s.status NOT IN ('withdrawn', 'rejected')
                    LIMIT 1) IS NOT NULL
             """).With("@petitionId", sign.Petition.Id).With("@looseKey", sign.LooseKey).With("@nameKey", sign.NameKey).ScalarInt64();
-        if (near > 0 || sign.NearListed)
-        {
-            flags.Add(PossibleDuplicate);
-        }
-
-        if (sign.LookAlike)
-        {
-            flags.Add(LookAlike);
-        }
-
-        if (sign.LinkLike)
-        {
-            flags.Add(LinkLikeText.Flag);
-        }
-
         var capped = RecipientCapped(connection, transaction, sign.Email, sign.Now);
-        if (capped)
-        {
-            flags.Add(EmailCapped);
-        }
-
-        var signatureId = SignatureStore.Create(connection, transaction,
-            new SignatureDraft(sign.Petition.Id, organisationId, sign.Source, string.Join(' ', flags), request.ContactName, request.ContactRole,
-                sign.Email, request.Website, sign.Now)
-            {
-                Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
-                Language = sign.Language, TranslationVersion = sign.TranslationVersion, Ref = request.Ref,
-                ShareContact = request.ShareContact, WantsUpdates = request.WantsUpdates,
-            },
+        var signatureId = SignatureStore.Create(connection, transaction, Draft(sign, organisationId, near > 0, capped),
             SignatureAction.Sign, "signatory", null, sign.Now);
         // Only a letter with subscriptions pays for the statement (the count came with the letter's row above).
         if (sign.Webhooks > 0)
@@ -234,11 +202,65 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
 
         // A new signature has no earlier link to void, and no emails yet to count against its own cap.
         var token = Tokens.IssueFirst(connection, transaction, Tokens.Confirm, signatureId, null, null, sign.Now, Tokens.ConfirmLifetime);
-        outbox.Enqueue(connection, transaction,
-            Emails.Confirm(Brand, sign.Language, sign.Email, sign.Petition.Title, request.Organisation!, Link($"/confirm/{token}")) with
-            {
-                PetitionId = sign.Petition.Id, SignatureId = signatureId,
-            }, sign.Now);
+        outbox.Enqueue(connection, transaction, ConfirmEmail(sign, signatureId, token), sign.Now);
+    }
+
+    /// <summary>A new sign-on's signature: its flags say what a coordinator should look at.</summary>
+    /// <param name="near">An organisation of the same name, spelt otherwise, is on the letter already.</param>
+    /// <param name="capped">Its address has had all the sign-on emails it may get in a day.</param>
+    private static SignatureDraft Draft(PreparedSignOn sign, long organisationId, bool near, bool capped)
+    {
+        var request = sign.Request;
+        var flags = new List<string>(4) { sign.DomainFlag };
+        if (near || sign.NearListed)
+        {
+            flags.Add(PossibleDuplicate);
+        }
+
+        if (sign.LookAlike)
+        {
+            flags.Add(LookAlike);
+        }
+
+        if (sign.LinkLike)
+        {
+            flags.Add(LinkLikeText.Flag);
+        }
+
+        if (capped)
+        {
+            flags.Add(EmailCapped);
+        }
+
+        return new SignatureDraft(sign.Petition.Id, organisationId, sign.Source, string.Join(' ', flags), request.ContactName, request.ContactRole,
+            sign.Email, request.Website, sign.Now)
+        {
+            Comment = request.Comment, PetitionVersion = sign.Petition.Version, ConsentVersion = ConsentVersion, ConsentedAt = sign.Now,
+            Language = sign.Language, TranslationVersion = sign.TranslationVersion, Ref = request.Ref,
+            ShareContact = request.ShareContact, WantsUpdates = request.WantsUpdates,
+        };
+    }
+
+    private OutgoingEmail ConfirmEmail(PreparedSignOn sign, long signatureId, string token) =>
+        Emails.Confirm(Brand, sign.Language, sign.Email, sign.Petition.Title, sign.Request.Organisation!, Link($"/confirm/{token}")) with
+        {
+            PetitionId = sign.Petition.Id, SignatureId = signatureId,
+        };
+
+    /// <summary>What a sign-on needs of its letter as it is in the writer's transaction: it may have been closed since the caller looked.</summary>
+    private sealed record LetterNow(string Status, DateTimeOffset? ClosesAt, int Version, DateTimeOffset? OpensAt, long Webhooks)
+    {
+        public const string Columns = "status, closes_at, version, opens_at, webhooks";
+
+        public static LetterNow Read(DbDataReader reader, int first = 0) => new(
+            reader.GetString(first),
+            reader.IsDBNull(first + 1) ? null : Time.Parse(reader.GetString(first + 1)),
+            reader.GetInt32(first + 2),
+            reader.IsDBNull(first + 3) ? null : Time.Parse(reader.GetString(first + 3)),
+            reader.GetInt64(first + 4));
+
+        /// <returns>The caller's letter (its text in the signatory's language) in this state.</returns>
+        public Petition Of(Petition letter) => letter with { Status = Status, ClosesAt = ClosesAt, Version = Version, OpensAt = OpensAt };
     }
 
     private async Task AnswerRepeatAsync(
@@ -331,7 +353,10 @@ public sealed class SignOn(GroupCommit writer, Outbox outbox, PublicListCache li
 
     // The sign-on is answered as any other; the coordinators see in its history why no email went.
     private static void RecordWithheld(DbConnection connection, DbTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>
-        SignatureStore.Record(connection, transaction, petitionId, signatureId, "system", "email-withheld", null, null,
+        SignatureStore.Record(connection, transaction, Withheld(petitionId, signatureId, kind, now));
+
+    private static SignatureStore.HistoryEvent Withheld(long petitionId, long signatureId, string kind, DateTimeOffset now) =>
+        new(petitionId, signatureId, "system", "email-withheld", null, null,
             $"No {kind} email was sent: its address has had {MaxSignOnEmailsPerRecipientPerDay} sign-on emails in the last 24 hours, " +
             "the most any address gets, whatever the letter.", now);
 

@@ -266,6 +266,89 @@ public sealed class SignatureStore(Db db)
         return signatureId;
     }
 
+    /// <summary>
+    /// <see cref="Create"/> for many sign-ons at once (<see cref="SignatureAction.Sign"/>), on PostgreSQL:
+    /// one statement for the signatures and one for their events, whatever their number. Each draft
+    /// is of a different organisation.
+    /// </summary>
+    /// <returns>The new signatures' ids, in the drafts' order.</returns>
+    public static long[] CreateSigned(DbConnection connection, DbTransaction transaction, IReadOnlyList<SignatureDraft> drafts)
+    {
+        var status = SignatureStatus.TargetOf(SignatureAction.Sign);
+        string?[] Each(Func<SignatureDraft, string?> field) => drafts.Select(field).ToArray();
+        var ids = new Dictionary<long, long>(drafts.Count);
+        using (var reader = Prepared.Command(connection, transaction, """
+            INSERT INTO signatures (petition_id, organisation_id, status, source, flags, contact_name, contact_role, contact_email,
+                                    website, comment, petition_version, consent_version, consented_at, signed_at,
+                                    language, translation_version, sort_name, ref, share_contact, wants_updates)
+            SELECT d.petition_id, d.organisation_id, @status, d.source, d.flags, d.contact_name, d.contact_role, d.email,
+                   d.website, d.comment, d.version, d.consent_version, d.consented_at, d.signed_at,
+                   d.language, d.translation_version, (SELECT loose_key FROM organisations WHERE id = d.organisation_id), d.ref,
+                   d.share_contact, d.wants_updates
+            FROM unnest(@petitionIds::bigint[], @organisationIds::bigint[], @sources::text[], @flags::text[], @contactNames::text[],
+                        @contactRoles::text[], @emails::text[], @websites::text[], @comments::text[], @versions::bigint[],
+                        @consentVersions::text[], @consentedAts::text[], @signedAts::text[], @languages::text[],
+                        @translationVersions::integer[], @refs::text[], @shareContacts::integer[], @wantsUpdates::boolean[])
+                 AS d(petition_id, organisation_id, source, flags, contact_name, contact_role, email, website, comment, version,
+                      consent_version, consented_at, signed_at, language, translation_version, ref, share_contact, wants_updates)
+            RETURNING id, organisation_id
+            """)
+            .With("@status", status)
+            .With("@petitionIds", drafts.Select(d => d.PetitionId).ToArray())
+            .With("@organisationIds", drafts.Select(d => d.OrganisationId).ToArray())
+            .With("@sources", Each(d => d.Source)).With("@flags", Each(d => d.Flags)).With("@contactNames", Each(d => d.ContactName))
+            .With("@contactRoles", Each(d => d.ContactRole)).With("@emails", Each(d => d.ContactEmail)).With("@websites", Each(d => d.Website))
+            .With("@comments", Each(d => d.Comment)).With("@versions", drafts.Select(d => (long?)d.PetitionVersion).ToArray())
+            .With("@consentVersions", Each(d => d.ConsentVersion))
+            .With("@consentedAts", Each(d => d.ConsentedAt is { } consented ? Time.Format(consented) : null))
+            .With("@signedAts", Each(d => Time.Format(d.SignedAt))).With("@languages", Each(d => d.Language))
+            .With("@translationVersions", drafts.Select(d => d.TranslationVersion).ToArray()).With("@refs", Each(d => d.Ref))
+            .With("@shareContacts", drafts.Select(d => d.ShareContact ? 1 : 0).ToArray())
+            .With("@wantsUpdates", drafts.Select(d => d.WantsUpdates).ToArray())
+            .ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                ids[reader.GetInt64(1)] = reader.GetInt64(0);
+            }
+        }
+
+        var signatureIds = drafts.Select(d => ids[d.OrganisationId]).ToArray();
+        RecordAll(connection, transaction, drafts.Select((d, i) =>
+            new HistoryEvent(d.PetitionId, signatureIds[i], "signatory", "signed", null, status, null, d.SignedAt)).ToList());
+        return signatureIds;
+    }
+
+    /// <summary>An event of a letter's history, as <see cref="Record"/> adds it.</summary>
+    public sealed record HistoryEvent(
+        long PetitionId, long? SignatureId, string Actor, string Kind, string? From, string? To, string? Reason, DateTimeOffset At);
+
+    /// <summary><see cref="Record"/> for many events in one statement, on PostgreSQL; they are added in their order.</summary>
+    public static void RecordAll(DbConnection connection, DbTransaction transaction, IReadOnlyList<HistoryEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        string?[] Each(Func<HistoryEvent, string?> field) => events.Select(field).ToArray();
+        Prepared.Command(connection, transaction, """
+            INSERT INTO events (petition_id, signature_id, at, actor, kind, from_status, to_status, reason)
+            SELECT e.petition_id, e.signature_id, e.at, e.actor, e.kind, e.from_status, e.to_status, e.reason
+            FROM unnest(@petitionIds::bigint[], @signatureIds::bigint[], @ats::text[], @actors::text[], @kinds::text[],
+                        @froms::text[], @tos::text[], @reasons::text[]) WITH ORDINALITY
+                 AS e(petition_id, signature_id, at, actor, kind, from_status, to_status, reason, n)
+            ORDER BY e.n
+            """)
+            .With("@petitionIds", events.Select(e => e.PetitionId).ToArray()).With("@signatureIds", events.Select(e => e.SignatureId).ToArray())
+            .With("@ats", Each(e => Time.Format(e.At))).With("@actors", Each(e => e.Actor)).With("@kinds", Each(e => e.Kind))
+            .With("@froms", Each(e => e.From)).With("@tos", Each(e => e.To)).With("@reasons", Each(e => e.Reason))
+            .ExecuteNonQuery();
+    }
+
+    public static void Record(DbConnection connection, DbTransaction transaction, HistoryEvent e) =>
+        Record(connection, transaction, e.PetitionId, e.SignatureId, e.Actor, e.Kind, e.From, e.To, e.Reason, e.At);
+
     /// <summary>Adds an event to a letter's history (and its signature's, when there is one).</summary>
     public static void Record(
         DbConnection connection, DbTransaction transaction, long petitionId, long? signatureId, string actor,
