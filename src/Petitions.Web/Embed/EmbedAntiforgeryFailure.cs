@@ -24,10 +24,10 @@ public sealed class EmbedAntiforgeryFailure(
         var http = context.HttpContext;
         if (context.Result is IAntiforgeryValidationFailedResult && Framing.IsEmbedPath(http.Request.Path)
             && context.RouteData.Values["slug"] is string slug
-            && await petitions.ReadAsync(slug, http.RequestAborted) is var (letter, translations)
-            && await Pages.Letters.ShowModel.LoadAsync(petitions, (letter, translations), lists, clock, null, http.RequestAborted) is { } view)
+            && await petitions.ReadAsync(slug, http.RequestAborted) is { } read
+            && await Pages.Letters.ShowModel.LoadAsync(petitions, read, lists, clock, null, http.RequestAborted) is { } view)
         {
-            Framing.AllowOrigins(http, letter.Origins);
+            Framing.AllowOrigins(http, read.Letter.Origins);
             http.Response.Headers.CacheControl = "no-cache, no-store";
             context.Result = new ViewResult
             {

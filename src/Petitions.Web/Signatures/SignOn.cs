@@ -173,7 +173,6 @@ public sealed partial class SignOn(GroupCommit writer, Outbox outbox, PublicList
 
     private void SignNew(DbConnection connection, DbTransaction transaction, PreparedSignOn sign, long organisationId)
     {
-        var request = sign.Request;
         // The same name spelt otherwise (accents, a missing country) on this letter already: a person decides.
         // Organisations by their keys first (indexed), then each one's living signature on this letter (the
         // partial unique index). A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join of its
