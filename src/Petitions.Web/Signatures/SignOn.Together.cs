@@ -29,6 +29,7 @@ public sealed partial class SignOn
 
         // The common case only, and no two in it that a unit written before the other would see: the
         // same name (a repeat), the same loose name (a near duplicate) or the same address (its cap).
+        // The units left out run after the set, so they see it as if they had come after it.
         var names = new HashSet<string>(StringComparer.Ordinal);
         var looseNames = new HashSet<string>(StringComparer.Ordinal);
         var addresses = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
