@@ -162,10 +162,10 @@ public sealed partial class SignOn
             SELECT pg_advisory_xact_lock(l.h) FROM (SELECT DISTINCT hashtextextended(lower(a), 8) AS h FROM unnest(@tos::text[]) AS a ORDER BY 1) l
             """).With("@tos", signs.Select(s => s.Email).ToArray()).ExecuteNonQuery();
         var capped = new bool[signs.Count];
-        using var reader = Prepared.Command(connection, transaction, """
+        using var reader = Prepared.Command(connection, transaction, $"""
             SELECT u.n, (SELECT count(*) FROM outbox
                          WHERE to_address = u.address COLLATE NOCASE AND created_at > u.since
-                           AND kind IN ('confirm-sign-on', 'already-signed', 'confirm-contact'))
+                           AND kind IN ({SignOnEmailKinds}))
             FROM unnest(@tos::text[], @sinces::text[]) WITH ORDINALITY AS u(address, since, n)
             """)
             .With("@tos", signs.Select(s => s.Email).ToArray()).With("@sinces", signs.Select(s => Time.Format(s.Now - TimeSpan.FromDays(1))).ToArray())

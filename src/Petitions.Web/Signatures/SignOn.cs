@@ -344,11 +344,14 @@ public sealed partial class SignOn(GroupCommit writer, Outbox outbox, PublicList
             Prepared.Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended(lower(@to), 8))").With("@to", to).ExecuteNonQuery();
         }
 
-        return Prepared.Command(connection, transaction, """
+        return Prepared.Command(connection, transaction, $"""
             SELECT count(*) FROM outbox
-            WHERE to_address = @to COLLATE NOCASE AND created_at > @since AND kind IN ('confirm-sign-on', 'already-signed', 'confirm-contact')
+            WHERE to_address = @to COLLATE NOCASE AND created_at > @since AND kind IN ({SignOnEmailKinds})
             """).With("@to", to).With("@since", Time.Format(now - TimeSpan.FromDays(1))).ScalarInt64() >= MaxSignOnEmailsPerRecipientPerDay;
     }
+
+    /// <summary>The emails a sign-on sends, as SQL: the ones <see cref="MaxSignOnEmailsPerRecipientPerDay"/> counts.</summary>
+    private const string SignOnEmailKinds = $"'{Emails.ConfirmSignOn}', '{Emails.AlreadySigned}', '{Emails.ConfirmContact}'";
 
     // The sign-on is answered as any other; the coordinators see in its history why no email went.
     private static void RecordWithheld(DbConnection connection, DbTransaction transaction, long petitionId, long signatureId, string kind, DateTimeOffset now) =>
