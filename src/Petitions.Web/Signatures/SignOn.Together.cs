@@ -32,7 +32,7 @@ public sealed partial class SignOn
         // The units left out run after the set, so they see it as if they had come after it.
         var names = new HashSet<string>(StringComparer.Ordinal);
         var looseNames = new HashSet<string>(StringComparer.Ordinal);
-        var addresses = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var addresses = new HashSet<string>(SameRecipient);
         var chosen = new List<(int Index, PreparedSignOn Sign)>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
@@ -107,12 +107,20 @@ public sealed partial class SignOn
     }
 
     /// <returns>The organisations inserted, by name key; a name already there (with the same country) is not.</returns>
-    private static Dictionary<string, long> CreateOrganisations(DbConnection connection, DbTransaction transaction, List<PreparedSignOn> signs)
+    /// <remarks>
+    /// Inserted in the order of their keys: a name another writer is inserting too is waited for, and
+    /// two batches that wait for each other's names in opposite orders would deadlock.
+    /// </remarks>
+    private static Dictionary<string, long> CreateOrganisations(DbConnection connection, DbTransaction transaction, List<PreparedSignOn> unordered)
     {
+        var signs = unordered.OrderBy(s => s.NameKey, StringComparer.Ordinal).ToList();
         var created = new Dictionary<string, long>(signs.Count, StringComparer.Ordinal);
         using var reader = Prepared.Command(connection, transaction, """
             INSERT INTO organisations (name, name_key, loose_key, city, country, website, created_at)
-            SELECT * FROM unnest(@names::text[], @nameKeys::text[], @looseKeys::text[], @cities::text[], @countries::text[], @websites::text[], @ats::text[])
+            SELECT name, name_key, loose_key, city, country, website, created_at
+            FROM unnest(@names::text[], @nameKeys::text[], @looseKeys::text[], @cities::text[], @countries::text[], @websites::text[], @ats::text[])
+                 WITH ORDINALITY AS u(name, name_key, loose_key, city, country, website, created_at, n)
+            ORDER BY n
             ON CONFLICT DO NOTHING
             RETURNING id, name_key
             """)
@@ -159,8 +167,8 @@ public sealed partial class SignOn
     private static bool[] RecipientsCapped(DbConnection connection, DbTransaction transaction, List<PreparedSignOn> signs)
     {
         Prepared.Command(connection, transaction, """
-            SELECT pg_advisory_xact_lock(l.h) FROM (SELECT DISTINCT hashtextextended(lower(a), 8) AS h FROM unnest(@tos::text[]) AS a ORDER BY 1) l
-            """).With("@tos", signs.Select(s => s.Email).ToArray()).ExecuteNonQuery();
+            SELECT pg_advisory_xact_lock(l.k) FROM (SELECT DISTINCT k FROM unnest(@keys::bigint[]) AS k ORDER BY 1) l
+            """).With("@keys", signs.Select(s => RecipientLock(s.Email)).ToArray()).ExecuteNonQuery();
         var capped = new bool[signs.Count];
         using var reader = Prepared.Command(connection, transaction, $"""
             SELECT u.n, (SELECT count(*) FROM outbox

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -341,7 +343,7 @@ public sealed partial class SignOn(GroupCommit writer, Outbox outbox, PublicList
     {
         if (connection is Npgsql.NpgsqlConnection)
         {
-            Prepared.Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended(lower(@to), 8))").With("@to", to).ExecuteNonQuery();
+            Prepared.Command(connection, transaction, "SELECT pg_advisory_xact_lock(@key)").With("@key", RecipientLock(to)).ExecuteNonQuery();
         }
 
         return Prepared.Command(connection, transaction, $"""
@@ -349,6 +351,19 @@ public sealed partial class SignOn(GroupCommit writer, Outbox outbox, PublicList
             WHERE to_address = @to COLLATE NOCASE AND created_at > @since AND kind IN ({SignOnEmailKinds})
             """).With("@to", to).With("@since", Time.Format(now - TimeSpan.FromDays(1))).ScalarInt64() >= MaxSignOnEmailsPerRecipientPerDay;
     }
+
+    // What the count takes for one address is PostgreSQL's nocase collation: ICU's root order at
+    // level 2, which folds case and width further than ordinal case folding does (ẞ and ß, ｓ and s).
+    // The batch keeps addresses apart, and the lock is keyed, by the same folding (the system's ICU,
+    // as the server's), so no spelling slips past the cap.
+    private const CompareOptions RecipientFolding = CompareOptions.IgnoreCase | CompareOptions.IgnoreWidth | CompareOptions.IgnoreKanaType;
+
+    /// <summary>Addresses the cap counts as one.</summary>
+    internal static readonly StringComparer SameRecipient = StringComparer.Create(CultureInfo.InvariantCulture, RecipientFolding);
+
+    /// <summary>The address's advisory lock: the same on every node for every spelling <see cref="SameRecipient"/> takes as one.</summary>
+    internal static long RecipientLock(string address) =>
+        BitConverter.ToInt64(SHA256.HashData(CultureInfo.InvariantCulture.CompareInfo.GetSortKey(address, RecipientFolding).KeyData));
 
     /// <summary>The emails a sign-on sends, as SQL: the ones <see cref="MaxSignOnEmailsPerRecipientPerDay"/> counts.</summary>
     private const string SignOnEmailKinds = $"'{Emails.ConfirmSignOn}', '{Emails.AlreadySigned}', '{Emails.ConfirmContact}'";

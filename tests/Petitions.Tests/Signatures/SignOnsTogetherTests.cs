@@ -77,6 +77,48 @@ public sealed class SignOnsTogetherTests
     }
 
     [Test]
+    public async Task TwoSpellingsOfOneAddressInABatchCountAsOneForTheCap()
+    {
+        // SQLite's NOCASE folds ASCII only, and its one writer writes one by one. Ordinal case folding
+        // keeps ẞ and ß apart (ß has no simple upper case); PostgreSQL's nocase does not.
+        if (!TestDatabase.IsPostgres)
+        {
+            Assert.Ignore("Runs in the PostgreSQL pass (PETITIONS_TEST_DATABASE=postgres): the cap's nocase folds ẞ into ß there.");
+        }
+
+        using var app = new PetitionsApp();
+        using var client = app.CreateClient();
+        for (var i = 1; i < SignOn.MaxSignOnEmailsPerRecipientPerDay; i++)
+        {
+            using var answer = await SignOnClient.PostJsonAsync(client, SignOnClient.ValidJson($"Strasse Earlier {i}", "straße@spellings.example.org"));
+            Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        // One email left for the address today, asked for twice in one batch under two spellings.
+        var bodies = new[]
+        {
+            SignOnClient.ValidJson("Strasse Together 1", "straße@spellings.example.org"),
+            SignOnClient.ValidJson("Strasse Together 2", "STRAẞE@spellings.example.org"),
+        };
+        var answers = await WhileTheWritersAreHeldAsync(app.Services.GetRequiredService<GroupCommit>(), bodies.Length,
+            () => bodies.Select(body => SignOnClient.PostJsonAsync(client, body)).ToList());
+        Assert.That(answers.Select(a => a.StatusCode), Is.All.EqualTo(HttpStatusCode.Accepted));
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        await using var connection = await app.Db.OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM outbox WHERE to_address = 'straße@spellings.example.org' COLLATE NOCASE AND kind = 'confirm-sign-on'
+            """), Is.EqualTo(SignOn.MaxSignOnEmailsPerRecipientPerDay));
+        Assert.That(await connection.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM signatures s JOIN organisations o ON o.id = s.organisation_id
+            WHERE o.name LIKE 'Strasse Together %' AND s.flags LIKE '%email-capped%'
+            """), Is.EqualTo(1), "the second of the two is flagged");
+    }
+
+    [Test]
     public async Task ABatchForALetterClosedMeanwhileIsRefusedWholeAndStoresNothing()
     {
         using var app = new PetitionsApp();
