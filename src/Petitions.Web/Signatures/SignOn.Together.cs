@@ -166,9 +166,9 @@ public sealed partial class SignOn
     /// </summary>
     private static bool[] RecipientsCapped(DbConnection connection, DbTransaction transaction, List<PreparedSignOn> signs)
     {
-        Prepared.Command(connection, transaction, """
-            SELECT pg_advisory_xact_lock(l.k) FROM (SELECT DISTINCT k FROM unnest(@keys::bigint[]) AS k ORDER BY 1) l
-            """).With("@keys", signs.Select(s => RecipientLock(s.Email)).ToArray()).ExecuteNonQuery();
+        Prepared.Command(connection, transaction, $"""
+            SELECT pg_advisory_xact_lock(l.k) FROM (SELECT DISTINCT {RecipientLockKey("a")} AS k FROM unnest(@tos::text[]) AS a ORDER BY 1) l
+            """).With("@tos", signs.Select(s => s.Email).ToArray()).ExecuteNonQuery();
         var capped = new bool[signs.Count];
         using var reader = Prepared.Command(connection, transaction, $"""
             SELECT u.n, (SELECT count(*) FROM outbox

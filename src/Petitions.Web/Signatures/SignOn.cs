@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Security.Cryptography;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -343,7 +342,7 @@ public sealed partial class SignOn(GroupCommit writer, Outbox outbox, PublicList
     {
         if (connection is Npgsql.NpgsqlConnection)
         {
-            Prepared.Command(connection, transaction, "SELECT pg_advisory_xact_lock(@key)").With("@key", RecipientLock(to)).ExecuteNonQuery();
+            Prepared.Command(connection, transaction, $"SELECT pg_advisory_xact_lock({RecipientLockKey("@to::text")})").With("@to", to).ExecuteNonQuery();
         }
 
         return Prepared.Command(connection, transaction, $"""
@@ -354,16 +353,14 @@ public sealed partial class SignOn(GroupCommit writer, Outbox outbox, PublicList
 
     // What the count takes for one address is PostgreSQL's nocase collation: ICU's root order at
     // level 2, which folds case and width further than ordinal case folding does (ẞ and ß, ｓ and s).
-    // The batch keeps addresses apart, and the lock is keyed, by the same folding (the system's ICU,
-    // as the server's), so no spelling slips past the cap.
-    private const CompareOptions RecipientFolding = CompareOptions.IgnoreCase | CompareOptions.IgnoreWidth | CompareOptions.IgnoreKanaType;
-
+    // The lock is keyed by the server's hash under that collation (equal spellings, equal hashes, on
+    // every node); a batch keeps addresses apart by the same folding in .NET (the same ICU collator).
     /// <summary>Addresses the cap counts as one.</summary>
-    internal static readonly StringComparer SameRecipient = StringComparer.Create(CultureInfo.InvariantCulture, RecipientFolding);
+    internal static readonly StringComparer SameRecipient = StringComparer.Create(CultureInfo.InvariantCulture,
+        CompareOptions.IgnoreCase | CompareOptions.IgnoreWidth | CompareOptions.IgnoreKanaType);
 
-    /// <summary>The address's advisory lock: the same on every node for every spelling <see cref="SameRecipient"/> takes as one.</summary>
-    internal static long RecipientLock(string address) =>
-        BitConverter.ToInt64(SHA256.HashData(CultureInfo.InvariantCulture.CompareInfo.GetSortKey(address, RecipientFolding).KeyData));
+    /// <summary>SQL for the advisory lock key of the address <paramref name="address"/> (PostgreSQL).</summary>
+    internal static string RecipientLockKey(string address) => $"hashtextextended({address} COLLATE nocase, 8)";
 
     /// <summary>The emails a sign-on sends, as SQL: the ones <see cref="MaxSignOnEmailsPerRecipientPerDay"/> counts.</summary>
     private const string SignOnEmailKinds = $"'{Emails.ConfirmSignOn}', '{Emails.AlreadySigned}', '{Emails.ConfirmContact}'";

@@ -3,6 +3,7 @@ using System.Net;
 using Dapper;
 using Petitions.Data;
 using Petitions.Organisations;
+using Petitions.Signatures;
 using Petitions.Tests.Support;
 
 namespace Petitions.Tests.Data;
@@ -117,6 +118,43 @@ public class PostgresRaceTests
         Assert.That(await connection.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name LIKE 'Twin Organisation %'
             """), Is.EqualTo(organisations));
+    }
+
+    [Test]
+    public async Task EverySpellingOfAnAddressTheCapCountsAsOneTakesTheSameLock()
+    {
+        IgnoreUnlessPostgresRun();
+        await using var database = await Postgres.CreateDatabaseAsync();
+        await using (var setup = await database.OpenAsync())
+        {
+            await Migrator.ApplyAsync(setup, Migrator.Embedded(Dialect.Postgres));
+        }
+
+        // The other node counts this address's emails, holding its lock.
+        await using var other = await database.OpenAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        await other.ExecuteAsync($"SELECT pg_advisory_xact_lock({SignOn.RecipientLockKey("@to::text")})",
+            new { to = "straße@spellings.example.org" }, otherTransaction);
+
+        await using var self = await database.OpenAsync();
+        async Task<bool> FreeAsync(string to)
+        {
+            var free = await self.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_lock({SignOn.RecipientLockKey("@to::text")})", new { to });
+            if (free)
+            {
+                await self.ExecuteAsync("SELECT pg_advisory_unlock_all()");
+            }
+
+            return free;
+        }
+
+        // The count's collation takes these as the same address (case, the capital ẞ, full-width letters)...
+        Assert.That(await FreeAsync("straße@spellings.example.org"), Is.False);
+        Assert.That(await FreeAsync("STRAẞE@SPELLINGS.EXAMPLE.ORG"), Is.False);
+        Assert.That(await FreeAsync("ｓtraße@spellings.example.org"), Is.False);
+        // ...and these as others, which need not wait.
+        Assert.That(await FreeAsync("strasse@spellings.example.org"), Is.True);
+        Assert.That(await FreeAsync("strassen@spellings.example.org"), Is.True);
     }
 
     private static void IgnoreUnlessPostgresRun()
