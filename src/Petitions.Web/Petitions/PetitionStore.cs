@@ -1,14 +1,16 @@
 using System.Data.Common;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 using Petitions.Data;
 
 namespace Petitions.Petitions;
 
-public sealed class PetitionStore(Db db)
+public sealed class PetitionStore(Db db, IOptions<PetitionsOptions>? options = null)
 {
     /// <summary>Letters as last read, with the stamp they were read at; a letter is looked up on every request.</summary>
     private readonly ConcurrentDictionary<string, (string Stamp, Petition Petition)> letters = new(StringComparer.Ordinal);
@@ -65,6 +67,81 @@ public sealed class PetitionStore(Db db)
 
         return (known.Petition, await TranslationsAsync(connection, known.Petition.Id, translationsStamp!));
     }
+
+    /// <summary>
+    /// The letter and its published translations for a sign-on. On SQLite, <see cref="ReadAsync"/>. On
+    /// PostgreSQL a letter that takes sign-ons is kept between sign-ons until a change to it is announced
+    /// (<see cref="Forget"/>: this node's writers after their commit, other nodes and processes through
+    /// <c>NOTIFY</c>) or the list caches' freshness bound passed: reading its stamp there is a round trip
+    /// and a reset of a pooled connection on every sign-on. The writer reads the letter's state again in
+    /// its transaction, so a letter kept a moment too long cannot admit a sign-on its state refuses; one
+    /// that does not take sign-ons is read every time, so a refusal is always the database's.
+    /// </summary>
+    public async Task<(Petition Letter, IReadOnlyList<LetterTranslation> Translations)?> ReadToSignAsync(
+        string slug, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        if (!db.IsPostgres)
+        {
+            return await ReadAsync(slug, cancellationToken);
+        }
+
+        if (kept.TryGetValue(slug, out var known) && Stopwatch.GetTimestamp() < known.Until && !AnnouncedSince(known.Letter.Id, known.ReadFrom)
+            && known.Letter.AcceptsSignOns(now))
+        {
+            return (known.Letter, known.Translations);
+        }
+
+        var readFrom = Volatile.Read(ref announcements);
+        var started = Stopwatch.GetTimestamp();
+        var read = await ReadAsync(slug, cancellationToken);
+        if (read is var (letter, translations))
+        {
+            kept[slug] = new KeptLetter(letter, translations, readFrom, started + (long)(KeptFor.TotalSeconds * Stopwatch.Frequency));
+        }
+        else
+        {
+            kept.TryRemove(slug, out _);
+        }
+
+        return read;
+    }
+
+    /// <summary>A change to a letter (or, with null, to any) was announced: kept letters read before it are read again.</summary>
+    public void Forget(long? petitionId)
+    {
+        var at = Interlocked.Increment(ref announcements);
+        // The highest count stays when two announcements race.
+        if (petitionId is { } id)
+        {
+            announced.AddOrUpdate(id, at, (_, before) => Math.Max(before, at));
+            return;
+        }
+
+        for (var before = Volatile.Read(ref everyLetterAnnounced); before < at;)
+        {
+            var seen = Interlocked.CompareExchange(ref everyLetterAnnounced, at, before);
+            if (seen == before)
+            {
+                break;
+            }
+
+            before = seen;
+        }
+    }
+
+    private bool AnnouncedSince(long petitionId, long readFrom) =>
+        Volatile.Read(ref everyLetterAnnounced) > readFrom || (announced.TryGetValue(petitionId, out var at) && at > readFrom);
+
+    private TimeSpan KeptFor => options?.Value.ListCacheFreshFor is { } bound && bound > TimeSpan.Zero ? bound : Signatures.PublicListCache.FreshFor;
+
+    private sealed record KeptLetter(Petition Letter, IReadOnlyList<LetterTranslation> Translations, long ReadFrom, long Until);
+
+    private readonly ConcurrentDictionary<string, KeptLetter> kept = new(StringComparer.Ordinal);
+
+    /// <summary>Announcements counted in order; a letter is kept with the count before it was read, each letter with the count at its last announcement.</summary>
+    private long announcements;
+    private long everyLetterAnnounced;
+    private readonly ConcurrentDictionary<long, long> announced = new();
 
     /// <summary>Published translations as last read, per letter, with the stamp they were read at.</summary>
     private readonly ConcurrentDictionary<long, (string Stamp, IReadOnlyList<LetterTranslation> Translations)> published = new();

@@ -18,8 +18,11 @@ namespace Petitions.Signatures;
 /// <see cref="Channel"/>, which <see cref="ListChangesListener"/> hears. Given the writer's transaction
 /// (<see cref="ChangedAsync"/>) the notification goes in it, so it is delivered at the commit and never for
 /// a change rolled back; without one it is sent on a connection of its own, after the caller's commit.</para>
+/// <para>A letter's own edits (text, settings, translations) are announced here too, after their commit
+/// (<see cref="Changed"/>): on PostgreSQL the letters kept for sign-ons
+/// (<see cref="Petitions.PetitionStore.ReadToSignAsync"/>) are forgotten with the lists.</para>
 /// </remarks>
-public sealed class ListChanges(Db db, PublicListCache cache, ILogger<ListChanges> logger)
+public sealed class ListChanges(Db db, PublicListCache cache, Petitions.PetitionStore letters, ILogger<ListChanges> logger)
 {
     /// <summary>The channel of list changes; a payload is <c>node:letter id</c>, or <c>node:*</c> for every letter.</summary>
     public const string Channel = "petitions_lists";
@@ -36,6 +39,7 @@ public sealed class ListChanges(Db db, PublicListCache cache, ILogger<ListChange
         }
 
         cache.Invalidate(petitionId);
+        letters.Forget(petitionId);
         _ = NotifyAloneAsync(petitionId.ToString(CultureInfo.InvariantCulture));
     }
 
@@ -49,6 +53,7 @@ public sealed class ListChanges(Db db, PublicListCache cache, ILogger<ListChange
         }
 
         cache.InvalidateAll();
+        letters.Forget(null);
         _ = NotifyAloneAsync("*");
     }
 

@@ -9,7 +9,8 @@ namespace Petitions.Signatures;
 /// <see cref="ListChanges.Channel"/> and tells this node's caches. Whenever it (re)connects it drops
 /// everything kept, since what was announced while it was away is lost; on SQLite it does nothing.
 /// </summary>
-public sealed class ListChangesListener(Db db, ListChanges changes, PublicListCache lists, LetterPageCache pages, ILogger<ListChangesListener> logger)
+public sealed class ListChangesListener(
+    Db db, ListChanges changes, PublicListCache lists, LetterPageCache pages, Petitions.PetitionStore letters, ILogger<ListChangesListener> logger)
     : BackgroundService
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
@@ -40,6 +41,7 @@ public sealed class ListChangesListener(Db db, ListChanges changes, PublicListCa
 
                 lists.InvalidateAll();
                 pages.Clear();
+                letters.Forget(null);
                 listening.TrySetResult();
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -77,10 +79,12 @@ public sealed class ListChangesListener(Db db, ListChanges changes, PublicListCa
         if (letter is "*")
         {
             lists.InvalidateAll();
+            letters.Forget(null);
         }
         else if (long.TryParse(letter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
         {
             lists.Invalidate(id);
+            letters.Forget(id);
         }
     }
 }

@@ -66,10 +66,10 @@ public static class SignaturesApi
         }
 
         // Refused before the fields are judged, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
-        var found = await petitions.ReadAsync(slug, cancellationToken);
+        var now = clock.GetUtcNow();
+        var found = await petitions.ReadToSignAsync(slug, now, cancellationToken);
         var petition = found?.Letter;
         // Before the opening only with a live preview link; an unknown or revoked one is as none (409).
-        var now = clock.GetUtcNow();
         var preview = petition is not null && !petition.HasOpenedAt(now) && await previews.AdmitsAsync(petition.Id, body!.Preview, cancellationToken);
         if (SignOn.Admits(petition, now, preview) is not SignOnOutcome.Accepted and var refused)
         {

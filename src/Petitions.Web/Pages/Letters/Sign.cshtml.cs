@@ -54,14 +54,14 @@ public sealed class SignModel(
         request = request with { Preview = previewToken };
 
         // Refused before the honeypot and the fields, so a closed letter is 409 whatever was sent; the writer checks again, and its check counts.
-        var found = await petitions.ReadAsync(slug, cancellationToken);
+        var now = clock.GetUtcNow();
+        var found = await petitions.ReadToSignAsync(slug, now, cancellationToken);
         var letter = found?.Letter;
         if (Embedded && letter is not null)
         {
             Embed.Framing.AllowOrigins(HttpContext, letter.Origins);
         }
 
-        var now = clock.GetUtcNow();
         var preview = letter is not null && !letter.HasOpenedAt(now) && await previews.AdmitsAsync(letter.Id, previewToken, cancellationToken);
         if (SignOn.Admits(letter, now, preview) is not SignOnOutcome.Accepted and var refused)
         {

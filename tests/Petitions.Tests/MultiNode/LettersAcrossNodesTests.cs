@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Petitions.Data;
+using Petitions.Tests.Support;
+
+namespace Petitions.Tests.MultiNode;
+
+/// <summary>
+/// On PostgreSQL each node keeps a letter between sign-ons (PetitionStore.ReadToSignAsync) until a change to
+/// it is announced. The freshness bound is five minutes here, so only an announcement (this node's writer,
+/// another node's NOTIFY, the listener's reconnection) can make a node read the letter again.
+/// </summary>
+[Category("MultiNode")]
+public class LettersAcrossNodesTests
+{
+    private const string Slug = "kept-letter";
+    private const string Title = "Open letter on the independence of prosecutors";
+    private static readonly Dictionary<string, string?> SlowBackstop = new() { ["Petitions:ListCacheFreshFor"] = "00:05:00" };
+
+    private Nodes nodes = null!;
+    private HttpClient a = null!;
+    private HttpClient b = null!;
+    private HttpClient coordinatorOnA = null!;
+
+    [SetUp]
+    public async Task StartNodes()
+    {
+        nodes = await Nodes.StartAsync(SlowBackstop);
+        a = nodes.A.CreateClient(new() { AllowAutoRedirect = false });
+        b = nodes.B.CreateClient(new() { AllowAutoRedirect = false });
+        coordinatorOnA = await Coordinator.ClientAsync(nodes.A);
+        using (var created = await coordinatorOnA.PostAsJsonAsync("/api/petitions", Letter(Title)))
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        }
+
+        // Both nodes keep the letter from here on.
+        Assert.That(await SignedTitleAsync(a, "First On A"), Is.EqualTo(Title));
+        Assert.That(await SignedTitleAsync(b, "First On B"), Is.EqualTo(Title));
+    }
+
+    [TearDown]
+    public async Task StopNodes()
+    {
+        coordinatorOnA.Dispose();
+        a.Dispose();
+        b.Dispose();
+        await nodes.DisposeAsync();
+    }
+
+    [Test]
+    public async Task ALetterEditedOnOneNodeIsWhatBothNodesSignOnsNameTheOtherWithinTwoSeconds()
+    {
+        const string renamed = "Open letter on the independence of judges";
+        using (var edited = await coordinatorOnA.PutAsJsonAsync($"/api/petitions/{Slug}", Letter(renamed)))
+        {
+            Assert.That(edited.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That(await SignedTitleAsync(a, "Next On A"), Is.EqualTo(renamed), "the node that edited it forgot it at once");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        string? seen;
+        var n = 0;
+        while ((seen = await SignedTitleAsync(b, $"Next On B {++n}")) != renamed && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(seen, Is.EqualTo(renamed), "the other node heard of it within 2 s");
+    }
+
+    [Test]
+    public async Task ALetterChangedBehindTheNodesBacksIsKeptUntilTheListenerReconnects()
+    {
+        const string renamed = "A title no node was told of";
+        await using var connection = await nodes.Database.OpenAsync();
+        await connection.ExecuteAsync("UPDATE petitions SET title = @renamed, updated_at = @at WHERE slug = @Slug",
+            new { renamed, at = Time.Format(DateTimeOffset.UtcNow), Slug });
+
+        Assert.That(await SignedTitleAsync(b, "Unannounced On B"), Is.EqualTo(Title), "B signs on with the letter it keeps");
+        var killed = await connection.ExecuteScalarAsync<long>(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'");
+        Assert.That(killed, Is.EqualTo(2), "one listener connection per node");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        string? seen;
+        var n = 0;
+        while ((seen = await SignedTitleAsync(b, $"Reconnected On B {++n}")) != renamed && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.That(seen, Is.EqualTo(renamed), "forgot every letter on reconnecting");
+    }
+
+    [Test]
+    public async Task ALetterClosedBehindTheNodesBacksTakesNoSignOnWhileKeptOpen()
+    {
+        await using (var connection = await nodes.Database.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE petitions SET status = 'closed' WHERE slug = @Slug", new { Slug });
+        }
+
+        // B keeps the letter as open: the writer's own read in its transaction refuses, and nothing is stored.
+        using (var refused = await SignOnClient.PostJsonAsync(b, SignOnClient.ValidJson("Too Late Organisation", "late@toolate.example.org"), Slug))
+        {
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        }
+
+        await using var check = await nodes.Database.OpenAsync();
+        Assert.That(await check.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM signatures s JOIN organisations o ON o.id = s.organisation_id WHERE o.name = 'Too Late Organisation'"), Is.Zero);
+    }
+
+    [Test]
+    public async Task ALetterReopenedBehindTheNodesBacksTakesSignOnsAtOnce()
+    {
+        using (var closed = await coordinatorOnA.PutAsJsonAsync($"/api/petitions/{Slug}", Letter(Title, "closed")))
+        {
+            Assert.That(closed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        HttpStatusCode answer;
+        var n = 0;
+        while ((answer = await SignOnStatusAsync(b, $"While Closed {++n}")) != HttpStatusCode.Conflict && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(answer, Is.EqualTo(HttpStatusCode.Conflict), "B heard that it closed");
+        await using (var connection = await nodes.Database.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE petitions SET status = 'open' WHERE slug = @Slug", new { Slug });
+        }
+
+        // A letter that takes no sign-ons is not kept: its refusal is always the database's.
+        Assert.That(await SignOnStatusAsync(b, "Reopened On B"), Is.EqualTo(HttpStatusCode.Accepted));
+    }
+
+    private static async Task<HttpStatusCode> SignOnStatusAsync(HttpClient node, string organisation)
+    {
+        var email = $"{organisation.Replace(' ', '.').ToLowerInvariant()}@kept.example.org";
+        using var signed = await SignOnClient.PostJsonAsync(node, SignOnClient.ValidJson(organisation, email), Slug);
+        return signed.StatusCode;
+    }
+
+    /// <summary>Signs on through a node and returns the letter's title as the confirmation email names it.</summary>
+    private async Task<string?> SignedTitleAsync(HttpClient node, string organisation)
+    {
+        var email = $"{organisation.Replace(' ', '.').ToLowerInvariant()}@kept.example.org";
+        using (var signed = await SignOnClient.PostJsonAsync(node, SignOnClient.ValidJson(organisation, email), Slug))
+        {
+            Assert.That(signed.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), organisation);
+        }
+
+        var message = (await Delivered.MessagesAsync(nodes.A)).Single(m => m.To.Mailboxes.Single().Address == email);
+        const string prefix = "Confirm your signature: ";
+        Assert.That(message.Subject, Does.StartWith(prefix));
+        return message.Subject[prefix.Length..];
+    }
+
+    private static object Letter(string title, string status = "open") => new
+    {
+        slug = Slug,
+        title,
+        addressee = "The Council of Europe",
+        place = "Strasbourg",
+        date = "2026-11-28",
+        status,
+        requiresReview = false,
+        closesAt = "2099-01-31T23:59:59Z",
+        body = "We, the undersigned, write to you.",
+    };
+}
