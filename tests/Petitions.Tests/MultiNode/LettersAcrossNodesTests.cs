@@ -100,6 +100,13 @@ public class LettersAcrossNodesTests
     {
         await using (var connection = await nodes.Database.OpenAsync())
         {
+            await connection.ExecuteAsync("UPDATE petitions SET title = 'Renamed unannounced', updated_at = @at WHERE slug = @Slug",
+                new { at = Time.Format(DateTimeOffset.UtcNow), Slug });
+        }
+
+        Assert.That(await SignedTitleAsync(b, "Before Closing On B"), Is.EqualTo(Title), "B keeps the letter");
+        await using (var connection = await nodes.Database.OpenAsync())
+        {
             await connection.ExecuteAsync("UPDATE petitions SET status = 'closed' WHERE slug = @Slug", new { Slug });
         }
 
