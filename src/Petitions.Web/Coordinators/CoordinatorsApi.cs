@@ -177,7 +177,8 @@ public static class CoordinatorsApi
             }
 
             await PetitionStore.UpdateAsync(connection, transaction, current, letter, clock.GetUtcNow(), Actor(user));
-            await transaction.CommitAsync(cancellationToken);
+            // Not the request's token: a commit that happened must be announced, even if the client has gone.
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
         services.GetRequiredService<ListChanges>().Changed(current.Id);

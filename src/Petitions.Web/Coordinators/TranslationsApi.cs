@@ -77,7 +77,8 @@ public static class TranslationsApi
             // The letter as it stands in this transaction: the translation says which version it translates.
             var current = await PetitionStore.FindAsync(connection, transaction, letter.Slug) ?? letter;
             (saved, created) = await TranslationStore.SaveAsync(connection, transaction, current, language, input!, clock.GetUtcNow(), CoordinatorsApi.Actor(user));
-            await transaction.CommitAsync(cancellationToken);
+            // Not the request's token: a commit that happened must be announced, even if the client has gone.
+            await transaction.CommitAsync(CancellationToken.None);
             letter = current;
         }
 
@@ -93,7 +94,8 @@ public static class TranslationsApi
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = Db.BeginWrite(connection);
         var removed = await TranslationStore.RemoveAsync(connection, transaction, letter.Id, language, clock.GetUtcNow(), CoordinatorsApi.Actor(user));
-        await transaction.CommitAsync(cancellationToken);
+        // Not the request's token: a commit that happened must be announced, even if the client has gone.
+        await transaction.CommitAsync(CancellationToken.None);
         if (!removed)
         {
             return NoTranslation(language);

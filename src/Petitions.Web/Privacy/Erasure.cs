@@ -84,7 +84,8 @@ public sealed class Erasure(Db db, ListChanges changes, TimeProvider clock, Pick
             }
 
             var emails = await connection.ExecuteAsync("DELETE FROM outbox WHERE to_address = @email COLLATE NOCASE", new { email }, transaction);
-            await transaction.CommitAsync(cancellationToken);
+            // Not the request's token: a commit that happened must be announced, even if the client has gone.
+            await transaction.CommitAsync(CancellationToken.None);
             foreach (var petitionId in signed.Select(s => s.PetitionId).Distinct())
             {
                 changes.Changed(petitionId);

@@ -90,7 +90,8 @@ public sealed class Purge(Db db, ListChanges changes, TimeProvider clock, Pickup
                     $"{letter.Count()} unconfirmed sign-on(s) older than {Grace.TotalDays} days after their link expired", now);
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            // Not the request's token: a commit that happened must be announced, even if the client has gone.
+            await transaction.CommitAsync(CancellationToken.None);
             purged += stale.Count;
             // Unconfirmed sign-ons were never listed, but organisations went with them: the lists are read again all the same.
             foreach (var letter in stale.Select(s => s.PetitionId).Distinct())

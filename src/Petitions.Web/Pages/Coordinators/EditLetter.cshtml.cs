@@ -218,7 +218,8 @@ public sealed class EditLetterModel(PetitionStore petitions, CoordinatorStore co
                 await PetitionStore.UpdateAsync(connection, transaction, current!, letter!, clock.GetUtcNow(), Actor);
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            // Not the request's token: a commit that happened must be announced, even if the client has gone.
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
         if (!IsNew)

@@ -70,7 +70,8 @@ public sealed class TranslationModel(
             await using var transaction = Db.BeginWrite(connection);
             var current = await PetitionStore.FindAsync(connection, transaction, Letter.Slug) ?? Letter;
             await TranslationStore.SaveAsync(connection, transaction, current, Language, input, clock.GetUtcNow(), Actor);
-            await transaction.CommitAsync(cancellationToken);
+            // Not the request's token: a commit that happened must be announced, even if the client has gone.
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
         changes.Changed(Letter.Id);
@@ -89,7 +90,8 @@ public sealed class TranslationModel(
         {
             await using var transaction = Db.BeginWrite(connection);
             await TranslationStore.RemoveAsync(connection, transaction, Letter.Id, Language, clock.GetUtcNow(), Actor);
-            await transaction.CommitAsync(cancellationToken);
+            // Not the request's token: a commit that happened must be announced, even if the client has gone.
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
         changes.Changed(Letter.Id);
