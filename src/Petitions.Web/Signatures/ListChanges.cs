@@ -38,8 +38,7 @@ public sealed class ListChanges(Db db, PublicListCache cache, Petitions.Petition
             return;
         }
 
-        cache.Invalidate(petitionId);
-        letters.Forget(petitionId);
+        Forget(petitionId);
         _ = NotifyAloneAsync(petitionId.ToString(CultureInfo.InvariantCulture));
     }
 
@@ -52,9 +51,27 @@ public sealed class ListChanges(Db db, PublicListCache cache, Petitions.Petition
             return;
         }
 
-        cache.InvalidateAll();
-        letters.Forget(null);
+        Forget(null);
         _ = NotifyAloneAsync("*");
+    }
+
+    /// <summary>
+    /// On PostgreSQL, drops what this node keeps of a letter, or of every letter given null: its public list and the
+    /// letter kept for sign-ons. Called after the change's commit (this node's writers, the listener), never before:
+    /// a letter read between the two would be kept as it was.
+    /// </summary>
+    internal void Forget(long? petitionId)
+    {
+        if (petitionId is { } id)
+        {
+            cache.Invalidate(id);
+            letters.Forget(id);
+        }
+        else
+        {
+            cache.InvalidateAll();
+            letters.Forget(null);
+        }
     }
 
     /// <summary>A letter's list changed in <paramref name="transaction"/>: on PostgreSQL the other nodes hear of it at its commit.</summary>

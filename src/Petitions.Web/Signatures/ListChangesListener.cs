@@ -9,8 +9,7 @@ namespace Petitions.Signatures;
 /// <see cref="ListChanges.Channel"/> and tells this node's caches. Whenever it (re)connects it drops
 /// everything kept, since what was announced while it was away is lost; on SQLite it does nothing.
 /// </summary>
-public sealed class ListChangesListener(
-    Db db, ListChanges changes, PublicListCache lists, LetterPageCache pages, Petitions.PetitionStore letters, ILogger<ListChangesListener> logger)
+public sealed class ListChangesListener(Db db, ListChanges changes, LetterPageCache pages, ILogger<ListChangesListener> logger)
     : BackgroundService
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
@@ -39,9 +38,8 @@ public sealed class ListChangesListener(
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
-                lists.InvalidateAll();
+                changes.Forget(null);
                 pages.Clear();
-                letters.Forget(null);
                 listening.TrySetResult();
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -78,13 +76,11 @@ public sealed class ListChangesListener(
         var letter = payload.AsSpan(colon + 1);
         if (letter is "*")
         {
-            lists.InvalidateAll();
-            letters.Forget(null);
+            changes.Forget(null);
         }
         else if (long.TryParse(letter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
         {
-            lists.Invalidate(id);
-            letters.Forget(id);
+            changes.Forget(id);
         }
     }
 }
