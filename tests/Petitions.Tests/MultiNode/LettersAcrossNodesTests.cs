@@ -70,11 +70,7 @@ public class LettersAcrossNodesTests
         await StopNodes();
         await StartNodesAsync(TimeSpan.FromSeconds(1));
         const string renamed = "A title read after a second";
-        await using (var connection = await nodes.Database.OpenAsync())
-        {
-            await connection.ExecuteAsync("UPDATE petitions SET title = @renamed, updated_at = @at WHERE slug = @Slug",
-                new { renamed, at = Time.Format(DateTimeOffset.UtcNow), Slug });
-        }
+        await RenameBehindTheNodesBacksAsync(renamed);
 
         Assert.That(await SignedTitleWithinAsync(b, "Bounded On B", renamed, TimeSpan.FromSeconds(3)), Is.EqualTo(renamed), "read again after the bound");
     }
@@ -83,9 +79,8 @@ public class LettersAcrossNodesTests
     public async Task ALetterChangedBehindTheNodesBacksIsKeptUntilTheListenerReconnects()
     {
         const string renamed = "A title no node was told of";
+        await RenameBehindTheNodesBacksAsync(renamed);
         await using var connection = await nodes.Database.OpenAsync();
-        await connection.ExecuteAsync("UPDATE petitions SET title = @renamed, updated_at = @at WHERE slug = @Slug",
-            new { renamed, at = Time.Format(DateTimeOffset.UtcNow), Slug });
 
         Assert.That(await SignedTitleAsync(b, "Unannounced On B"), Is.EqualTo(Title), "B signs on with the letter it keeps");
         var killed = await connection.ExecuteScalarAsync<long>(
@@ -98,11 +93,7 @@ public class LettersAcrossNodesTests
     [Test]
     public async Task ALetterClosedBehindTheNodesBacksTakesNoSignOnWhileKeptOpen()
     {
-        await using (var connection = await nodes.Database.OpenAsync())
-        {
-            await connection.ExecuteAsync("UPDATE petitions SET title = 'Renamed unannounced', updated_at = @at WHERE slug = @Slug",
-                new { at = Time.Format(DateTimeOffset.UtcNow), Slug });
-        }
+        await RenameBehindTheNodesBacksAsync("Renamed unannounced");
 
         Assert.That(await SignedTitleAsync(b, "Before Closing On B"), Is.EqualTo(Title), "B keeps the letter");
         await using (var connection = await nodes.Database.OpenAsync())
@@ -147,6 +138,56 @@ public class LettersAcrossNodesTests
         Assert.That(await SignOnStatusAsync(b, "Reopened On B"), Is.EqualTo(HttpStatusCode.Accepted));
     }
 
+    [Test]
+    public async Task TheFormKeepsTheLetterTooAndHearsOfItsEditOnTheOtherNode()
+    {
+        await RenameBehindTheNodesBacksAsync("A title the form was not told of");
+        Assert.That(await SignedTitleAsync(b, "Form Before On B", form: true), Is.EqualTo(Title), "B's form signs on with the letter it keeps");
+
+        const string renamed = "Open letter on the independence of the bar";
+        using (var edited = await coordinatorOnA.PutAsJsonAsync($"/api/petitions/{Slug}", Letter(renamed)))
+        {
+            Assert.That(edited.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That(await SignedTitleWithinAsync(b, "Form After On B", renamed, TimeSpan.FromSeconds(2), form: true), Is.EqualTo(renamed));
+    }
+
+    [Test]
+    public async Task AnImportOnOneNodeMakesTheOtherReadEveryLetterAgainWithinTwoSeconds()
+    {
+        const string renamed = "A title heard of with every letter";
+        await RenameBehindTheNodesBacksAsync(renamed);
+        Assert.That(await SignedTitleAsync(b, "Before Import On B"), Is.EqualTo(Title), "B keeps the letter");
+
+        // An import announces every letter ("*"): it can give an organisation on other letters its country.
+        using (var import = await coordinatorOnA.PostAsync($"/api/petitions/{Slug}/signatures/import",
+                   new StringContent("Imported Organisation, Oslo", System.Text.Encoding.UTF8, "text/plain")))
+        {
+            Assert.That(import.IsSuccessStatusCode, Is.True, await import.Content.ReadAsStringAsync());
+        }
+
+        Assert.That(await SignedTitleWithinAsync(b, "After Import On B", renamed, TimeSpan.FromSeconds(2)), Is.EqualTo(renamed));
+    }
+
+    [Test]
+    public async Task ATranslationPublishedOnOneNodeIsInTheOtherNodesSignOnsWithinTwoSeconds()
+    {
+        Assert.That(await SignedTitleAsync(b, "French Before On B", language: "fr"), Is.EqualTo(Title), "no translation yet");
+
+        const string french = "Lettre ouverte sur l’indépendance des procureurs";
+        using (var published = await coordinatorOnA.PutAsJsonAsync($"/api/petitions/{Slug}/translations/fr", new Dictionary<string, object?>
+               {
+                   ["title"] = french, ["addressee"] = "Le Conseil de l’Europe", ["place"] = "Strasbourg",
+                   ["body"] = "Nous, soussignés, vous écrivons.", ["status"] = "published",
+               }))
+        {
+            Assert.That(published.StatusCode, Is.EqualTo(HttpStatusCode.Created), await published.Content.ReadAsStringAsync());
+        }
+
+        Assert.That(await SignedTitleWithinAsync(b, "French After On B", french, TimeSpan.FromSeconds(2), language: "fr"), Is.EqualTo(french));
+    }
+
     private static async Task<HttpStatusCode> SignOnStatusAsync(HttpClient node, string organisation)
     {
         var email = $"{organisation.Replace(' ', '.').ToLowerInvariant()}@kept.example.org";
@@ -155,12 +196,13 @@ public class LettersAcrossNodesTests
     }
 
     /// <summary>Signs on through a node until its email names <paramref name="title"/> or <paramref name="within"/> passed; the last title named.</summary>
-    private async Task<string?> SignedTitleWithinAsync(HttpClient node, string organisation, string title, TimeSpan within)
+    private async Task<string?> SignedTitleWithinAsync(
+        HttpClient node, string organisation, string title, TimeSpan within, string? language = null, bool form = false)
     {
         var deadline = DateTime.UtcNow + within;
         string? seen;
         var n = 0;
-        while ((seen = await SignedTitleAsync(node, $"{organisation} {++n}")) != title && DateTime.UtcNow < deadline)
+        while ((seen = await SignedTitleAsync(node, $"{organisation} {++n}", language, form)) != title && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
@@ -168,19 +210,33 @@ public class LettersAcrossNodesTests
         return seen;
     }
 
-    /// <summary>Signs on through a node and returns the letter's title as the confirmation email names it.</summary>
-    private async Task<string?> SignedTitleAsync(HttpClient node, string organisation)
+    /// <summary>Signs on through a node (by JSON, or by the form as a browser) and returns the letter's title as the confirmation email names it.</summary>
+    private async Task<string?> SignedTitleAsync(HttpClient node, string organisation, string? language = null, bool form = false)
     {
         var email = $"{organisation.Replace(' ', '.').ToLowerInvariant()}@kept.example.org";
-        using (var signed = await SignOnClient.PostJsonAsync(node, SignOnClient.ValidJson(organisation, email), Slug))
+        var fields = SignOnClient.ValidJson(organisation, email);
+        if (language is not null)
         {
-            Assert.That(signed.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), organisation);
+            fields["language"] = language;
         }
 
-        var message = (await Delivered.MessagesAsync(nodes.A)).Single(m => m.To.Mailboxes.Single().Address == email);
-        const string prefix = "Confirm your signature: ";
-        Assert.That(message.Subject, Does.StartWith(prefix));
-        return message.Subject[prefix.Length..];
+        using (var signed = form ? await SignOnClient.PostFormAsync(node, fields, Slug) : await SignOnClient.PostJsonAsync(node, fields, Slug))
+        {
+            Assert.That(signed.StatusCode, Is.EqualTo(form ? HttpStatusCode.SeeOther : HttpStatusCode.Accepted), organisation);
+        }
+
+        // "Confirm your signature: …", or its translation.
+        var subject = (await Delivered.MessagesAsync(nodes.A)).Single(m => m.To.Mailboxes.Single().Address == email).Subject ?? "";
+        var colon = subject.IndexOf(": ", StringComparison.Ordinal);
+        Assert.That(colon, Is.Positive, subject);
+        return subject[(colon + 2)..];
+    }
+
+    private async Task RenameBehindTheNodesBacksAsync(string title)
+    {
+        await using var connection = await nodes.Database.OpenAsync();
+        await connection.ExecuteAsync("UPDATE petitions SET title = @title, updated_at = @at WHERE slug = @Slug",
+            new { title, at = Time.Format(DateTimeOffset.UtcNow), Slug });
     }
 
     private static object Letter(string title, string status = "open") => new
